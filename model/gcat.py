@@ -1,0 +1,311 @@
+"""Reading GCAT launch lists and turning them into the project's canonical CSV files.
+
+GCAT (General Catalog of Artificial Space Objects, © Jonathan C. McDowell,
+https://planet4589.org/space/gcat/, CC BY 4.0) is the reference record of every
+launch.  Its ``launch.tsv`` is tab-separated with space padding, ``-`` for empty,
+``#`` header/comment lines, and 26 fields per row under a 28-name header
+(``Apogee``+``Apoflag`` and ``Range``+``RangeFlag`` share one fixed-width field),
+so fields are mapped by position, never by zipping header and row.
+
+The derivation of ``data/launches.csv`` and ``data/vehicles.csv`` lives here so it
+is reproducible: same input files, byte-identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import LaunchcastError
+
+#: Field positions in a launch.tsv row (26 fields; see module docstring).
+LAUNCH_FIELDS = (
+    "Launch_Tag", "Launch_JD", "Launch_Date", "LV_Type", "Variant", "Flight_ID", "Flight",
+    "Mission", "FlightCode", "Platform", "Launch_Site", "Launch_Pad", "Ascent_Site",
+    "Ascent_Pad", "Apogee", "Range", "Dest", "OrbPay", "Agency", "LaunchCode", "FailCode",
+    "Group", "Category", "LTCite", "Cite", "Notes",
+)  # fmt: skip
+LV_FIELDS = (
+    "LV_Name", "LV_Family", "LV_Manufacturer", "LV_Variant", "LV_Alias", "LV_Min_Stage",
+    "LV_Max_Stage", "Length", "LFlag", "Diameter", "DFlag", "Launch_Mass", "MFlag",
+    "LEO_Capacity", "GTO_Capacity", "TO_Thrust", "Class", "Apogee", "Range",
+)  # fmt: skip
+
+LAUNCH_COLUMNS = (
+    "launch_tag", "time_utc", "vehicle", "variant", "agency", "state", "site", "outcome",
+    "success_fraction", "fail_code", "source",
+)  # fmt: skip
+VEHICLE_COLUMNS = ("vehicle", "family", "state", "display_name", "first_flight")
+
+#: GCAT counts a launch whose success fraction is below this as a failure
+#: (https://planet4589.org/space/gcat/web/intro/success.html).
+SUCCESS_THRESHOLD = 0.75
+
+#: Names people use for vehicles GCAT spells differently.
+DISPLAY_NAMES = {
+    "Cheonlima-1": "Chollima-1",
+    "Paektusan 1": "Paektusan-1 (Taepodong-1)",
+    "Unha-2": "Unha-2 (Taepodong-2)",
+    "Kwangmyongsong": "Kwangmyongsong (Unha-3)",
+    "Nuri": "Nuri (KSLV-II)",
+    "Naro-1": "Naro-1 (KSLV-I)",
+}
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}  # fmt: skip
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})(?:\s+(?P<mon>[A-Z][a-z]{2})(?:\s+(?P<d>\d{1,2})"
+    r"(?:\s+(?P<hh>\d{2})(?P<mm>\d{2})(?::(?P<ss>\d{2}(?:\.\d+)?))?)?)?)?\??$"
+)
+
+
+def parse_gcat_date(text: str) -> str:
+    """GCAT date (any upstream precision) → ISO 8601 at the same precision.
+
+    ``2023 Nov 21 1342`` → ``2023-11-21T13:42Z``; ``1985 Nov  9 0825:27`` →
+    ``1985-11-09T08:25:27Z``; ``1942 Oct 21`` → ``1942-10-21``; ``1985 Dec`` →
+    ``1985-12``.  A trailing ``?`` (GCAT's "uncertain") is accepted and dropped:
+    precision is kept, never invented.
+    """
+    match = _DATE_RE.match(text.strip())
+    if not match or (match["mon"] and match["mon"] not in _MONTHS):
+        raise LaunchcastError(
+            f"unparsable GCAT date {text!r}: expected e.g. '2023 Nov 21 1342', "
+            "'1985 Nov  9 0825:27', '1942 Oct 21' or '1985 Dec'"
+        )
+    out = match["y"]
+    if match["mon"]:
+        out += f"-{_MONTHS[match['mon']]:02d}"
+    if match["d"]:
+        out += f"-{int(match['d']):02d}"
+    if match["hh"]:
+        out += f"T{match['hh']}:{match['mm']}"
+        if match["ss"]:
+            out += f":{int(float(match['ss'])):02d}"
+        out += "Z"
+    return out
+
+
+@dataclass(frozen=True)
+class GcatLaunch:
+    """One row of a GCAT launch list, the fields launchcast uses, cleaned."""
+
+    launch_tag: str
+    julian_date: float
+    time_utc: str
+    vehicle: str
+    variant: str
+    agency: str
+    site: str
+    launch_code: str
+    fail_code: str
+
+    @property
+    def is_orbital(self) -> bool:
+        """Orbital (``O``) or deep-space (``D``); upstream also lists suborbital and missiles."""
+        return self.launch_code[:1] in ("O", "D")
+
+    @property
+    def is_pad_explosion(self) -> bool:
+        """``OE``: the vehicle blew up before launch; not a launch attempt."""
+        return self.launch_code[1:2] == "E"
+
+    @property
+    def success_fraction(self) -> float:
+        """GCAT's optional percentage (``OF40``), else 1.0 for ``S`` and 0.0 for ``F``."""
+        digits = self.launch_code[2:4]
+        if digits.isdigit():
+            return int(digits) / 100
+        return 1.0 if self.launch_code[1:2] == "S" else 0.0
+
+
+def _clean(value: str) -> str:
+    value = value.strip()
+    return "" if value == "-" else value
+
+
+def _data_lines(text: str, path: Path) -> list[tuple[int, list[str]]]:
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append((number, line.split("\t")))
+    if not rows:
+        raise LaunchcastError(f"{path}: no data rows; is this a GCAT .tsv file?")
+    return rows
+
+
+def updated_stamp(path: Path) -> str | None:
+    """``# Updated 2025 Dec  1 …`` comment → ``2025-12``, the GCAT snapshot it came from."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            match = re.match(r"#\s*Updated\s+(\d{4})\s+([A-Z][a-z]{2})", line)
+            if match and match[2] in _MONTHS:
+                return f"{match[1]}-{_MONTHS[match[2]]:02d}"
+    return None
+
+
+def read_launches(path: Path) -> list[GcatLaunch]:
+    """Every row of a GCAT ``launch.tsv`` (all launch codes; filter with ``is_orbital``)."""
+    launches = []
+    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
+        if len(fields) != len(LAUNCH_FIELDS):
+            raise LaunchcastError(
+                f"{path}, line {number}: {len(fields)} tab-separated fields, expected "
+                f"{len(LAUNCH_FIELDS)} (GCAT launch.tsv layout)"
+            )
+        row = dict(zip(LAUNCH_FIELDS, (_clean(v) for v in fields), strict=True))
+        try:
+            launches.append(
+                GcatLaunch(
+                    launch_tag=row["Launch_Tag"],
+                    julian_date=float(row["Launch_JD"]),
+                    time_utc=parse_gcat_date(row["Launch_Date"]),
+                    vehicle=row["LV_Type"],
+                    variant=row["Variant"],
+                    agency=row["Agency"],
+                    site=row["Launch_Site"],
+                    launch_code=row["LaunchCode"],
+                    fail_code=row["FailCode"],
+                )
+            )
+        except (ValueError, LaunchcastError) as exc:
+            raise LaunchcastError(f"{path}, line {number}: {exc}") from None
+    return launches
+
+
+def read_vehicle_families(path: Path) -> dict[str, str]:
+    """GCAT ``lv.tsv`` → {LV_Name: LV_Family}; the first row of a name wins (variants share it)."""
+    families: dict[str, str] = {}
+    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
+        if len(fields) != len(LV_FIELDS):
+            raise LaunchcastError(
+                f"{path}, line {number}: {len(fields)} fields, expected {len(LV_FIELDS)} "
+                "(GCAT lv.tsv layout)"
+            )
+        name, family = _clean(fields[0]), _clean(fields[1])
+        families.setdefault(name, family)
+    return families
+
+
+def read_agency_states(path: Path) -> dict[str, str]:
+    """``data/agencies.csv``: GCAT agency code → launching state (hand-curated, see data/README)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row["agency"]: row["state"] for row in csv.DictReader(handle)}
+
+
+def agency_state(agency: str, states: dict[str, str]) -> str | None:
+    """State of a (possibly joint, ``LERC/AFSSD``) agency: the first listed agency's."""
+    return states.get(agency.split("/")[0].rstrip("?"))
+
+
+@dataclass
+class ImportReport:
+    """What an import kept and what it left out, and why: every source row is accounted for."""
+
+    source_rows: int = 0
+    kept: int = 0
+    pad_explosions: int = 0
+    not_orbital: int = 0
+    vehicles: int = 0
+    by_outcome: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    launches: list[dict[str, str]]
+    vehicles: list[dict[str, str]]
+    report: ImportReport
+
+
+def build_dataset(
+    launches: list[GcatLaunch],
+    families: dict[str, str],
+    agency_states: dict[str, str],
+    source: str,
+) -> Dataset:
+    """GCAT rows → canonical launch and vehicle rows, sorted by time, deterministic."""
+    report = ImportReport(source_rows=len(launches))
+    kept: list[GcatLaunch] = []
+    for launch in launches:
+        if not launch.is_orbital:
+            report.not_orbital += 1
+        elif launch.is_pad_explosion:
+            report.pad_explosions += 1
+        else:
+            kept.append(launch)
+    kept.sort(key=lambda launch: (launch.julian_date, launch.launch_tag))
+
+    problems = []
+    unknown_agencies = sorted({x.agency for x in kept if agency_state(x.agency, agency_states) is None})
+    if unknown_agencies:
+        problems.append(
+            f"agencies with no state in data/agencies.csv: {', '.join(unknown_agencies)} "
+            "(add a row 'agency,state' for each)"
+        )
+    unknown_vehicles = sorted({x.vehicle for x in kept if x.vehicle not in families})
+    if unknown_vehicles:
+        problems.append(
+            f"vehicles missing from the lv.tsv table: {', '.join(unknown_vehicles)} "
+            "(pass a newer GCAT lv.tsv with --lv)"
+        )
+    if problems:
+        raise LaunchcastError("; ".join(problems))
+
+    launch_rows = []
+    flown_by: dict[str, Counter[str]] = defaultdict(Counter)
+    first_flight: dict[str, str] = {}
+    for launch in kept:
+        state = agency_state(launch.agency, agency_states)
+        assert state is not None
+        fraction = launch.success_fraction
+        outcome = "success" if fraction >= SUCCESS_THRESHOLD else "failure"
+        report.by_outcome[outcome] += 1
+        launch_rows.append(
+            {
+                "launch_tag": launch.launch_tag,
+                "time_utc": launch.time_utc,
+                "vehicle": launch.vehicle,
+                "variant": launch.variant,
+                "agency": launch.agency,
+                "state": state,
+                "site": launch.site,
+                "outcome": outcome,
+                "success_fraction": f"{fraction:.2f}",
+                "fail_code": launch.fail_code,
+                "source": source,
+            }
+        )
+        flown_by[launch.vehicle][state] += 1
+        first_flight.setdefault(launch.vehicle, launch.time_utc[:10])
+
+    vehicle_rows = []
+    for vehicle in sorted(flown_by):
+        # The owner is the state that flew it most; ties go to the first seen (Counter order).
+        owner = flown_by[vehicle].most_common(1)[0][0]
+        vehicle_rows.append(
+            {
+                "vehicle": vehicle,
+                "family": families[vehicle],
+                "state": owner,
+                "display_name": DISPLAY_NAMES.get(vehicle, vehicle),
+                "first_flight": first_flight[vehicle],
+            }
+        )
+    report.kept = len(launch_rows)
+    report.vehicles = len(vehicle_rows)
+    return Dataset(launch_rows, vehicle_rows, report)
+
+
+def to_csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

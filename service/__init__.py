@@ -1,0 +1,1 @@
+"""launchcast's service side: settings, CLI and the FastAPI app. Imports ``model``; never PyMC."""

@@ -1,0 +1,58 @@
+"""Shared fixtures: the repo's data, the shared GCAT source (skips where absent), tiny histories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.history import LaunchHistory, load_history
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "gcat-launch-orbital-1957-2023.tsv").exists():
+        pytest.skip(f"GCAT source files not present at {SHARED_DATA} (only CI has ../shared)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def history() -> LaunchHistory:
+    return load_history(DATA)
+
+
+def make_history(rows: list[tuple[str, str, str, str, str]]) -> LaunchHistory:
+    """A small history from (time, vehicle, family, state, outcome) rows, for tests that fit."""
+    launches = pd.DataFrame(
+        [
+            {
+                "launch_tag": f"T-{i:04d}",
+                "time_utc": time,
+                "vehicle": vehicle,
+                "variant": "",
+                "agency": f"AG-{state}",
+                "state": state,
+                "site": "X",
+                "outcome": outcome,
+                "success_fraction": "1.00" if outcome == "success" else "0.00",
+                "fail_code": "",
+                "source": "test",
+            }
+            for i, (time, vehicle, _, state, outcome) in enumerate(rows)
+        ]
+    )
+    seen: dict[str, tuple[str, str, str]] = {}
+    for time, vehicle, family, state, _ in rows:
+        seen.setdefault(vehicle, (family, state, time[:10]))
+    vehicles = pd.DataFrame(
+        [
+            {"vehicle": v, "family": f, "state": s, "display_name": v, "first_flight": t}
+            for v, (f, s, t) in seen.items()
+        ]
+    )
+    return LaunchHistory.from_frames(launches, vehicles, {})

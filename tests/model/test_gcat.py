@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model import gcat
+from model.errors import LaunchcastError
+from tests.conftest import DATA
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2023 Nov 21 1342", "2023-11-21T13:42Z"),
+        ("1985 Nov  9 0825:27", "1985-11-09T08:25:27Z"),
+        ("1985 Nov 06 1850:00", "1985-11-06T18:50:00Z"),
+        ("1943 May 26 1630?", "1943-05-26T16:30Z"),
+        ("1942 Oct 21", "1942-10-21"),
+        ("1985 Dec", "1985-12"),
+        ("1944 Jun 20?", "1944-06-20"),
+        ("  1959 Jan  2 ", "1959-01-02"),
+    ],
+)
+def test_date_parser_keeps_every_precision(text: str, iso: str) -> None:
+    assert gcat.parse_gcat_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["", "Nov 1985", "1985 Foo 12", "1985-11-12", "1985 Nov 12 25"])
+def test_date_parser_rejects_garbage(text: str) -> None:
+    with pytest.raises(LaunchcastError, match="unparsable GCAT date"):
+        gcat.parse_gcat_date(text)
+
+
+def test_reader_on_verbatim_upstream_sample(shared_data: Path) -> None:
+    launches = gcat.read_launches(shared_data / "gcat-launch-upstream-sample.tsv")
+    assert len(launches) == 14
+    orbital = [x for x in launches if x.is_orbital]
+    assert [x.launch_tag for x in orbital] == [
+        "1985-105", "1985-106", "1985-107", "1985-108", "1985-109", "1985-110", "1985-111",
+    ]  # fmt: skip
+    molniya = orbital[0]
+    assert molniya.time_utc == "1985-11-09T08:25:27Z"
+    assert molniya.vehicle == "Molniya 8K78M" and molniya.variant == "2BL"
+    assert molniya.agency == "UNKS" and molniya.site == "NIIP-53"
+    month_only = next(x for x in launches if x.launch_tag == "1985-S162")
+    assert month_only.time_utc == "1985-12" and not month_only.is_orbital
+
+
+def test_reader_rejects_wrong_field_count(tmp_path: Path) -> None:
+    bad = tmp_path / "launch.tsv"
+    bad.write_text("#Launch_Tag\tLaunch_JD\n1985-105\t2446378.85\n")
+    with pytest.raises(LaunchcastError, match=r"line 2: 2 tab-separated fields, expected 26"):
+        gcat.read_launches(bad)
+
+
+def test_success_fraction_and_codes() -> None:
+    def launch(code: str) -> gcat.GcatLaunch:
+        return gcat.GcatLaunch("t", 0.0, "2000", "V", "", "A", "S", code, "")
+
+    assert launch("OS").success_fraction == 1.0
+    assert launch("OF").success_fraction == 0.0
+    assert launch("OF40").success_fraction == 0.40
+    assert launch("OS75").success_fraction == 0.75
+    assert launch("OE").is_pad_explosion and launch("OE").is_orbital
+    assert launch("DS").is_orbital and not launch("SU").is_orbital and not launch("MS").is_orbital
+
+
+def test_import_reproduces_data_byte_for_byte(shared_data: Path) -> None:
+    launches = gcat.read_launches(shared_data / "gcat-launch-orbital-1957-2023.tsv")
+    families = gcat.read_vehicle_families(shared_data / "gcat-lv.tsv")
+    agencies = gcat.read_agency_states(DATA / "agencies.csv")
+    dataset = gcat.build_dataset(launches, families, agencies, "GCAT 2025-12")
+    assert gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS) == (DATA / "launches.csv").read_text()
+    assert gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS) == (DATA / "vehicles.csv").read_text()
+    report = dataset.report
+    assert report.source_rows == 6588
+    assert report.kept == 6573 and report.pad_explosions == 15 and report.not_orbital == 0
+    assert report.kept + report.pad_explosions + report.not_orbital == report.source_rows
+
+
+def test_source_label_comes_from_updated_line(shared_data: Path) -> None:
+    assert gcat.updated_stamp(shared_data / "gcat-lv.tsv") == "2025-12"
+    assert gcat.updated_stamp(shared_data / "gcat-launch-orbital-1957-2023.tsv") is None
+
+
+def test_unknown_agency_and_vehicle_are_named(shared_data: Path) -> None:
+    launches = gcat.read_launches(shared_data / "gcat-launch-upstream-sample.tsv")
+    with pytest.raises(LaunchcastError) as info:
+        gcat.build_dataset(launches, {"Soyuz-U": "R-7"}, {"UNKS": "SU"}, "test")
+    message = str(info.value)
+    assert "vehicles missing from the lv.tsv table: Kosmos 11K65M, Molniya 8K78M" in message
+    assert "agencies with no state in data/agencies.csv: JSC/MSFC" in message
+
+
+def test_vehicle_owner_comes_from_agencies_not_family(shared_data: Path) -> None:
+    import csv
+
+    with open(DATA / "vehicles.csv") as handle:
+        vehicles = {row["vehicle"]: row for row in csv.DictReader(handle)}
+    assert vehicles["Naro-1"]["family"] == "Angara" and vehicles["Naro-1"]["state"] == "KR"
+    assert vehicles["Cheonlima-1"]["display_name"] == "Chollima-1"
+    assert vehicles["Paektusan 1"]["display_name"] == "Paektusan-1 (Taepodong-1)"
+    assert vehicles["Nuri"]["family"] == "KSLV2" and vehicles["Nuri"]["state"] == "KR"

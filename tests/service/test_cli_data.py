@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from tests.conftest import DATA
+
+runner = CliRunner()
+
+
+def test_summary_kp_prints_north_korean_record() -> None:
+    result = runner.invoke(app, ["data", "summary", "--state", "KP"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "North Korea" in result.output and "Chollima-1" in result.output
+    total = next(line for line in result.output.splitlines() if "total" in line)
+    assert [cell.strip() for cell in total.split("│")[2:5]] == ["8", "3", "5"]
+
+
+def test_validate_ok() -> None:
+    result = runner.invoke(app, ["data", "validate"])
+    assert result.exit_code == 0 and "6573 launches" in result.output
+
+
+def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "d")
+    path = tmp_path / "d" / "launches.csv"
+    path.write_text(path.read_text().replace(",success,1.00,", ",sucess,1.00,", 1))
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "data", "validate", "--data-dir", str(tmp_path / "d")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "column outcome: 'sucess'" in done.stderr
+
+
+def test_summary_unknown_state_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["data", "summary", "--state", "XX"])
+    assert result.exit_code == 1 and "no launches match state='XX'" in result.output
+
+
+def test_import_gcat_end_to_end_is_deterministic(tmp_path: Path, shared_data: Path) -> None:
+    out = tmp_path / "data"
+    out.mkdir()
+    shutil.copy(DATA / "agencies.csv", out)
+    args = ["data", "import-gcat", str(shared_data / "gcat-launch-orbital-1957-2023.tsv"),
+            "--lv", str(shared_data / "gcat-lv.tsv"), "--data-dir", str(out)]  # fmt: skip
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "kept 6573 launch attempts" in result.output and "15 pad explosions" in result.output
+    assert (out / "launches.csv").read_bytes() == (DATA / "launches.csv").read_bytes()
+    assert (out / "vehicles.csv").read_bytes() == (DATA / "vehicles.csv").read_bytes()
+
+
+def test_every_command_has_help() -> None:
+    for command in (["--help"], ["data", "--help"], ["data", "import-gcat", "--help"],
+                    ["data", "validate", "--help"], ["data", "summary", "--help"]):  # fmt: skip
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0 and "Usage" in result.output
