@@ -16,8 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from model import gcat
+from model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from model.errors import LaunchcastError
 from model.history import LAUNCHES_FILE, VEHICLES_FILE, load_history, record_table
+from model.models import MODEL_NAMES, make_model
+from model.saved import save_fit
 from model.storage import atomic_write_text
 from service.settings import get_settings
 
@@ -136,6 +139,57 @@ def summary(
         out.add_row("[b]total[/b]", str(table["attempts"].sum()), str(table["successes"].sum()),
                     str(table["failures"].sum()), table["first"].min(), table["last"].max())
     console.print(out)
+
+
+@app.command("fit")
+@user_errors
+def fit_command(
+    model: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = "hierarchical",
+    out: Annotated[Path | None, typer.Option(help="directory to save the fit in "
+                                             "(default: LAUNCHCAST_FIT_DIR)")] = None,
+    draws: Annotated[int, typer.Option(min=1, help="draws per chain")] = 1500,
+    tune: Annotated[int, typer.Option(min=0, help="warm-up iterations per chain")] = 700,
+    chains: Annotated[int, typer.Option(min=1)] = 4,
+    target_accept: Annotated[float, typer.Option()] = 0.9,
+    seed: Annotated[int, typer.Option()] = 0,
+    sampler: Annotated[str, typer.Option(help="nutpie (default) or pymc")] = "nutpie",
+    data_dir: DataDir = None,
+) -> None:
+    """Fit a model on the launch history, gate it, and save it (a failed gate saves nothing)."""
+    history = load_history(_data_dir(data_dir))
+    options = {}
+    if model == "hierarchical":
+        options = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
+                   "sampler": sampler, "progress": True}  # fmt: skip
+    estimator = make_model(model, seed=seed, **options)
+    console.print(f"fitting [b]{model}[/b] on {history.n_launches} launches "
+                  f"(as of {history.as_of}) …")
+    fit = estimator.fit(history)
+    diagnostics = Diagnostics.from_dict(fit.manifest.get("diagnostics", closed_form().to_dict()))
+    if diagnostics.method == "mcmc":
+        table = Table(title=f"{model} {fit.version}: key parameters")
+        for column in ("parameter", "mean", "sd", "5%", "95%", "R-hat", "ESS bulk"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for row in key_parameter_table(fit.posterior, fit.coords, fit.dims, diagnostics):
+            table.add_row(row["parameter"], *(f"{row[k]:.3f}" for k in ("mean", "sd", "q05", "q95",
+                          "rhat")), f"{row['ess_bulk']:.0f}")  # fmt: skip
+        console.print(table)
+        console.print(
+            f"gate: max R-hat {diagnostics.max_rhat:.4f}, min ESS bulk "
+            f"{diagnostics.min_ess_bulk:.0f} / tail {diagnostics.min_ess_tail:.0f}, "
+            f"{diagnostics.divergences} divergences, E-BFMI "
+            + ", ".join(f"{v:.2f}" for v in diagnostics.ebfmi)
+        )
+    if not diagnostics.passed:
+        raise LaunchcastError(
+            "the fit failed the convergence gate and was not saved:\n  "
+            + "\n  ".join(diagnostics.failures[:20])
+            + "\n(try more --draws/--tune or a higher --target-accept)"
+        )
+    target = out or get_settings().fit_dir
+    save_fit(fit, target)
+    console.print(f"[green]gate passed[/green]; saved to {target} "
+                  f"({fit.manifest['fit_seconds']:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+"""Saving and loading fits: ``posterior.nc`` (ArviZ InferenceData, NetCDF) + ``manifest.json``.
+
+The NetCDF holds only the constrained posterior draws (``chain, draw, …``), the
+sampler statistics the gate needs, and a closed-form fit's constants; the
+manifest holds everything else (model, version, config, coords, vehicle
+records, data hash, as-of, diagnostics, wall time, package versions) and the
+sha256 of ``posterior.nc``.  Loading checks both, and loads eagerly (ArviZ
+opens NetCDF lazily, which would put file I/O on the request path).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from model.errors import LaunchcastError
+from model.fit import Fit, VehicleRecord
+from model.models import FIT_CLASSES
+from model.storage import atomic_write_bytes, atomic_write_text, sha256_file
+
+POSTERIOR_FILE = "posterior.nc"
+MANIFEST_FILE = "manifest.json"
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in ("launchcast", "numpy", "pymc", "pytensor", "arviz", "nutpie", "xarray"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _dataset(arrays: dict[str, np.ndarray], dims: dict[str, list[str]],
+             coords: dict[str, list[str]], leading: list[str]) -> xr.Dataset:  # fmt: skip
+    variables = {}
+    for name, values in arrays.items():
+        extra = dims.get(name, [f"{name}_dim_{i}" for i in range(values.ndim - len(leading))])
+        variables[name] = (leading + extra, values)
+    used = {d for _, (ds, _) in variables.items() for d in ds}
+    return xr.Dataset(variables, coords={d: labels for d, labels in coords.items() if d in used})
+
+
+def save_fit(fit: Fit, directory: Path) -> Path:
+    """Write ``posterior.nc`` then ``manifest.json`` (the manifest last: it vouches for the file)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    chains = fit.chains
+    posterior = {k: v.reshape(chains, -1, *v.shape[1:]) for k, v in fit.posterior.items()}
+    groups = {"posterior": _dataset(posterior, fit.dims, fit.coords, ["chain", "draw"])}
+    if fit.sample_stats:
+        groups["sample_stats"] = _dataset(fit.sample_stats, {}, {}, ["chain", "draw"])
+    if fit.constants:
+        const_dims = {k: ["vehicle"] for k, v in fit.constants.items() if k in ("alpha", "beta")}
+        groups["constant_data"] = _dataset(fit.constants, const_dims, fit.coords, [])
+    tmp = directory / f".{POSTERIOR_FILE}.writing"
+    try:
+        import arviz as az
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            az.InferenceData(**groups).to_netcdf(str(tmp), engine="h5netcdf")
+        atomic_write_bytes(directory / POSTERIOR_FILE, tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+    manifest = {
+        **fit.manifest,
+        "model": fit.model,
+        "version": fit.version,
+        "config": fit.config,
+        "chains": chains,
+        "coords": fit.coords,
+        "dims": fit.dims,
+        "records": [vars(r) for r in fit.records.values()],
+        "packages": package_versions(),
+        "posterior_sha256": sha256_file(directory / POSTERIOR_FILE),
+    }
+    atomic_write_text(directory / MANIFEST_FILE, json.dumps(manifest, indent=1, default=_json))
+    return directory
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to a manifest")
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST_FILE
+    if not path.exists():
+        raise LaunchcastError(
+            f"no fit at {directory} ({MANIFEST_FILE} missing): make one with 'launchcast fit'"
+        )
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LaunchcastError(f"{path} is corrupt ({exc}); refit with 'launchcast fit'") from None
+
+
+def load_fit(directory: Path) -> Fit:
+    """Load a saved fit, refusing one whose file does not match its manifest."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    model, version = manifest.get("model"), manifest.get("version")
+    if model not in FIT_CLASSES:
+        raise LaunchcastError(f"{directory}: unknown model {model!r}; known: {', '.join(FIT_CLASSES)}")
+    fit_class, supported = FIT_CLASSES[model]
+    if version != supported:
+        raise LaunchcastError(
+            f"{directory}: {model} version {version} cannot be read by this launchcast "
+            f"(it reads version {supported}); refit with 'launchcast fit --model {model}'"
+        )
+    path = directory / POSTERIOR_FILE
+    if not path.exists():
+        raise LaunchcastError(f"{path} is missing; refit with 'launchcast fit'")
+    if sha256_file(path) != manifest.get("posterior_sha256"):
+        raise LaunchcastError(
+            f"{path} does not match its manifest (truncated or corrupt file); "
+            "refit with 'launchcast fit'"
+        )
+    try:
+        groups = {
+            group: _load_group(path, group)
+            for group in ("posterior", "sample_stats", "constant_data")
+        }
+    except (OSError, ValueError, KeyError) as exc:
+        raise LaunchcastError(f"{path} cannot be read ({exc}); refit with 'launchcast fit'") from None
+    posterior = groups["posterior"] or {}
+    return fit_class(
+        model=model,
+        version=version,
+        posterior={k: v.reshape(-1, *v.shape[2:]) for k, v in posterior.items()},
+        coords=manifest["coords"],
+        dims=manifest["dims"],
+        records={r["vehicle"]: VehicleRecord(**r) for r in manifest["records"]},
+        config=manifest["config"],
+        manifest=manifest,
+        constants=groups["constant_data"] or {},
+        sample_stats=groups["sample_stats"] or {},
+        chains=int(manifest["chains"]),
+    )
+
+
+def _load_group(path: Path, group: str) -> dict[str, np.ndarray] | None:
+    try:
+        with xr.open_dataset(path, group=group, engine="h5netcdf") as dataset:
+            return {name: np.asarray(dataset[name].values) for name in dataset.data_vars}
+    except OSError as exc:
+        if "not found" in str(exc).lower() or "group" in str(exc).lower():
+            return None
+        raise
