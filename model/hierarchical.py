@@ -48,7 +48,7 @@ Priors (logit scale), checked by ``prior_predictive`` (see tests):
   holds hundreds of launches; a fitted scale made a funnel the sampler disliked).
 
 Success fractions: GCAT's pass/fail rule (success iff fraction >= 0.75) is the
-outcome; partial launches (43 of 6,573) enter as whole failures or successes.
+outcome; partial launches (110 of 6,573) enter as whole failures or successes.
 A fractional likelihood would make "success" mean "delivered x% of payload",
 which is not the question people ask ("did it reach orbit?").
 
@@ -172,7 +172,7 @@ def build_cells(history: LaunchHistory) -> Cells:
     )
 
 
-def build_model(cells: Cells, observed: bool = True) -> Any:
+def build_model(cells: Cells) -> Any:
     """The PyMC model (imported here: PyMC is a fit-time dependency only)."""
     import pymc as pm
     import pytensor.tensor as pt
@@ -229,8 +229,7 @@ def build_model(cells: Cells, observed: bool = True) -> Any:
             + b_previous_failed * cells.previous_failed
             + era[cells.era]
         )
-        pm.Binomial("successes", n=cells.attempts, logit_p=eta,
-                    observed=cells.successes if observed else None)  # fmt: skip
+        pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
     return model
 
 
@@ -349,7 +348,7 @@ def prior_predictive(history: LaunchHistory, draws: int = 500, seed: int = 0) ->
     import pymc as pm
 
     cells = build_cells(history)
-    model = build_model(cells, observed=False)
+    model = build_model(cells)
     with model:
         prior = pm.sample_prior_predictive(draws=draws, random_seed=seed)
     simulated = prior.prior_predictive["successes"].values.reshape(draws, -1)
