@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
+from model.cadence import fit_cadence
 from model.fit import Fit, LaunchQuery, require_history, vehicle_records
 from model.history import LaunchHistory
 
@@ -112,6 +113,8 @@ def fit_manifest(history: LaunchHistory, seconds: float) -> dict[str, Any]:
         "n_launches": history.n_launches,
         "fit_seconds": round(seconds, 3),
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cadence": fit_cadence(history).to_dict(),
+        "state_names": history.state_names,
     }
 
 

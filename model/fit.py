@@ -13,10 +13,12 @@ from __future__ import annotations
 import difflib
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
 
+from model.cadence import Cadence
 from model.errors import LaunchcastError, NotFoundError
 from model.history import LaunchHistory, decimal_year, parse_time
 
@@ -183,6 +185,9 @@ class Fit:
             f"unknown vehicle {vehicle!r}; closest known: {closest(vehicle, names)}"
         )
 
+    def state_name(self, state: str) -> str:
+        return str(self.manifest.get("state_names", {}).get(state, state))
+
     @property
     def states(self) -> list[str]:
         return sorted({r.state for r in self.records.values()})
@@ -230,6 +235,12 @@ class Fit:
             previous_failed=False,
             year=year if year is not None else self.as_of_year,
         )
+
+    @cached_property
+    def cadence(self) -> Cadence:
+        if "cadence" not in self.manifest:
+            raise LaunchcastError("this fit has no launch-cadence model; refit with 'launchcast fit'")
+        return Cadence.from_dict(self.manifest["cadence"])
 
     @property
     def as_of(self) -> str:

@@ -6,6 +6,7 @@ User errors (``LaunchcastError``) print one clear message and exit 1, no traceba
 from __future__ import annotations
 
 import functools
+from datetime import date
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +20,18 @@ from model import gcat
 from model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from model.errors import LaunchcastError
 from model.history import LAUNCHES_FILE, VEHICLES_FILE, load_history, record_table
+from model.fit import Fit
+from model.forecast import (
+    ModelInfo,
+    NextLaunchForecast,
+    Programme,
+    by_date,
+    campaign,
+    next_launch,
+    versus,
+)
 from model.models import MODEL_NAMES, make_model
-from model.saved import save_fit
+from model.saved import load_fit, save_fit
 from model.storage import atomic_write_text
 from service.settings import get_settings
 
@@ -190,6 +201,161 @@ def fit_command(
     save_fit(fit, target)
     console.print(f"[green]gate passed[/green]; saved to {target} "
                   f"({fit.manifest['fit_seconds']:.1f} s)")
+
+
+forecast_app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).",
+                           no_args_is_help=True)
+app.add_typer(forecast_app, name="forecast")
+
+FitDir = Annotated[Path | None, typer.Option("--fit", help="saved fit directory "
+                                             "(default: LAUNCHCAST_FIT_DIR)")]
+Vehicle = Annotated[str | None, typer.Option(help="vehicle, GCAT or display name "
+                                             "(Cheonlima-1 or Chollima-1)")]
+State = Annotated[str | None, typer.Option(help="state code, e.g. KP")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
+
+
+def _load(fit_dir: Path | None) -> Fit:
+    return load_fit(fit_dir or get_settings().fit_dir)
+
+
+def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
+    """A positional programme: a state code if the fit knows one, else a vehicle name."""
+    if text in fit.states:
+        return Programme(state=text, new_vehicle=new_vehicle)
+    return Programme(vehicle=text)
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def _print_next(result: NextLaunchForecast) -> None:
+    r = result.reliability
+    table = Table(title=result.subject, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("P(success)", _pct(result.probability))
+    table.add_row("reliability median", _pct(r.median))
+    table.add_row("50% interval", f"{_pct(r.interval_50.low)} – {_pct(r.interval_50.high)}")
+    table.add_row("90% interval", f"{_pct(r.interval_90.low)} – {_pct(r.interval_90.high)}")
+    rec = result.record
+    table.add_row("record", f"{rec.subject}: {rec.successes}/{rec.attempts} successes, "
+                  f"last launch {rec.last_launch or 'never'}")  # fmt: skip
+    _model_rows(table, result.model)
+    console.print(table)
+
+
+def _model_rows(table: Table, info: ModelInfo) -> None:
+    table.add_row("model", f"{info.model} {info.version}, {info.draws} draws, "
+                  f"data as of {info.data_as_of}")  # fmt: skip
+
+
+@forecast_app.command("next")
+@user_errors
+def forecast_next(
+    vehicle: Vehicle = None, state: State = None,
+    family: Annotated[str | None, typer.Option(help="a family's next new variant")] = None,
+    new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
+    fit_dir: FitDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
+    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle))
+    console.print_json(result.model_dump_json()) if as_json else _print_next(result)
+
+
+@forecast_app.command("campaign")
+@user_errors
+def forecast_campaign(
+    vehicle: Vehicle = None, state: State = None,
+    launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
+    paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
+    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Distribution of successes in the next N launches of one vehicle."""
+    result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed)
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=result.subject)
+    for column in ("successes k", "P(exactly k)", "P(at least k)"):
+        table.add_column(column, justify="right")
+    for k, (p, q) in enumerate(zip(result.success_pmf, result.at_least, strict=True)):
+        table.add_row(str(k), _pct(p), _pct(q))
+    console.print(table)
+    console.print(f"expected successes {result.expected_successes:.2f}; expected attempts to "
+                  f"first success {result.expected_attempts_to_first_success:.2f}; "
+                  f"P(no success in {launches}) {_pct(result.probability_no_success)}; "
+                  f"{result.model.model} {result.model.version}, data as of "
+                  f"{result.model.data_as_of}")  # fmt: skip
+
+
+@forecast_app.command("by-date")
+@user_errors
+def forecast_by_date(
+    date_: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
+    vehicle: Vehicle = None, state: State = None,
+    new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
+    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
+    fit_dir: FitDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """P(at least one successful launch before a date), with a launch-cadence model."""
+    try:
+        until = date.fromisoformat(date_)
+    except ValueError:
+        raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
+    result = by_date(_load(fit_dir), Programme(vehicle, state, None, new_vehicle), until,
+                     paths, seed)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{result.subject} before {result.date}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("P(at least one success)", _pct(result.probability))
+    table.add_row("window", f"{result.window_start} → {result.date} ({result.years:.2f} years)")
+    rate = result.launch_rate_per_year
+    table.add_row("launch rate / year", f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – "
+                  f"{rate.interval_90.high:.2f})")  # fmt: skip
+    table.add_row("expected launches", f"{result.expected_launches:.1f}")
+    _model_rows(table, result.model)
+    console.print(table)
+
+
+@forecast_app.command("versus")
+@user_errors
+def forecast_versus(
+    a: Annotated[str, typer.Argument(help="state code or vehicle, e.g. KP")],
+    b: Annotated[str, typer.Argument(help="state code or vehicle, e.g. KR")],
+    a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
+    b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
+    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
+    fit_dir: FitDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """Head to head: who is more reliable, and whose next success comes first."""
+    fit = _load(fit_dir)
+    result = versus(fit, _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle),
+                    paths, seed)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{a} vs {b}")
+    table.add_column("")
+    table.add_column(a, justify="right")
+    table.add_column(b, justify="right")
+    table.add_row("next launch", result.a.subject, result.b.subject)
+    table.add_row("P(next launch succeeds)", _pct(result.a.probability), _pct(result.b.probability))
+    table.add_row("P(more reliable)", _pct(result.probability_a_more_reliable),
+                  _pct(1 - result.probability_a_more_reliable))  # fmt: skip
+    table.add_row("P(next success first)", _pct(result.probability_a_first),
+                  _pct(result.probability_b_first))  # fmt: skip
+    table.add_row("median years to a success", str(result.median_years_to_success_a),
+                  str(result.median_years_to_success_b))  # fmt: skip
+    console.print(table)
+    console.print(f"{result.model.model} {result.model.version}, data as of "
+                  f"{result.model.data_as_of}; P(neither within 100 launches) "
+                  f"{_pct(result.probability_neither)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from model.baselines import BetaFit, laplace
+from model.errors import LaunchcastError, NotFoundError
+from model.fit import LaunchQuery
+from model.forecast import Programme, by_date, campaign, next_launch, simulate, versus
+from model.hierarchical import DIMS, HierarchicalFit
+from model.history import LaunchHistory
+
+FUTURE = date.today() + timedelta(days=400)
+
+
+@pytest.fixture(scope="module")
+def conjugate(history: LaunchHistory) -> BetaFit:
+    return laplace(draws=20_000).fit(history)
+
+
+def test_next_launch_equals_the_posterior_mean(conjugate: BetaFit) -> None:
+    result = next_launch(conjugate, Programme(vehicle="Chollima-1"))
+    assert result.vehicle == "Cheonlima-1" and result.display_name == "Chollima-1"
+    assert result.flight_number == 4 and result.record.attempts == 3
+    assert result.record.successes == 1
+    exact = stats.beta(2, 3)
+    assert abs(result.probability - exact.mean()) < 4 * exact.std() / np.sqrt(20_000)
+    assert result.reliability.median == pytest.approx(exact.median(), abs=0.01)
+    assert result.reliability.interval_90.low == pytest.approx(exact.ppf(0.05), abs=0.01)
+    assert result.model.model == "laplace" and result.model.data_as_of == "2023-12-30"
+
+
+def test_campaign_is_beta_binomial(conjugate: BetaFit) -> None:
+    paths = 200_000
+    result = campaign(conjugate, Programme(vehicle="Nuri"), launches=5, paths=paths, seed=1)
+    exact = stats.betabinom(5, 3, 2).pmf(np.arange(6))  # Nuri: 2 of 3 → Beta(3, 2)
+    se = np.sqrt(exact * (1 - exact) / paths)
+    assert np.all(np.abs(np.array(result.success_pmf) - exact) < 5 * se + 1e-3)
+    assert result.at_least[0] == pytest.approx(1.0)
+    assert result.probability_no_success == pytest.approx(exact[0], abs=5 * se[0] + 1e-3)
+
+
+def test_at_least_one_never_decreases_with_n(conjugate: BetaFit) -> None:
+    values = [campaign(conjugate, Programme(vehicle="Chollima-1"), n, 20_000, seed=3).at_least[1]
+              for n in range(1, 12)]  # fmt: skip
+    assert all(b >= a for a, b in itertools.pairwise(values))
+
+
+def test_by_date_never_decreases_with_the_date(conjugate: BetaFit) -> None:
+    values = [by_date(conjugate, Programme(state="KP"), FUTURE + timedelta(days=90 * k),
+                      paths=5000, seed=2).probability for k in range(8)]  # fmt: skip
+    assert all(b >= a for a, b in itertools.pairwise(values))
+    assert values[-1] > values[0]
+
+
+def test_by_date_matches_poisson_thinning(conjugate: BetaFit) -> None:
+    """Poisson(λT) launches, each a success w.p. p: P(>= 1 success) = E[1 - exp(-λ p T)]."""
+    result = by_date(conjugate, Programme(vehicle="Nuri"), FUTURE, paths=200_000, seed=4)
+    rng = np.random.default_rng(0)
+    shape, rate = conjugate.cadence.rate_parameters("vehicle", "Nuri")
+    lam = rng.gamma(shape, 1 / rate, 1_000_000)
+    p = rng.beta(3, 2, 1_000_000)
+    exact = np.mean(1 - np.exp(-lam * p * result.years))
+    assert result.probability == pytest.approx(exact, abs=0.006)
+
+
+def test_versus_is_consistent(conjugate: BetaFit) -> None:
+    result = versus(conjugate, Programme(state="KP"), Programme(state="KR"), paths=20_000)
+    assert result.a.state == "KP" and result.b.state == "KR"
+    total = result.probability_a_first + result.probability_b_first + result.probability_neither
+    assert total == pytest.approx(1.0, abs=1e-9)
+    # P(A more reliable) from the two independent Beta posteriors, in closed form by quadrature.
+    a, b = conjugate.beta_parameters(result.a.vehicle), conjugate.beta_parameters(result.b.vehicle)
+    grid = np.linspace(0, 1, 20001)
+    exact = np.trapezoid(stats.beta(*a).pdf(grid) * stats.beta(*b).cdf(grid), grid)
+    assert result.probability_a_more_reliable == pytest.approx(exact, abs=0.02)
+
+
+def test_same_seed_same_answer(conjugate: BetaFit) -> None:
+    one = campaign(conjugate, Programme(vehicle="Nuri"), 10, 5000, seed=9)
+    two = campaign(conjugate, Programme(vehicle="Nuri"), 10, 5000, seed=9)
+    assert one == two
+    assert campaign(conjugate, Programme(vehicle="Nuri"), 10, 5000, seed=10) != one
+
+
+def _conditional_fit() -> HierarchicalFit:
+    """One-draw model where the previous outcome matters a lot: a closed form exists."""
+    n = 1
+    posterior = {
+        "mu": np.full(n, 1.0), "sigma_state": np.ones(n), "sigma_family": np.ones(n),
+        "sigma_vehicle": np.ones(n), "a_state": np.zeros((n, 1)), "a_family": np.zeros((n, 1)),
+        "a_vehicle": np.zeros((n, 1)), "learn": np.array([[-1.0, -0.5, -0.25, 0, 0, 0, 0]]),
+        "b_family_exp": np.zeros(n), "b_state_exp": np.zeros(n),
+        "b_previous_failed": np.full(n, -1.5), "era": np.zeros((n, 1)),
+    }  # fmt: skip
+    return HierarchicalFit(model="hierarchical", version="1.0", posterior=posterior,
+                           coords={"state": ["S"], "family": ["F"], "vehicle": ["V"], "era": ["x"]},
+                           dims=DIMS, records={}, config={"seed": 0})  # fmt: skip
+
+
+def test_sequential_paths_match_exact_enumeration() -> None:
+    fit = _conditional_fit()
+    query = LaunchQuery("V", "F", "S", vehicle_flight=1, previous_failed=False)
+    exact = np.zeros(4)
+    for outcome in itertools.product([0, 1], repeat=3):
+        prob, failed = 1.0, False
+        for step, success in enumerate(outcome):
+            p = float(fit.success_probability(query.advanced(step), failed)[0])
+            prob *= p if success else 1 - p
+            failed = not success
+        exact[sum(outcome)] += prob
+    successes, _, _ = simulate(fit, query, 3, 400_000, np.random.default_rng(0))
+    simulated = np.bincount(successes, minlength=4) / 400_000
+    assert np.allclose(simulated, exact, atol=0.004)
+
+
+@pytest.mark.parametrize(
+    ("programme", "error", "message"),
+    [
+        (Programme(vehicle="Chollma-1"), NotFoundError, "closest known: Chollima-1"),
+        (Programme(state="NK"), NotFoundError, "unknown state 'NK'; closest known:"),
+        (Programme(state="KP", family="Unah", new_vehicle=True), NotFoundError, "closest known: Unha"),
+        (Programme(vehicle="Nuri", state="KP"), LaunchcastError, "is a KR vehicle, not KP"),
+        (Programme(), LaunchcastError, "say whose launch"),
+    ],
+)  # fmt: skip
+def test_unanswerable_queries_are_clear(
+    conjugate: BetaFit, programme: Programme, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        next_launch(conjugate, programme)
+
+
+def test_limits_and_dates_are_checked(conjugate: BetaFit) -> None:
+    nuri = Programme(vehicle="Nuri")
+    with pytest.raises(LaunchcastError, match="launches must be between 1 and 100, got 0"):
+        campaign(conjugate, nuri, 0)
+    with pytest.raises(LaunchcastError, match="launches must be between 1 and 100, got 101"):
+        campaign(conjugate, nuri, 101)
+    with pytest.raises(LaunchcastError, match="paths must be between"):
+        campaign(conjugate, nuri, 5, paths=10)
+    with pytest.raises(LaunchcastError, match="not after the data's as-of date 2023-12-30"):
+        by_date(conjugate, nuri, date(2023, 6, 1))
+    with pytest.raises(LaunchcastError, match="is in the past"):
+        by_date(conjugate, nuri, date.today() - timedelta(days=1))
+
+
+def test_new_vehicle_and_family_questions(conjugate: BetaFit) -> None:
+    new_kp = next_launch(conjugate, Programme(state="KP", new_vehicle=True))
+    assert new_kp.new_vehicle and new_kp.vehicle is None and new_kp.flight_number == 1
+    assert new_kp.record.attempts == 8 and new_kp.record.successes == 3
+    family = next_launch(conjugate, Programme(family="Unha"))
+    assert family.state == "KP" and family.family == "Unha"
+    state_next = next_launch(conjugate, Programme(state="KP"))
+    assert state_next.vehicle == "Cheonlima-1"
