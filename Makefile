@@ -14,7 +14,7 @@ $(BIN)/launchcast: pyproject.toml
 install: $(BIN)/launchcast
 
 run: install
-	$(BIN)/launchcast data summary --state KP
+	$(BIN)/launchcast serve --fit-if-missing
 
 test: install
 	$(BIN)/python -m pytest -q

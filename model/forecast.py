@@ -134,7 +134,7 @@ class Resolved:
     display_name: str | None
     record: Record
     cadence_kind: str
-    cadence_name: str
+    cadence_name: str | None  # None: a new launching state, no cadence to learn from
 
 
 def _state_check(fit: Fit, state: str) -> None:
@@ -144,7 +144,9 @@ def _state_check(fit: Fit, state: str) -> None:
 
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its cadence."""
-    if programme.vehicle and not programme.new_vehicle:
+    if programme.vehicle and programme.new_vehicle:
+        raise LaunchcastError("give either a vehicle or new_vehicle (with a state), not both")
+    if programme.vehicle:
         r = fit.record(programme.vehicle)
         if programme.state and programme.state != r.state:
             _state_check(fit, programme.state)
@@ -163,10 +165,13 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
         if programme.state:
             _state_check(fit, programme.state)
         query = fit.new_vehicle_query(programme.state, programme.family)
-        assert query.state is not None
-        where = f"family {programme.family}" if programme.family else ""
-        owner = fit.state_name(query.state)
-        subject = f"maiden flight of a new {owner} vehicle" + (f" of {where}" if where else "")
+        where = f" of family {programme.family}" if programme.family else ""
+        if query.state is None:  # a state that has never launched: all from the hierarchy
+            record = Record(subject="a new launching state", attempts=0, successes=0,
+                            first_launch=None, last_launch=None)  # fmt: skip
+            return Resolved(query, f"maiden flight of a new launching state's first vehicle{where}",
+                            None, record, "state", None)  # fmt: skip
+        subject = f"maiden flight of a new {fit.state_name(query.state)} vehicle{where}"
         return Resolved(query, subject, None, _state_record(fit, query.state), "state", query.state)
     if programme.state:
         _state_check(fit, programme.state)
@@ -286,6 +291,11 @@ def _years_to_first_success(
     fit: Fit, resolved: Resolved, paths: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Years from the as-of date to the first success on each path (inf if none in horizon)."""
+    if resolved.cadence_name is None:
+        raise LaunchcastError(
+            "a state that has never launched has no launch cadence to forecast dates from; "
+            "name a state (with new_vehicle for its new rocket)"
+        )
     rate = fit.cadence.rate_draws(resolved.cadence_kind, resolved.cadence_name, paths, rng)
     _, first, _ = simulate(fit, resolved.query, TIME_HORIZON_LAUNCHES, paths, rng)
     found = first <= TIME_HORIZON_LAUNCHES

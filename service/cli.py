@@ -358,5 +358,26 @@ def forecast_versus(
                   f"{_pct(result.probability_neither)}")  # fmt: skip
 
 
+@app.command("serve")
+@user_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="default LAUNCHCAST_HOST (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="default LAUNCHCAST_PORT (8000)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    fit_if_missing: Annotated[bool, typer.Option(help="fit the hierarchical model first if "
+                                                 "there is no saved fit")] = False,
+) -> None:  # fmt: skip
+    """Serve the forecast API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = get_settings()
+    if fit_if_missing and not (settings.fit_dir / "manifest.json").exists():
+        console.print(f"no fit at {settings.fit_dir}: fitting one now (about a minute) …")
+        fit_command(model="hierarchical", out=settings.fit_dir, draws=1500, tune=700, chains=4,
+                    target_accept=0.9, seed=0, sampler="nutpie", data_dir=settings.data_dir)  # fmt: skip
+    uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
+                port=port or settings.port, workers=workers)  # fmt: skip
+
+
 if __name__ == "__main__":
     app()

@@ -19,9 +19,8 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
-    max_campaign_launches: int = Field(100, ge=1, description="largest N for a campaign")
-    max_paths: int = Field(200_000, ge=1000, description="largest Monte Carlo path count")
-    default_paths: int = Field(20_000, ge=1000)
+    max_paths: int = Field(200_000, ge=1000, description="largest Monte Carlo path count per request")
+    max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
     admin_token: str | None = Field(None, description="bearer token for admin endpoints")
 
 

@@ -1,0 +1,64 @@
+"""The FastAPI app factory: ``create_app(settings)``; ``uvicorn --factory service.app:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from model.errors import LaunchcastError
+from service import errors, metrics
+from service.routes import forecast, health, history, model, vehicles
+from service.settings import Settings
+from service.state import Holder, Served
+
+log = logging.getLogger("launchcast")
+
+
+def load_into(holder: Holder, settings: Settings) -> None:
+    """Load the fit fully, then swap the one reference (a failure keeps what was served)."""
+    try:
+        served = Served.load(settings.fit_dir, settings.data_dir)
+    except LaunchcastError as exc:
+        holder.error = str(exc)
+        log.warning("no fit served: %s", exc)
+        return
+    holder.served = served
+    holder.error = ""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    holder = Holder()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        load_into(holder, settings)
+        yield
+
+    app = FastAPI(
+        title="launchcast",
+        version="0.1.0",
+        description="Monte Carlo launch-reliability forecasts from a Bayesian model of the "
+        "world's orbital launch history (GCAT, © J. McDowell, CC BY 4.0).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return JSONResponse({"detail": f"request body larger than the limit of "
+                                 f"{settings.max_body_bytes} bytes"}, status_code=422)  # fmt: skip
+        return await call_next(request)
+
+    metrics.install(app, metrics.Metrics(holder))
+    errors.install(app)
+    for router in (forecast.router, vehicles.router, history.router, model.router, health.router):
+        app.include_router(router)
+    return app

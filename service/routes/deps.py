@@ -1,0 +1,35 @@
+"""Request-scoped access to what the app holds (settings, the served fit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+
+from service.settings import Settings
+from service.state import Holder, Served
+
+
+def holder(request: Request) -> Holder:
+    return request.app.state.holder  # type: ignore[no-any-return]
+
+
+def served(request: Request) -> Served:
+    return holder(request).require()
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+class ErrorOut(BaseModel):
+    detail: Any
+
+
+#: Error answers every forecast/catalogue route may give, for the OpenAPI schema.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "unknown vehicle, family or state (closest names)"},
+    422: {"model": ErrorOut, "description": "invalid input or a limit exceeded"},
+    503: {"model": ErrorOut, "description": "no fit loaded: make one with 'launchcast fit'"},
+}

@@ -1,0 +1,118 @@
+"""/v1/forecast/*: the four questions, mirroring ``model.forecast``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from model.errors import LaunchcastError
+from model.forecast import (
+    MAX_CAMPAIGN_LAUNCHES,
+    MAX_PATHS,
+    MIN_PATHS,
+    ByDateForecast,
+    CampaignForecast,
+    NextLaunchForecast,
+    Programme,
+    VersusForecast,
+    by_date,
+    campaign,
+    versus,
+)
+from service.routes import deps
+from service.settings import Settings
+from service.state import Served
+
+router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
+
+Name = Annotated[str | None, Field(max_length=100)]
+Paths = Annotated[int, Field(ge=MIN_PATHS, le=MAX_PATHS, description="Monte Carlo paths")]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="same seed, same answer")]
+
+
+class ProgrammeIn(BaseModel):
+    """A vehicle (GCAT or display name), a state's next launch, or a state's new vehicle."""
+
+    model_config = ConfigDict(extra="forbid")
+    vehicle: Name = Field(None, examples=["Chollima-1"])
+    state: Name = Field(None, examples=["KP"])
+    family: Name = None
+    new_vehicle: bool = False
+
+    def programme(self) -> Programme:
+        return Programme(self.vehicle, self.state, self.family, self.new_vehicle)
+
+
+class CampaignRequest(ProgrammeIn):
+    launches: int = Field(5, ge=1, le=MAX_CAMPAIGN_LAUNCHES, description="N next launches")
+    paths: Paths = 20_000
+    seed: Seed = 0
+
+
+class ByDateRequest(ProgrammeIn):
+    date: dt.date = Field(description="YYYY-MM-DD; P(a success before this date)")
+    paths: Paths = 20_000
+    seed: Seed = 0
+
+
+class VersusRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    a: ProgrammeIn = Field(examples=[{"state": "KP"}])
+    b: ProgrammeIn = Field(examples=[{"state": "KR"}])
+    paths: Paths = 20_000
+    seed: Seed = 0
+
+
+def _check_paths(paths: int, settings: Settings) -> None:
+    if paths > settings.max_paths:
+        raise LaunchcastError(f"paths must be at most {settings.max_paths} on this server")
+
+
+@router.get("/next", response_model=NextLaunchForecast)
+async def next_launch(
+    served: Annotated[Served, Depends(deps.served)],
+    vehicle: Annotated[str | None, Query(max_length=100, examples=["Chollima-1"])] = None,
+    state: Annotated[str | None, Query(max_length=100, examples=["KP"])] = None,
+    family: Annotated[str | None, Query(max_length=100)] = None,
+    new_vehicle: bool = False,
+) -> Response:
+    """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle."""
+    body = served.next_json(Programme(vehicle, state, family, new_vehicle))
+    return Response(body, media_type="application/json")
+
+
+@router.post("/campaign", response_model=CampaignForecast)
+def campaign_forecast(
+    request: CampaignRequest,
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+) -> CampaignForecast:
+    """How many of the next N launches of a vehicle succeed."""
+    _check_paths(request.paths, settings)
+    return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed)
+
+
+@router.post("/by-date", response_model=ByDateForecast)
+def by_date_forecast(
+    request: ByDateRequest,
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+) -> ByDateForecast:
+    """P(at least one successful launch before a date), with the launch-cadence model."""
+    _check_paths(request.paths, settings)
+    return by_date(served.fit, request.programme(), request.date, request.paths, request.seed)
+
+
+@router.post("/versus", response_model=VersusForecast)
+def versus_forecast(
+    request: VersusRequest,
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+) -> VersusForecast:
+    """Head to head: who is more reliable, whose next success comes first."""
+    _check_paths(request.paths, settings)
+    return versus(served.fit, request.a.programme(), request.b.programme(), request.paths,
+                  request.seed)  # fmt: skip

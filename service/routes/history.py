@@ -1,0 +1,51 @@
+"""/v1/history: the launches the model saw, for one state or one vehicle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from model.errors import LaunchcastError, NotFoundError
+from model.fit import closest
+from service.routes import deps
+from service.state import Served
+
+router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
+
+
+class LaunchOut(BaseModel):
+    launch_tag: str
+    time_utc: str
+    vehicle: str
+    agency: str
+    state: str
+    site: str
+    outcome: str
+    success_fraction: float
+    fail_code: str
+
+
+@router.get("/history", response_model=list[LaunchOut])
+async def history(
+    served: Annotated[Served, Depends(deps.served)],
+    state: Annotated[str | None, Query(max_length=100, examples=["KP"])] = None,
+    vehicle: Annotated[str | None, Query(max_length=100)] = None,
+) -> list[LaunchOut]:
+    """Launches of a state's vehicles (by owner), or of one vehicle, in time order."""
+    if served.history is None:
+        raise LaunchcastError("the launch history could not be loaded; run 'launchcast data validate'")
+    launches = served.history.launches
+    if vehicle:
+        name = served.fit.record(vehicle).vehicle
+        launches = launches[launches["vehicle"] == name]
+    elif state:
+        if state not in served.fit.states:
+            raise NotFoundError(
+                f"unknown state {state!r}; closest known: {closest(state, served.fit.states)}")
+        launches = launches[launches["vehicle_state"] == state]
+    else:
+        raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")
+    columns = list(LaunchOut.model_fields)
+    return [LaunchOut(**row) for row in launches[columns].to_dict("records")]

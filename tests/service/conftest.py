@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from model.baselines import eb_beta
+from model.history import LaunchHistory
+from model.saved import save_fit
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import DATA
+
+
+@pytest.fixture(scope="session")
+def fit_dir(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real saved fit (closed-form eb-beta: no MCMC needed to test the service)."""
+    return save_fit(eb_beta().fit(history), tmp_path_factory.mktemp("fit") / "fit")
+
+
+@pytest.fixture(scope="session")
+def settings(fit_dir: Path) -> Settings:
+    return Settings(fit_dir=fit_dir, data_dir=DATA, max_paths=100_000)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import DATA
+
+FUTURE = (date.today() + timedelta(days=365)).isoformat()
+
+
+def test_next_launch_of_a_vehicle_by_display_name(client: TestClient) -> None:
+    response = client.get("/v1/forecast/next", params={"vehicle": "Chollima-1"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["vehicle"] == "Cheonlima-1" and body["flight_number"] == 4
+    assert 0 < body["probability"] < 1
+    assert body["model"]["model"] == "eb-beta" and body["model"]["data_as_of"] == "2023-12-30"
+    assert body["record"] == {"subject": "Chollima-1", "attempts": 3, "successes": 1,
+                              "first_launch": "2023-05-30T21:27Z",
+                              "last_launch": "2023-11-21T13:42Z"}  # fmt: skip
+
+
+def test_next_launch_of_a_state_and_a_new_vehicle(client: TestClient) -> None:
+    kp = client.get("/v1/forecast/next", params={"state": "KP"}).json()
+    assert kp["vehicle"] == "Cheonlima-1" and kp["record"]["attempts"] == 8
+    new = client.get("/v1/forecast/next", params={"state": "KP", "new_vehicle": "true"}).json()
+    assert new["new_vehicle"] is True and new["flight_number"] == 1
+
+
+def test_campaign(client: TestClient) -> None:
+    response = client.post("/v1/forecast/campaign",
+                           json={"vehicle": "Chollima-1", "launches": 5, "paths": 5000})  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["success_pmf"]) == 6 and sum(body["success_pmf"]) == pytest.approx(1.0)
+    assert body["model"]["version"] == "1.0"
+
+
+def test_by_date_and_versus(client: TestClient) -> None:
+    by_date = client.post("/v1/forecast/by-date", json={"state": "KP", "date": FUTURE})
+    assert by_date.status_code == 200, by_date.text
+    assert 0 < by_date.json()["probability"] < 1
+    race = client.post("/v1/forecast/versus", json={"a": {"state": "KP"}, "b": {"state": "KR"}})
+    assert race.status_code == 200, race.text
+    body = race.json()
+    assert body["a"]["state"] == "KP" and body["b"]["state"] == "KR"
+    assert body["model"]["data_as_of"] == "2023-12-30"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "payload", "status", "message"),
+    [
+        ("get", "/v1/forecast/next", {"vehicle": "Chollma"}, 404, "closest known: Chollima-1"),
+        ("get", "/v1/forecast/next", {"state": "NK"}, 404, "unknown state 'NK'"),
+        ("get", "/v1/forecast/next", {}, 422, "say whose launch"),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": 101}, 422,
+         "less than or equal to 100"),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "paths": 150_000}, 422,
+         "paths must be at most 100000"),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": "five"}, 422,
+         "valid integer"),
+        ("post", "/v1/forecast/by-date", {"state": "KP", "date": "2020-01-01"}, 422,
+         "not after the data's as-of date"),
+        ("post", "/v1/forecast/by-date", {"state": "KP", "date": "soon"}, 422, "date"),
+        ("post", "/v1/forecast/versus", {"a": {"state": "KP"}}, 422, "Field required"),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "colour": "red"}, 422,
+         "Extra inputs are not permitted"),
+        ("get", "/v1/history", {}, 422, "give state or vehicle"),
+        ("get", "/v1/history", {"state": "XX"}, 404, "unknown state"),
+    ],
+)  # fmt: skip
+def test_errors_are_4xx_with_the_reason(
+    client: TestClient, method: str, url: str, payload: dict, status: int, message: str
+) -> None:
+    if method == "get":
+        response = client.get(url, params=payload)
+    else:
+        response = client.post(url, json=payload)
+    assert response.status_code == status, response.text
+    assert message in response.text
+
+
+def test_body_size_limit(client: TestClient) -> None:
+    response = client.post("/v1/forecast/campaign", content=b"{" + b" " * 20_000 + b"}",
+                           headers={"content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 422 and "limit of 16384 bytes" in response.text
+
+
+def test_vehicles_states_history(client: TestClient) -> None:
+    found = client.get("/v1/vehicles", params={"q": "chollima"}).json()
+    assert [v["vehicle"] for v in found] == ["Cheonlima-1"]
+    assert len(client.get("/v1/vehicles").json()) == 408
+    states = {s["state"]: s for s in client.get("/v1/states").json()}
+    assert states["KP"]["attempts"] == 8 and states["KP"]["name"] == "North Korea"
+    kp = client.get("/v1/history", params={"state": "KP"}).json()
+    assert len(kp) == 8 and kp[-1]["vehicle"] == "Cheonlima-1" and kp[-1]["outcome"] == "success"
+    nuri = client.get("/v1/history", params={"vehicle": "Nuri"}).json()
+    assert [launch["outcome"] for launch in nuri] == ["failure", "success", "success"]
+
+
+def test_model_health_ready_metrics(client: TestClient) -> None:
+    info = client.get("/v1/model").json()
+    assert info["model"] == "eb-beta" and "CC BY 4.0" in info["attribution"]
+    assert info["data_as_of"] == "2023-12-30" and len(info["data_hash"]) == 64
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
+    text = client.get("/metrics").text
+    assert 'launchcast_requests_total{method="GET",route="/v1/forecast/next",status="200"}' in text
+    assert "launchcast_request_seconds_bucket" in text
+    assert 'launchcast_model_info{data_as_of="2023-12-30",model="eb-beta",version="1.0"} 1.0' in text
+    assert "launchcast_fit_age_seconds" in text
+
+
+def test_no_fit_means_503_saying_how_to_make_one(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(fit_dir=tmp_path / "none", data_dir=DATA))) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "launchcast fit" in ready.text
+        response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
+        assert response.status_code == 503 and "launchcast fit" in response.text
