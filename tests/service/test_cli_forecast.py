@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from service.cli import app
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "200"}
+
+
+def invoke(fit_dir: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["forecast", *args, "--fit", str(fit_dir)], env=WIDE)
+
+
+def test_next_table_and_json(fit_dir: Path) -> None:
+    table = invoke(fit_dir, "next", "--vehicle", "Chollima-1")
+    assert table.exit_code == 0, table.output
+    assert "Chollima-1, flight 4" in table.output and "90% interval" in table.output
+    as_json = invoke(fit_dir, "next", "--state", "KP", "--new-vehicle", "--json")
+    body = json.loads(as_json.output)
+    assert body["new_vehicle"] is True and body["state"] == "KP"
+
+
+def test_campaign_by_date_versus(fit_dir: Path) -> None:
+    campaign = invoke(fit_dir, "campaign", "--vehicle", "Chollima-1", "-n", "5", "--json")
+    assert len(json.loads(campaign.output)["success_pmf"]) == 6
+    later = (date.today() + timedelta(days=500)).isoformat()
+    by_date = invoke(fit_dir, "by-date", "--state", "KR", "--date", later)
+    assert by_date.exit_code == 0 and "P(at least one success)" in by_date.output
+    race = invoke(fit_dir, "versus", "KP", "KR")
+    assert race.exit_code == 0 and "P(next success first)" in race.output
+
+
+def test_errors_are_one_line(fit_dir: Path) -> None:
+    unknown = invoke(fit_dir, "next", "--vehicle", "Chollma")
+    assert unknown.exit_code == 1 and "closest known: Chollima-1" in unknown.output
+    assert "Traceback" not in unknown.output
+    too_many = invoke(fit_dir, "campaign", "--vehicle", "Nuri", "-n", "500")
+    assert too_many.exit_code == 1 and "between 1 and 100" in too_many.output
+    bad_date = invoke(fit_dir, "by-date", "--state", "KP", "--date", "someday")
+    assert bad_date.exit_code == 1 and "not a date" in bad_date.output
+    no_fit = runner.invoke(app, ["forecast", "next", "--vehicle", "Nuri", "--fit", "/nonexistent"])
+    assert no_fit.exit_code == 1 and "launchcast fit" in no_fit.output
