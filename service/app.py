@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from model.errors import LaunchcastError
 from service import errors, metrics
@@ -30,6 +31,26 @@ def load_into(holder: Holder, settings: Settings) -> None:
     holder.error = ""
 
 
+class LimitBody:
+    """Refuse request bodies above the limit before reading them (422, naming the limit)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+                response = JSONResponse(
+                    {"detail": f"request body larger than the limit of {self.max_bytes} bytes"},
+                    status_code=422,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     holder = Holder()
@@ -49,14 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return JSONResponse({"detail": f"request body larger than the limit of "
-                                 f"{settings.max_body_bytes} bytes"}, status_code=422)  # fmt: skip
-        return await call_next(request)
-
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     metrics.install(app, metrics.Metrics(holder))
     errors.install(app)
     for router in (forecast.router, vehicles.router, history.router, model.router, health.router):

@@ -366,6 +366,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
     fit_if_missing: Annotated[bool, typer.Option(help="fit the hierarchical model first if "
                                                  "there is no saved fit")] = False,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:  # fmt: skip
     """Serve the forecast API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -376,7 +377,7 @@ def serve(
         fit_command(model="hierarchical", out=settings.fit_dir, draws=1500, tune=700, chains=4,
                     target_accept=0.9, seed=0, sampler="nutpie", data_dir=settings.data_dir)  # fmt: skip
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers)  # fmt: skip
+                port=port or settings.port, workers=workers, access_log=access_log)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Request-scoped access to what the app holds (settings, the served fit)."""
+"""Request-scoped access to what the app holds (settings, the served fit).
+
+The dependencies are ``async def`` on purpose: FastAPI runs a plain ``def``
+dependency in a worker thread, a hop that cost more than the forecast itself.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,15 @@ from service.settings import Settings
 from service.state import Holder, Served
 
 
-def holder(request: Request) -> Holder:
+async def holder(request: Request) -> Holder:
     return request.app.state.holder  # type: ignore[no-any-return]
 
 
-def served(request: Request) -> Served:
-    return holder(request).require()
+async def served(request: Request) -> Served:
+    return (await holder(request)).require()
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
