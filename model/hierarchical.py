@@ -308,6 +308,7 @@ class HierarchicalModel:
         manifest["diagnostics"] = diagnostics.to_dict()
         manifest["cells"] = int(len(cells.attempts))
         config = asdict(self.config)
+        config.pop("progress")  # how it was shown is not what was fitted
         return HierarchicalFit(
             model=self.name,
             version=self.version,

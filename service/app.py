@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,23 +13,43 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from model.errors import LaunchcastError
 from service import errors, metrics
-from service.routes import forecast, health, history, model, vehicles
+from service.refits import RefitRunner
+from service.routes import forecast, health, history, model, refit, vehicles
 from service.settings import Settings
 from service.state import Holder, Served
 
 log = logging.getLogger("launchcast")
 
 
-def load_into(holder: Holder, settings: Settings) -> None:
-    """Load the fit fully, then swap the one reference (a failure keeps what was served)."""
+def load_into(holder: Holder, settings: Settings) -> bool:
+    """Load the current fit fully, then swap the one reference (a failure keeps what was served)."""
     try:
-        served = Served.load(settings.fit_dir, settings.data_dir)
+        served = Served.load(settings.registry(), settings.data_dir)
     except LaunchcastError as exc:
         holder.error = str(exc)
-        log.warning("no fit served: %s", exc)
-        return
+        log.warning("could not load the current fit: %s", exc)
+        return False
     holder.served = served
     holder.error = ""
+    return True
+
+
+async def watch_registry(holder: Holder, settings: Settings) -> None:
+    """Hot reload: when 'current' changes, load the new version off the event loop, then swap."""
+    registry = settings.registry()
+    failed: str | None = None
+    while True:
+        await asyncio.sleep(settings.reload_seconds)
+        current = registry.current_id()
+        served = holder.served
+        if current is None or current == failed or (served and served.version_id == current):
+            continue
+        if await asyncio.to_thread(load_into, holder, settings):
+            log.info("now serving %s", current)
+            failed = None
+        else:
+            holder.reload_failures += 1
+            failed = current  # counted once; retried when 'current' changes again
 
 
 class LimitBody:
@@ -55,10 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     holder = Holder()
 
+    refits = RefitRunner(settings)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         load_into(holder, settings)
-        yield
+        watcher = asyncio.create_task(watch_registry(holder, settings))
+        if settings.refit_schedule:
+            refits.schedule()
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            refits.stop()
 
     app = FastAPI(
         title="launchcast",
@@ -69,10 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
+    app.state.refits = refits
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    metrics.install(app, metrics.Metrics(holder))
+    metrics.install(app, metrics.Metrics(holder, settings.registry()))
     errors.install(app)
-    for router in (forecast.router, vehicles.router, history.router, model.router, health.router):
+    for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
+                   health.router):  # fmt: skip
         app.include_router(router)
     return app

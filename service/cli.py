@@ -30,7 +30,9 @@ from model.forecast import (
     next_launch,
     versus,
 )
+from model.ingest import add_launch, ingest_gcat
 from model.models import MODEL_NAMES, make_model
+from model.refit import RefitPolicy, refit
 from model.saved import load_fit, save_fit
 from model.storage import atomic_write_text
 from service.settings import get_settings
@@ -108,6 +110,43 @@ def import_gcat(
     )
 
 
+@data_app.command("ingest-gcat")
+@user_errors
+def ingest_gcat_command(
+    path: Annotated[Path, typer.Argument(help="a newer GCAT launch.tsv (the full upstream file "
+                                         "is fine: only orbital launches are taken)")],
+    lv: Annotated[Path | None, typer.Option(help="GCAT lv.tsv, for the families of new vehicles")] = None,
+    data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Add new launches and correct revised ones; never drops a row; reports what changed."""
+    for p in (path, lv):
+        if p is not None and not p.exists():
+            raise LaunchcastError(f"{p} not found")
+    report = ingest_gcat(_data_dir(data_dir), path, lv)
+    console.print(report.summary(), highlight=False)
+    if report.changed:
+        console.print("run 'launchcast refit' to fit the model on the new data")
+
+
+@data_app.command("add")
+@user_errors
+def add_command(
+    time_utc: Annotated[str, typer.Option("--time", help="UTC, e.g. 2024-05-27T15:44Z or 2024-05-27")],
+    vehicle: Annotated[str, typer.Option(help="GCAT vehicle name")],
+    outcome: Annotated[str, typer.Option(help="success or failure")],
+    agency: Annotated[str, typer.Option(help="GCAT agency code, e.g. NATA")] = "",
+    site: Annotated[str, typer.Option(help="GCAT site code, e.g. SOHAE")] = "",
+    tag: Annotated[str | None, typer.Option(help="launch tag (default manual-DATE-VEHICLE)")] = None,
+    family: Annotated[str | None, typer.Option(help="family, required for a new vehicle")] = None,
+    state: Annotated[str | None, typer.Option(help="owning state, required for a new vehicle")] = None,
+    data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Add one launch entered by hand (validated; a new vehicle needs --family and --state)."""
+    report = add_launch(_data_dir(data_dir), time_utc, vehicle, outcome, agency, site, tag,
+                        family, state)  # fmt: skip
+    console.print(report.summary(), highlight=False)
+
+
 @data_app.command("validate")
 @user_errors
 def validate_data(data_dir: DataDir = None) -> None:
@@ -156,8 +195,8 @@ def summary(
 @user_errors
 def fit_command(
     model: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = "hierarchical",
-    out: Annotated[Path | None, typer.Option(help="directory to save the fit in "
-                                             "(default: LAUNCHCAST_FIT_DIR)")] = None,
+    out: Annotated[Path | None, typer.Option(help="save the fit in this directory instead of "
+                                             "publishing it to the registry and promoting it")] = None,
     draws: Annotated[int, typer.Option(min=1, help="draws per chain")] = 1500,
     tune: Annotated[int, typer.Option(min=0, help="warm-up iterations per chain")] = 700,
     chains: Annotated[int, typer.Option(min=1)] = 4,
@@ -197,9 +236,15 @@ def fit_command(
             + "\n  ".join(diagnostics.failures[:20])
             + "\n(try more --draws/--tune or a higher --target-accept)"
         )
-    target = out or get_settings().fit_dir
-    save_fit(fit, target)
-    console.print(f"[green]gate passed[/green]; saved to {target} "
+    if out is not None:
+        save_fit(fit, out)
+        where = str(out)
+    else:
+        registry = get_settings().registry()
+        version_id = registry.publish(fit)
+        registry.promote(version_id)
+        where = f"registry {registry.root} as version {version_id} (now current)"
+    console.print(f"[green]gate passed[/green]; saved to {where} "
                   f"({fit.manifest['fit_seconds']:.1f} s)")
 
 
@@ -207,8 +252,8 @@ forecast_app = typer.Typer(help="Forecasts from a saved fit (plain numpy on post
                            no_args_is_help=True)
 app.add_typer(forecast_app, name="forecast")
 
-FitDir = Annotated[Path | None, typer.Option("--fit", help="saved fit directory "
-                                             "(default: LAUNCHCAST_FIT_DIR)")]
+FitDir = Annotated[Path | None, typer.Option("--fit", help="a saved fit directory "
+                                             "(default: the registry's current version)")]
 Vehicle = Annotated[str | None, typer.Option(help="vehicle, GCAT or display name "
                                              "(Cheonlima-1 or Chollima-1)")]
 State = Annotated[str | None, typer.Option(help="state code, e.g. KP")]
@@ -217,7 +262,7 @@ Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
 
 
 def _load(fit_dir: Path | None) -> Fit:
-    return load_fit(fit_dir or get_settings().fit_dir)
+    return load_fit(fit_dir) if fit_dir else get_settings().registry().load_current()
 
 
 def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
@@ -358,6 +403,74 @@ def forecast_versus(
                   f"{_pct(result.probability_neither)}")  # fmt: skip
 
 
+@app.command("refit")
+@user_errors
+def refit_command(
+    force: Annotated[bool, typer.Option(help="fit even if this data and config were fitted")] = False,
+    model: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = "hierarchical",
+    seed: Annotated[int, typer.Option()] = 0,
+    data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Validate data → fit → gate → sanity score → publish → promote (for cron / CronJob)."""
+    settings = get_settings()
+    policy = RefitPolicy(model=model, seed=seed,
+                         options={"progress": True} if model == "hierarchical" else {},
+                         max_log_loss_increase=settings.max_log_loss_increase)  # fmt: skip
+    console.print(f"refit: {model} on {_data_dir(data_dir)} → {settings.registry_dir}")
+    result = refit(_data_dir(data_dir), settings.registry(), policy, force)
+    colour = {"promoted": "green", "skipped": "yellow"}.get(result.outcome, "red")
+    console.print(f"[{colour}]{result.outcome}[/{colour}]: {result.reason}", highlight=False)
+    if result.scores:
+        console.print("scores: " + ", ".join(f"{k} {v:.4f}" for k, v in result.scores.items()))
+    if result.outcome in ("failed", "rejected"):
+        sys.exit(1)
+
+
+models_app = typer.Typer(help="The model registry: versions, the current one, rollback.",
+                         no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+@user_errors
+def models_list() -> None:
+    """Every kept version, oldest first; * marks the current one."""
+    registry = get_settings().registry()
+    table = Table(title=f"registry {registry.root}")
+    for column in ("", "id", "model", "version", "data as of", "fitted at", "gate"):
+        table.add_column(column)
+    for info in registry.list():
+        table.add_row("*" if info.current else "", info.id, info.model, info.version,
+                      info.data_as_of, info.fitted_at, "passed" if info.passed_gate else "FAILED")  # fmt: skip
+    console.print(table)
+
+
+@models_app.command("show")
+@user_errors
+def models_show(version_id: Annotated[str, typer.Argument(help="version id")]) -> None:
+    """A version's manifest (without the per-vehicle records)."""
+    manifest = get_settings().registry().manifest(version_id)
+    shown = {k: v for k, v in manifest.items() if k not in ("records", "coords", "dims")}
+    if "diagnostics" in shown:
+        shown["diagnostics"] = {k: v for k, v in shown["diagnostics"].items() if k != "parameters"}
+    console.print_json(data=shown)
+
+
+@models_app.command("promote")
+@user_errors
+def models_promote(version_id: Annotated[str, typer.Argument(help="version id")]) -> None:
+    """Make a version current (the service switches to it within seconds)."""
+    get_settings().registry().promote(version_id)
+    console.print(f"current: {version_id}")
+
+
+@models_app.command("rollback")
+@user_errors
+def models_rollback() -> None:
+    """Make the previously promoted version current again."""
+    console.print(f"current: {get_settings().registry().rollback()}")
+
+
 @app.command("serve")
 @user_errors
 def serve(
@@ -372,10 +485,10 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    if fit_if_missing and not (settings.fit_dir / "manifest.json").exists():
-        console.print(f"no fit at {settings.fit_dir}: fitting one now (about a minute) …")
-        fit_command(model="hierarchical", out=settings.fit_dir, draws=1500, tune=700, chains=4,
-                    target_accept=0.9, seed=0, sampler="nutpie", data_dir=settings.data_dir)  # fmt: skip
+    if fit_if_missing and settings.registry().current_id() is None:
+        console.print(f"no current model in {settings.registry_dir}: fitting one now "
+                      "(about a minute) …")  # fmt: skip
+        refit_command(force=False, model="hierarchical", seed=0, data_dir=settings.data_dir)
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, access_log=access_log)  # fmt: skip
 

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import time
+from collections import Counter as Counter_
+from collections.abc import Iterator
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from model.registry import Registry
 from service.state import Holder
 
 
+class RefitLogCollector:
+    """Refit runs by outcome, read from the registry's refit log (runs happen in other processes)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        runs = CounterMetricFamily("launchcast_refits", "Refit runs by outcome", labels=["outcome"])
+        failures = CounterMetricFamily("launchcast_refit_failures", "Refits that failed or were rejected")
+        counts = Counter_(entry.get("outcome", "?") for entry in self.registry.refits(10**6))
+        for outcome, n in sorted(counts.items()):
+            runs.add_metric([outcome], n)
+        failures.add_metric([], counts.get("failed", 0) + counts.get("rejected", 0))
+        yield runs
+        yield failures
+
+
 class Metrics:
-    def __init__(self, holder: Holder) -> None:
+    def __init__(self, holder: Holder, model_registry: Registry) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("launchcast_requests_total", "HTTP requests",
                                 ["route", "method", "status"], registry=self.registry)  # fmt: skip
@@ -22,17 +43,23 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
         self.model_info = Gauge("launchcast_model_info", "The served model (value 1)",
-                                ["model", "version", "data_as_of"], registry=self.registry)  # fmt: skip
+                                ["model", "version", "data_as_of", "registry_version"],
+                                registry=self.registry)  # fmt: skip
         self.fit_age = Gauge("launchcast_fit_age_seconds", "Seconds since the served fit was made",
                              registry=self.registry)  # fmt: skip
+        self.reload_failures = Gauge("launchcast_reload_failures",
+                                     "New current versions the service could not load",
+                                     registry=self.registry)  # fmt: skip
+        self.registry.register(RefitLogCollector(model_registry))
         self.holder = holder
 
     def render(self) -> bytes:
+        self.reload_failures.set(self.holder.reload_failures)
         served = self.holder.served
         self.model_info.clear()
         if served is not None:
             fit = served.fit
-            self.model_info.labels(fit.model, fit.version, fit.as_of).set(1)
+            self.model_info.labels(fit.model, fit.version, fit.as_of, served.version_id).set(1)
             fitted = fit.manifest.get("fitted_at")
             if fitted:
                 made = time.mktime(time.strptime(fitted, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone

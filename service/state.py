@@ -8,14 +8,14 @@ model under an in-flight request.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import LaunchcastError
 from model.fit import Fit
 from model.forecast import NextLaunchForecast, Programme, next_launch
 from model.history import LaunchHistory, load_history
-from model.saved import load_fit
+from model.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,17 @@ class Served:
     """A loaded fit with the answers that never change until the next fit, pre-serialised."""
 
     fit: Fit
+    version_id: str
     history: LaunchHistory | None
     next_by_vehicle: dict[str, bytes]
     loaded_at: float
 
     @classmethod
-    def load(cls, fit_dir: Path, data_dir: Path) -> Served:
-        fit = load_fit(fit_dir)
+    def load(cls, registry: Registry, data_dir: Path) -> Served:
+        version_id = registry.current_id()
+        if version_id is None:
+            raise LaunchcastError(f"no current model in {registry.root}")
+        fit = registry.load(version_id)
         try:
             history: LaunchHistory | None = load_history(data_dir)
         except LaunchcastError:
@@ -38,7 +42,7 @@ class Served:
             vehicle: next_launch(fit, Programme(vehicle=vehicle)).model_dump_json().encode()
             for vehicle in fit.records
         }
-        return cls(fit, history, cache, time.time())
+        return cls(fit, version_id, history, cache, time.time())
 
     def next_json(self, programme: Programme) -> bytes:
         if programme.vehicle and not programme.state and not programme.new_vehicle:
@@ -54,7 +58,7 @@ class Holder:
 
     served: Served | None = None
     error: str = "no fit loaded yet"
-    loaded: list[str] = field(default_factory=list)
+    reload_failures: int = 0
 
     def require(self) -> Served:
         served = self.served

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from model.baselines import eb_beta
 from model.history import LaunchHistory
+from model.registry import Registry
 from model.saved import save_fit
 from service.app import create_app
 from service.settings import Settings
@@ -20,9 +21,18 @@ def fit_dir(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory) ->
     return save_fit(eb_beta().fit(history), tmp_path_factory.mktemp("fit") / "fit")
 
 
+def registry_with(root: Path, history: LaunchHistory) -> Registry:
+    """A registry whose current version is a real eb-beta fit."""
+    registry = Registry(root)
+    registry.promote(registry.publish(eb_beta().fit(history)))
+    return registry
+
+
 @pytest.fixture(scope="session")
-def settings(fit_dir: Path) -> Settings:
-    return Settings(fit_dir=fit_dir, data_dir=DATA, max_paths=100_000)
+def settings(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    registry = registry_with(tmp_path_factory.mktemp("registry"), history)
+    return Settings(registry_dir=registry.root, data_dir=DATA, max_paths=100_000,
+                    refit_schedule=False, admin_token="s3cret")  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -20,16 +20,17 @@ from schemathesis.specs.openapi.checks import (
 
 from model.baselines import eb_beta
 from model.history import load_history
-from model.saved import save_fit
+from model.registry import Registry
 from service.app import create_app, load_into
 from service.settings import Settings
 from tests.conftest import DATA
 
 
 def _app():  # type: ignore[no-untyped-def]
-    fit_dir = Path(tempfile.mkdtemp(prefix="launchcast-schema-")) / "fit"
-    save_fit(eb_beta(draws=500).fit(load_history(DATA)), fit_dir)
-    app_settings = Settings(fit_dir=fit_dir, data_dir=DATA, max_paths=50_000)
+    registry = Registry(Path(tempfile.mkdtemp(prefix="launchcast-schema-")))
+    registry.promote(registry.publish(eb_beta(draws=500).fit(load_history(DATA))))
+    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, max_paths=50_000,
+                            refit_schedule=False)  # fmt: skip
     app = create_app(app_settings)
     load_into(app.state.holder, app_settings)  # ASGI calls below do not run the lifespan
     return app

@@ -8,11 +8,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
+from service.settings import Settings
 from tests.conftest import DATA, REPO
 
 
@@ -23,9 +22,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(fit_dir: Path) -> Iterator[str]:
+def server(settings: Settings) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "LAUNCHCAST_FIT_DIR": str(fit_dir), "LAUNCHCAST_DATA_DIR": str(DATA)}
+    env = {**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(settings.registry_dir),
+           "LAUNCHCAST_DATA_DIR": str(DATA), "LAUNCHCAST_REFIT_SCHEDULE": "false"}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

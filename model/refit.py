@@ -1,0 +1,171 @@
+"""The refit pipeline: validate data → fit → gate → sanity score → publish → promote.
+
+Run by ``launchcast refit`` (the unit a cron job or Kubernetes CronJob runs) or
+by the service's scheduler in a child process.  Every run, whatever its outcome,
+is recorded in the registry's ``refits.jsonl``.  A run that fails anywhere
+leaves ``current`` untouched, and a file lock makes sure two runs (several
+service workers, a cron job and a hand-started refit) never fit at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.errors import LaunchcastError
+from model.history import load_history
+from model.models import make_model
+from model.registry import Registry
+from model.scoring import log_loss, predict
+
+LOCK_FILE = "refit.lock"
+
+
+@dataclass(frozen=True)
+class RefitPolicy:
+    model: str = "hierarchical"
+    seed: int = 0
+    #: Overrides of the hierarchical config (draws, tune, chains, target_accept, sampler).
+    options: dict[str, Any] = field(default_factory=dict)
+    #: Promote only if the new fit's log loss on the most recent year of launches is at most
+    #: this much (in nats per launch) above the current fit's.
+    max_log_loss_increase: float = 0.05
+    recent_days: int = 365
+
+
+@dataclass
+class RefitResult:
+    outcome: str  # promoted | skipped | rejected | failed
+    reason: str
+    version_id: str | None = None
+    data_hash: str | None = None
+    started_at: str = ""
+    seconds: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RefitRunning(LaunchcastError):
+    """Another refit holds the lock."""
+
+
+@contextmanager
+def refit_lock(registry: Registry) -> Iterator[None]:
+    """An exclusive, non-blocking lock; the OS releases it if the holder dies (even by SIGKILL)."""
+    registry.root.mkdir(parents=True, exist_ok=True)
+    with open(registry.root / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise RefitRunning(f"a refit is already running (pid {handle.read().strip() or '?'})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refit_running(registry: Registry) -> bool:
+    path = registry.root / LOCK_FILE
+    if not path.exists():
+        return False
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(),
+          force: bool = False) -> RefitResult:  # fmt: skip
+    """Run the pipeline once under the lock and record the outcome, whatever it is."""
+    started = time.time()
+    result = RefitResult("failed", "", started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                 time.gmtime(started)))  # fmt: skip
+    try:
+        with refit_lock(registry):
+            _run(data_dir, registry, policy, force, result)
+    except RefitRunning as exc:
+        result.outcome, result.reason = "failed", str(exc)
+    except LaunchcastError as exc:
+        result.outcome, result.reason = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - recorded, then re-raised below
+        result.outcome = "failed"
+        result.reason = f"unexpected error: {exc!r}\n{traceback.format_exc(limit=5)}"
+        result.seconds = round(time.time() - started, 2)
+        registry.record_refit({"model": policy.model, **result.to_dict()})
+        raise
+    result.seconds = round(time.time() - started, 2)
+    registry.record_refit({"model": policy.model, **result.to_dict()})
+    return result
+
+
+def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
+         result: RefitResult) -> None:  # fmt: skip
+    history = load_history(data_dir)  # raises listing every invalid row
+    result.data_hash = history.data_hash
+    model = make_model(policy.model, seed=policy.seed, **policy.options)
+    fit_config = _config_of(model)
+    existing = registry.find(policy.model, history.data_hash, fit_config)
+    if existing and not force:
+        result.outcome, result.version_id = "skipped", existing
+        result.reason = f"version {existing} already fits this data and config (use --force)"
+        return
+    fit = model.fit(history)
+    diagnostics = fit.manifest.get("diagnostics", {"passed": True})
+    if not diagnostics.get("passed", False):
+        result.outcome = "rejected"
+        result.reason = "failed the convergence gate: " + "; ".join(diagnostics["failures"][:10])
+        return
+
+    recent = history.launches[history.launches["year"] >= history.launches["year"].max()
+                              - policy.recent_days / 365.25]  # fmt: skip
+    outcomes = recent["success"].to_numpy()
+    result.scores["new_log_loss"] = log_loss(predict(fit, recent), outcomes)
+    current_id = registry.current_id()
+    if current_id is not None:
+        try:
+            current = registry.load(current_id)
+        except LaunchcastError:
+            current = None  # a broken current version is no yardstick
+        if current is not None:
+            result.scores["current_log_loss"] = log_loss(predict(current, recent), outcomes)
+            worse = result.scores["new_log_loss"] - result.scores["current_log_loss"]
+            if worse > policy.max_log_loss_increase:
+                result.outcome = "rejected"
+                result.reason = (
+                    f"new fit is markedly worse on the last {policy.recent_days} days "
+                    f"({len(recent)} launches): log loss {result.scores['new_log_loss']:.4f} vs "
+                    f"{result.scores['current_log_loss']:.4f} (allowed +{policy.max_log_loss_increase})"
+                )
+                return
+    result.version_id = registry.publish(fit)
+    registry.promote(result.version_id)
+    result.outcome = "promoted"
+    result.reason = f"gate passed; {len(recent)} recent launches scored"
+    result.scores = {k: float(np.round(v, 6)) for k, v in result.scores.items()}
+
+
+def _config_of(model: Any) -> dict[str, Any]:
+    config = model.config
+    if hasattr(config, "__dataclass_fields__"):
+        config = asdict(config)
+        config.pop("progress", None)
+    return dict(config)

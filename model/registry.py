@@ -1,0 +1,225 @@
+"""The model registry: immutable fit versions and an atomically switched ``current`` pointer.
+
+Layout under the registry root (default ``./var/registry``)::
+
+    versions/<id>/posterior.nc      a saved fit (see model.saved)
+    versions/<id>/manifest.json
+    current                         the id being served (one line)
+    promotions.log                  every promotion, oldest first (for rollback)
+    refits.jsonl                    every refit run, success or not (model.refit)
+
+A version directory is written under a temporary name and renamed into place, so
+it is either complete or absent; ``current`` is replaced by write-temp, fsync,
+rename.  A failed publish, a crash, or a corrupt file therefore never changes
+what ``current`` points at.  The last ``keep`` versions are kept (never the current one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model.errors import LaunchcastError, NotFoundError
+from model.fit import Fit
+from model.saved import MANIFEST_FILE, load_fit, read_manifest, save_fit
+from model.storage import atomic_write_text, fsync_directory
+
+CURRENT_FILE = "current"
+PROMOTIONS_FILE = "promotions.log"
+REFIT_LOG = "refits.jsonl"
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: str
+    model: str
+    version: str
+    data_as_of: str
+    data_hash: str
+    fitted_at: str
+    passed_gate: bool
+    current: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+class Registry:
+    def __init__(self, root: Path, keep: int = 5) -> None:
+        self.root = Path(root)
+        self.keep = keep
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / "versions"
+
+    # --- reading -------------------------------------------------------------------------
+
+    def current_id(self) -> str | None:
+        path = self.root / CURRENT_FILE
+        if not path.exists():
+            return None
+        return path.read_text().strip() or None
+
+    def ids(self) -> list[str]:
+        """Complete versions, oldest first (ids sort by creation time)."""
+        if not self.versions_dir.exists():
+            return []
+        return sorted(
+            p.name for p in self.versions_dir.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).exists()
+        )  # fmt: skip
+
+    def manifest(self, version_id: str) -> dict[str, Any]:
+        directory = self.versions_dir / version_id
+        if not directory.is_dir():
+            raise NotFoundError(
+                f"no version {version_id!r} in {self.root}; 'launchcast models list' shows them")
+        return read_manifest(directory)
+
+    def info(self, version_id: str) -> VersionInfo:
+        m = self.manifest(version_id)
+        return VersionInfo(
+            id=version_id, model=m.get("model", "?"), version=m.get("version", "?"),
+            data_as_of=m.get("as_of", ""), data_hash=m.get("data_hash", ""),
+            fitted_at=m.get("fitted_at", ""),
+            passed_gate=bool(m.get("diagnostics", {"passed": True}).get("passed", False)),
+            current=version_id == self.current_id(),
+        )  # fmt: skip
+
+    def list(self) -> list[VersionInfo]:
+        return [self.info(i) for i in self.ids()]
+
+    def load(self, version_id: str) -> Fit:
+        self.manifest(version_id)  # clear error for an unknown id
+        return load_fit(self.versions_dir / version_id)
+
+    def load_current(self) -> Fit:
+        current = self.current_id()
+        if current is None:
+            raise LaunchcastError(
+                f"no current model in {self.root}: make one with 'launchcast refit' "
+                "(or 'launchcast fit')"
+            )
+        return self.load(current)
+
+    def find(self, model: str, data_hash: str, config: dict[str, Any]) -> str | None:
+        """A version already fitted with this model, data and config (for idempotent refits)."""
+        for version_id in reversed(self.ids()):
+            m = self.manifest(version_id)
+            if (m.get("model"), m.get("data_hash"), m.get("config")) == (model, data_hash, config):
+                return version_id
+        return None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def publish(self, fit: Fit) -> str:
+        """Save a gated fit as a new immutable version (not yet current)."""
+        diagnostics = fit.manifest.get("diagnostics", {"passed": True})
+        if not diagnostics.get("passed", False):
+            raise LaunchcastError(
+                "refusing to publish a fit that failed the convergence gate: "
+                + "; ".join(diagnostics.get("failures", [])[:5])
+            )
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        data_hash = str(fit.manifest.get("data_hash", ""))[:8] or "nodata"
+        version_id = f"{stamp}-{fit.model}-{data_hash}"
+        suffix = 1
+        while (self.versions_dir / version_id).exists():
+            suffix += 1
+            version_id = f"{stamp}-{fit.model}-{data_hash}-{suffix}"
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        staging = self.versions_dir / f".staging-{version_id}-{os.getpid()}"
+        try:
+            save_fit(fit, staging)
+            os.rename(staging, self.versions_dir / version_id)
+            fsync_directory(self.versions_dir)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise LaunchcastError(f"could not write the new version to {self.root}: {exc}") from None
+        return version_id
+
+    def promote(self, version_id: str) -> None:
+        """Make a version current (after checking it loads: a corrupt version is refused)."""
+        self.load(version_id)
+        try:
+            atomic_write_text(self.root / CURRENT_FILE, version_id + "\n")
+            with open(self.root / PROMOTIONS_FILE, "a", encoding="utf-8") as log:
+                log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {version_id}\n")
+                log.flush()
+                os.fsync(log.fileno())
+        except OSError as exc:
+            raise LaunchcastError(f"could not switch the current version in {self.root}: {exc}") from None
+        self.prune()
+
+    def rollback(self) -> str:
+        """Promote the version that was current before the current one."""
+        current = self.current_id()
+        history = self._promotions()
+        earlier = [v for v in reversed(history) if v != current and v in self.ids()]
+        if not earlier:
+            raise LaunchcastError("nothing to roll back to: no earlier promoted version is kept")
+        self.promote(earlier[0])
+        return earlier[0]
+
+    def _promotions(self) -> list[str]:
+        path = self.root / PROMOTIONS_FILE
+        if not path.exists():
+            return []
+        return [line.split()[1] for line in path.read_text().splitlines() if len(line.split()) == 2]
+
+    def prune(self) -> list[str]:
+        """Delete all but the newest ``keep`` versions, never the current one; staging leftovers too."""
+        removed = []
+        current = self.current_id()
+        ids = self.ids()
+        for version_id in ids[: max(0, len(ids) - self.keep)]:
+            if version_id != current:
+                shutil.rmtree(self.versions_dir / version_id, ignore_errors=True)
+                removed.append(version_id)
+        if self.versions_dir.exists():
+            for leftover in self.versions_dir.glob(".staging-*"):
+                pid = leftover.name.rsplit("-", 1)[-1]
+                if not (pid.isdigit() and _alive(int(pid))):
+                    shutil.rmtree(leftover, ignore_errors=True)
+        return removed
+
+    # --- the refit log -------------------------------------------------------------------
+
+    def record_refit(self, entry: dict[str, Any]) -> None:
+        """Append one refit run to ``refits.jsonl`` (best effort: a full disk must not crash it)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(self.root / REFIT_LOG, "a", encoding="utf-8") as log:
+                log.write(json.dumps(entry, sort_keys=True) + "\n")
+                log.flush()
+                os.fsync(log.fileno())
+        except OSError:
+            pass
+
+    def refits(self, last: int = 50) -> list[dict[str, Any]]:
+        path = self.root / REFIT_LOG
+        if not path.exists():
+            return []
+        entries = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-last:]:
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line cut by a crash
+        return entries
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,71 @@
+"""Refits started by the service: on a cron schedule (APScheduler) or by POST /v1/refit.
+
+The fit runs in a child process (``launchcast refit``), never in the server
+process: PyMC stays out of the request path, and a crashed or killed fit cannot
+take the service down.  The refit module's file lock makes sure several workers,
+a cron job and a hand-started refit never fit at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from model.errors import LaunchcastError
+from model.refit import refit_running
+from service.settings import Settings
+
+log = logging.getLogger("launchcast")
+
+
+class RefitRunner:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self.scheduler: BackgroundScheduler | None = None
+
+    def running(self) -> bool:
+        own = self.process is not None and self.process.poll() is None
+        return own or refit_running(self.settings.registry())
+
+    def start(self) -> bool:
+        """Start a refit in a child process; False if one is already running."""
+        with self._lock:
+            if self.running():
+                return False
+            env = {
+                **os.environ,
+                "LAUNCHCAST_REGISTRY_DIR": str(self.settings.registry_dir),
+                "LAUNCHCAST_REGISTRY_KEEP": str(self.settings.registry_keep),
+                "LAUNCHCAST_DATA_DIR": str(self.settings.data_dir),
+                "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
+            }
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "refit"], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            log.info("refit started (pid %s)", self.process.pid)
+            return True
+
+    def schedule(self) -> None:
+        try:
+            trigger = CronTrigger.from_crontab(self.settings.refit_cron, timezone="UTC")
+        except ValueError as exc:
+            raise LaunchcastError(
+                f"LAUNCHCAST_REFIT_CRON {self.settings.refit_cron!r} is not a crontab line: {exc}"
+            ) from None
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self.scheduler.add_job(self.start, trigger, id="refit", coalesce=True, max_instances=1)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None

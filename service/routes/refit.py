@@ -1,0 +1,56 @@
+"""POST /v1/refit (bearer token) and GET /v1/refit/status."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from service.routes import deps
+from service.settings import Settings
+
+router = APIRouter(prefix="/v1/refit", tags=["refit"])
+
+
+class RefitStatus(BaseModel):
+    running: bool
+    current_version: str | None
+    served_version: str | None
+    runs: list[dict[str, Any]]
+
+
+@router.post("", status_code=202, responses={
+    401: {"model": deps.ErrorOut, "description": "missing or wrong bearer token"},
+    409: {"model": deps.ErrorOut, "description": "a refit is already running"},
+})  # fmt: skip
+async def start_refit(
+    request: Request,
+    settings: Annotated[Settings, Depends(deps.settings)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Start a refit now (in a child process); watch it at /v1/refit/status."""
+    token = settings.admin_token
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not token:
+        return JSONResponse({"detail": "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN"},
+                            status_code=401)  # fmt: skip
+    if not secrets.compare_digest(given.encode(), token.encode()):
+        return JSONResponse({"detail": "missing or wrong bearer token (Authorization: Bearer …)"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    if not request.app.state.refits.start():
+        return JSONResponse({"detail": "a refit is already running"}, status_code=409)
+    return JSONResponse({"detail": "refit started"}, status_code=202)
+
+
+@router.get("/status", response_model=RefitStatus)
+async def status(request: Request, settings: Annotated[Settings, Depends(deps.settings)]) -> RefitStatus:
+    """Whether a refit runs now, and the log of recent runs (newest last)."""
+    registry = settings.registry()
+    served = request.app.state.holder.served
+    return RefitStatus(running=request.app.state.refits.running(),
+                       current_version=registry.current_id(),
+                       served_version=served.version_id if served else None,
+                       runs=registry.refits(20))  # fmt: skip
