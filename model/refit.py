@@ -99,8 +99,11 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
     started = time.time()
     result = RefitResult("failed", "", started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                  time.gmtime(started)))  # fmt: skip
+    run = {"run": f"{int(started * 1000)}-{os.getpid()}", "model": policy.model}
     try:
         with refit_lock(registry):
+            # A 'started' entry with no final one means the run died (e.g. SIGKILL).
+            registry.record_refit({**run, "outcome": "started", "started_at": result.started_at})
             _run(data_dir, registry, policy, force, result)
     except RefitRunning as exc:
         result.outcome, result.reason = "failed", str(exc)
@@ -110,10 +113,10 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
         result.outcome = "failed"
         result.reason = f"unexpected error: {exc!r}\n{traceback.format_exc(limit=5)}"
         result.seconds = round(time.time() - started, 2)
-        registry.record_refit({"model": policy.model, **result.to_dict()})
+        registry.record_refit({**run, **result.to_dict()})
         raise
     result.seconds = round(time.time() - started, 2)
-    registry.record_refit({"model": policy.model, **result.to_dict()})
+    registry.record_refit({**run, **result.to_dict()})
     return result
 
 

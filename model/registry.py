@@ -202,17 +202,31 @@ class Registry:
         except OSError:
             pass
 
-    def refits(self, last: int = 50) -> list[dict[str, Any]]:
+    def refits(self, last: int = 50, running: bool = False) -> list[dict[str, Any]]:
+        """Refit runs, newest last, one entry per run.
+
+        A run that logged 'started' but never finished is 'running' while a refit
+        holds the lock (``running=True``) and 'interrupted' otherwise (it was killed).
+        """
         path = self.root / REFIT_LOG
         if not path.exists():
             return []
-        entries = []
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-last:]:
+        runs: dict[str, dict[str, Any]] = {}
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                entries.append(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line cut by a crash
-        return entries
+            key = entry.get("run") or f"line-{len(runs)}"
+            runs[key] = {**runs.get(key, {}), **entry}
+        entries = list(runs.values())
+        for i, entry in enumerate(entries):
+            if entry.get("outcome") == "started":
+                newest = i == len(entries) - 1
+                entry["outcome"] = "running" if running and newest else "interrupted"
+                if entry["outcome"] == "interrupted":
+                    entry["reason"] = "the run stopped without finishing (killed or crashed)"
+        return entries[-last:]
 
 
 def _alive(pid: int) -> bool:

@@ -11,7 +11,6 @@ opens NetCDF lazily, which would put file I/O on the request path).
 from __future__ import annotations
 
 import json
-import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -59,16 +58,10 @@ def save_fit(fit: Fit, directory: Path) -> Path:
     if fit.constants:
         const_dims = {k: ["vehicle"] for k, v in fit.constants.items() if k in ("alpha", "beta")}
         groups["constant_data"] = _dataset(fit.constants, const_dims, fit.coords, [])
-    tmp = directory / f".{POSTERIOR_FILE}.writing"
-    try:
-        import arviz as az
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            az.InferenceData(**groups).to_netcdf(str(tmp), engine="h5netcdf")
-        atomic_write_bytes(directory / POSTERIOR_FILE, tmp.read_bytes())
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Serialise in memory, then one atomic write: a full disk fails cleanly (OSError) and
+    # leaves no half-written file; the layout is ArviZ's InferenceData groups.
+    content = bytes(xr.DataTree.from_dict(groups).to_netcdf(engine="h5netcdf"))
+    atomic_write_bytes(directory / POSTERIOR_FILE, content)
     manifest = {
         **fit.manifest,
         "model": fit.model,

@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from model.refit import refit_running
 from model.registry import Registry
 from service.state import Holder
 
@@ -24,10 +25,11 @@ class RefitLogCollector:
     def collect(self) -> Iterator[CounterMetricFamily]:
         runs = CounterMetricFamily("launchcast_refits", "Refit runs by outcome", labels=["outcome"])
         failures = CounterMetricFamily("launchcast_refit_failures", "Refits that failed or were rejected")
-        counts = Counter_(entry.get("outcome", "?") for entry in self.registry.refits(10**6))
+        counts = Counter_(entry.get("outcome", "?")
+                          for entry in self.registry.refits(10**6, running=refit_running(self.registry)))
         for outcome, n in sorted(counts.items()):
             runs.add_metric([outcome], n)
-        failures.add_metric([], counts.get("failed", 0) + counts.get("rejected", 0))
+        failures.add_metric([], sum(counts.get(k, 0) for k in ("failed", "rejected", "interrupted")))
         yield runs
         yield failures
 

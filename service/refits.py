@@ -48,7 +48,8 @@ class RefitRunner:
                 "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
             }
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "refit"], env=env,
+                [sys.executable, "-m", "service.cli", "refit", "--model", self.settings.refit_model],
+                env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             log.info("refit started (pid %s)", self.process.pid)

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
     admin_token: str | None = Field(None, description="bearer token for POST /v1/refit")
     refit_schedule: bool = Field(True, description="let the service run refits on a schedule")
+    refit_model: str = Field("hierarchical", description="model the scheduled/HTTP refits fit")
     refit_cron: str = Field("0 3 * * 1", description="when (crontab, UTC): default Mondays 03:00")
     max_log_loss_increase: float = Field(
         0.05, ge=0, description="refuse to promote a refit whose recent log loss is this much worse"

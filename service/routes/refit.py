@@ -50,7 +50,7 @@ async def status(request: Request, settings: Annotated[Settings, Depends(deps.se
     """Whether a refit runs now, and the log of recent runs (newest last)."""
     registry = settings.registry()
     served = request.app.state.holder.served
-    return RefitStatus(running=request.app.state.refits.running(),
-                       current_version=registry.current_id(),
+    running = request.app.state.refits.running()
+    return RefitStatus(running=running, current_version=registry.current_id(),
                        served_version=served.version_id if served else None,
-                       runs=registry.refits(20))  # fmt: skip
+                       runs=registry.refits(20, running=running))  # fmt: skip
