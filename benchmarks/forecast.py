@@ -1,7 +1,7 @@
 """Forecast benchmark: next-launch latency and a 50-launch x 100,000-path campaign.
 
-Uses the saved fit at LAUNCHCAST_FIT_DIR (default var/fit), fitting the
-hierarchical model first if there is none.  The floor, measured in the same run,
+Uses the registry's current fit (LAUNCHCAST_REGISTRY_DIR, default var/registry),
+running a hierarchical refit first if there is none.  The floor, measured in the same run,
 is the time numpy takes merely to draw the same number of uniform random numbers.
 
     .venv/bin/python benchmarks/forecast.py
@@ -21,7 +21,7 @@ import numpy as np
 warnings.simplefilter("ignore")
 
 from model.forecast import Programme, campaign, next_launch  # noqa: E402
-from model.saved import load_fit  # noqa: E402
+from model.refit import refit  # noqa: E402
 from service.settings import get_settings  # noqa: E402
 
 
@@ -36,13 +36,10 @@ def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     settings = get_settings()
-    if not (settings.fit_dir / "manifest.json").exists():
-        from model.hierarchical import HierarchicalModel
-        from model.history import load_history
-        from model.saved import save_fit
-
-        save_fit(HierarchicalModel().fit(load_history(settings.data_dir)), settings.fit_dir)
-    fit = load_fit(settings.fit_dir)
+    registry = settings.registry()
+    if registry.current_id() is None:
+        refit(settings.data_dir, registry)
+    fit = registry.load_current()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; fit {fit.model} {fit.version}, {fit.n_draws} draws")  # fmt: skip
     chollima = Programme(vehicle="Cheonlima-1")

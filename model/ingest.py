@@ -154,6 +154,8 @@ def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None) 
         dataset = gcat.build_dataset(launches, families, agencies,
                                      f"GCAT {stamp}" if stamp else "GCAT")  # fmt: skip
     except LaunchcastError as exc:
+        if "vehicles missing" not in str(exc):
+            raise
         raise LaunchcastError(
             f"{exc}. A new vehicle needs its family: pass GCAT's lv.tsv with --lv, or add "
             "its first launch by hand with 'launchcast data add … --family F --state S'"

@@ -6,9 +6,9 @@ User errors (``LaunchcastError``) print one clear message and exit 1, no traceba
 from __future__ import annotations
 
 import functools
-from datetime import date
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,7 +19,6 @@ from rich.table import Table
 from model import gcat
 from model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from model.errors import LaunchcastError
-from model.history import LAUNCHES_FILE, VEHICLES_FILE, load_history, record_table
 from model.fit import Fit
 from model.forecast import (
     ModelInfo,
@@ -30,6 +29,7 @@ from model.forecast import (
     next_launch,
     versus,
 )
+from model.history import LAUNCHES_FILE, VEHICLES_FILE, load_history, record_table
 from model.ingest import add_launch, ingest_gcat
 from model.models import MODEL_NAMES, make_model
 from model.refit import RefitPolicy, refit
@@ -440,8 +440,9 @@ def models_list() -> None:
     for column in ("", "id", "model", "version", "data as of", "fitted at", "gate"):
         table.add_column(column)
     for info in registry.list():
+        gate = "passed" if info.passed_gate else "FAILED"
         table.add_row("*" if info.current else "", info.id, info.model, info.version,
-                      info.data_as_of, info.fitted_at, "passed" if info.passed_gate else "FAILED")  # fmt: skip
+                      info.data_as_of, info.fitted_at, gate)  # fmt: skip
     console.print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter as Counter_
 from collections.abc import Iterator
+
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,6 +23,20 @@ from model.refit import refit_running
 from service.settings import Settings
 
 log = logging.getLogger("launchcast")
+
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def crontab_for_apscheduler(line: str) -> str:
+    """Crontab numbers days 0-7 from Sunday; APScheduler 3 numbers them from Monday.
+
+    Rewrite numeric days of the week as names so '0 3 * * 1' means Monday, as in cron.
+    """
+    fields = line.split()
+    if len(fields) == 5:
+        fields[4] = re.sub(r"(?<![/\d])[0-7](?!\d)", lambda m: _DAY_NAMES[int(m.group())], fields[4])
+    return " ".join(fields)
 
 
 class RefitRunner:
@@ -57,7 +72,8 @@ class RefitRunner:
 
     def schedule(self) -> None:
         try:
-            trigger = CronTrigger.from_crontab(self.settings.refit_cron, timezone="UTC")
+            trigger = CronTrigger.from_crontab(crontab_for_apscheduler(self.settings.refit_cron),
+                                               timezone="UTC")  # fmt: skip
         except ValueError as exc:
             raise LaunchcastError(
                 f"LAUNCHCAST_REFIT_CRON {self.settings.refit_cron!r} is not a crontab line: {exc}"

@@ -3,28 +3,27 @@
 Measures ``GET /v1/forecast/next?vehicle=Cheonlima-1`` and, in the same run,
 ``GET /healthz`` (the framework's own floor) at 32 connections and at 1
 connection, and prints the ratios the targets are stated in.  Needs wrk
-(Debian: ``apt-get install wrk``) and a saved fit at LAUNCHCAST_FIT_DIR
-(default var/fit; fitted first if missing).
+(Debian: ``apt-get install wrk``); serves the registry's current fit (a
+hierarchical refit runs first if there is none).
 
-    .venv/bin/python benchmarks/http.py [--duration 20]
+    .venv/bin/python benchmarks/http_load.py [--duration 20]
+
+(Named http_load.py, not http.py: a script called http.py in benchmarks/ would
+shadow the standard library's ``http`` for every script run from that folder.)
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This script is named http.py; keep its folder from shadowing the standard library's http.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
+import argparse
 import os
 import platform
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from model.history import LaunchHistory
+from model.refit import refit_lock
+from model.registry import Registry
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import DATA
+from tests.service.conftest import registry_with
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path, history: LaunchHistory) -> Settings:
+    registry = registry_with(tmp_path / "registry", history)
+    return Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False,
+                    admin_token="s3cret", refit_model="eb-beta", reload_seconds=0.2)  # fmt: skip
+
+
+@pytest.fixture
+def client(app_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings)) as test_client:
+        yield test_client
+
+
+def test_refit_needs_the_token(client: TestClient) -> None:
+    assert client.post("/v1/refit").status_code == 401
+    wrong = client.post("/v1/refit", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "bearer token" in wrong.text
+
+
+def test_refit_disabled_without_a_configured_token(tmp_path: Path, history: LaunchHistory) -> None:
+    settings = Settings(registry_dir=registry_with(tmp_path / "r", history).root, data_dir=DATA,
+                        refit_schedule=False)  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/refit", headers={"Authorization": "Bearer anything"})
+        assert response.status_code == 401 and "LAUNCHCAST_ADMIN_TOKEN" in response.text
+
+
+def test_409_while_a_refit_runs(client: TestClient, app_settings: Settings) -> None:
+    with refit_lock(app_settings.registry()):
+        response = client.post("/v1/refit", headers={"Authorization": "Bearer s3cret"})
+        assert response.status_code == 409
+        assert client.get("/v1/refit/status").json()["running"] is True
+
+
+def test_refit_over_http_runs_and_is_logged(client: TestClient, app_settings: Settings) -> None:
+    response = client.post("/v1/refit", headers={"Authorization": "Bearer s3cret"})
+    assert response.status_code == 202
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get("/v1/refit/status").json()
+        if not status["running"] and status["runs"]:
+            break
+        time.sleep(0.3)
+    # Same data, same config as the current eb-beta version: the run is a logged no-op.
+    assert status["runs"][-1]["outcome"] == "skipped", status
+    assert 'launchcast_refits_total{outcome="skipped"} 1.0' in client.get("/metrics").text
+
+
+def test_scheduler_accepts_the_cron_setting(tmp_path: Path, history: LaunchHistory) -> None:
+    settings = Settings(registry_dir=registry_with(tmp_path / "r", history).root, data_dir=DATA,
+                        refit_schedule=True, refit_cron="0 3 * * 1")  # fmt: skip
+    app = create_app(settings)
+    with TestClient(app):
+        job = app.state.refits.scheduler.get_job("refit")
+        assert job is not None and job.next_run_time.weekday() == 0  # Monday
+
+
+def test_hot_reload_swaps_without_failing_requests(
+    client: TestClient, app_settings: Settings, history: LaunchHistory
+) -> None:
+    from model.baselines import laplace
+
+    registry: Registry = app_settings.registry()
+    statuses: list[int] = []
+    new_version = registry.publish(laplace(draws=500).fit(history))
+    registry.promote(new_version)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
+        statuses.append(response.status_code)
+        if response.json()["model"]["model"] == "laplace":
+            break
+    assert set(statuses) == {200} and response.json()["model"]["model"] == "laplace"
+    assert client.get("/v1/refit/status").json()["served_version"] == new_version
+
+
+def test_a_corrupt_new_current_keeps_the_old_one_serving(
+    client: TestClient, app_settings: Settings, history: LaunchHistory
+) -> None:
+    from model.baselines import jeffreys
+
+    registry = app_settings.registry()
+    served = client.get("/v1/refit/status").json()["served_version"]
+    bad = registry.publish(jeffreys(draws=500).fit(history))
+    nc = registry.versions_dir / bad / "posterior.nc"
+    nc.write_bytes(nc.read_bytes()[:500])
+    (registry.root / "current").write_text(bad + "\n")  # as if promoted by a broken tool
+    deadline = time.monotonic() + 10
+    while "launchcast_reload_failures 1.0" not in client.get("/metrics").text:
+        assert time.monotonic() < deadline, "the failed reload was never counted"
+        time.sleep(0.2)
+    response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
+    assert response.status_code == 200 and response.json()["model"]["model"] == "eb-beta"
+    assert client.get("/v1/refit/status").json()["served_version"] == served
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("0 3 * * 1", "0 3 * * mon"), ("0 3 * * 0,6", "0 3 * * sun,sat"),
+     ("0 3 * * 1-5", "0 3 * * mon-fri"), ("*/15 * * * *", "*/15 * * * *"),
+     ("0 3 * * */2", "0 3 * * */2")],
+)  # fmt: skip
+def test_crontab_days_mean_what_cron_means(line: str, expected: str) -> None:
+    from service.refits import crontab_for_apscheduler
+
+    assert crontab_for_apscheduler(line) == expected
