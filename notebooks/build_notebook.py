@@ -1,0 +1,182 @@
+"""Writes notebooks/model_inspection.ipynb (outputs stripped) from the cells below.
+
+The notebook is generated so that its source stays reviewable as plain Python;
+run `python notebooks/build_notebook.py` after editing, and commit both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+CELLS: list[tuple[str, str]] = [
+    ("md", """# launchcast — inspecting the fitted model
+
+This notebook reads the model the service serves (the registry's *current* version,
+`LAUNCHCAST_REGISTRY_DIR`, default `var/registry`). If there is none, it fits a small
+hierarchical model in memory so that every cell still runs (fewer draws: its
+diagnostics will be weaker than a real fit's). Everything below is numpy on posterior
+draws, exactly as the service computes it."""),
+    ("code", """import warnings
+warnings.simplefilter("ignore")
+from pathlib import Path
+
+import arviz as az
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from model.errors import LaunchcastError
+from model.forecast import Programme, campaign, next_launch
+from model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells
+from model.history import load_history
+from service.settings import Settings
+
+settings = Settings()
+history = load_history(settings.data_dir)
+registry = settings.registry()
+try:
+    fit = registry.load_current()
+    posterior_file = registry.versions_dir / registry.current_id() / "posterior.nc"
+    print("serving", registry.current_id())
+except LaunchcastError as exc:
+    print(f"{exc}\\n→ fitting a small hierarchical model in memory instead")
+    fit = HierarchicalModel(HierarchicalConfig(draws=300, tune=300)).fit(history)
+    posterior_file = None
+if fit.model != "hierarchical":
+    print(f"the current model is {fit.model}; fitting a small hierarchical model to inspect")
+    fit = HierarchicalModel(HierarchicalConfig(draws=300, tune=300)).fit(history)
+    posterior_file = None
+print(f"{fit.model} {fit.version}: {fit.n_draws} draws, data as of {fit.as_of}")"""),
+    ("md", """## The data
+
+6,573 orbital launch attempts from GCAT (© Jonathan C. McDowell, CC BY 4.0).
+Launches per year, and how many failed:"""),
+    ("code", """launches = history.launches
+per_year = launches.groupby(launches["year"].astype(int))["success"].agg(["size", "sum"])
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.bar(per_year.index, per_year["sum"], label="successes", color="tab:blue")
+ax.bar(per_year.index, per_year["size"] - per_year["sum"], bottom=per_year["sum"], label="failures", color="tab:red")
+ax.set(xlabel="year", ylabel="launch attempts"); ax.legend(); plt.show()"""),
+    ("md", "The two Korean programmes, launch by launch:"),
+    ("code", """korea = launches[launches["vehicle_state"].isin(["KP", "KR"])]
+korea[["time_utc", "vehicle_state", "vehicle", "vehicle_flight", "outcome", "fail_code"]].reset_index(drop=True)"""),
+    ("md", """## Convergence
+
+The gate (rank-normalised R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergences,
+E-BFMI ≥ 0.3; Vehtari et al. 2021). The hyper-parameters are the slowest to mix:"""),
+    ("code", """diagnostics = pd.DataFrame(fit.manifest["diagnostics"]["parameters"]).set_index("parameter")
+print("passed:", fit.manifest["diagnostics"]["passed"], "| failures:", fit.manifest["diagnostics"]["failures"][:5])
+hyper = ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_family_exp", "b_state_exp", "b_previous_failed"]
+diagnostics.loc[hyper].round(3)"""),
+    ("code", """chains = fit.chains
+idata = az.convert_to_inference_data({k: fit.posterior[k].reshape(chains, -1) for k in hyper[:4]})
+az.plot_rank(idata, figsize=(10, 5)); plt.tight_layout(); plt.show()"""),
+    ("md", """## The posterior
+
+State effects (logit scale) and the largest family effects, with 94% intervals: a
+positive effect means more reliable than the world's average programme."""),
+    ("code", """def effects(name, dim, labels=None):
+    draws = fit.posterior[name]
+    names = fit.coords[dim]
+    keep = [names.index(l) for l in labels] if labels else range(len(names))
+    return az.convert_to_inference_data({name: draws[None, :, list(keep)]},
+                                        coords={dim: [names[i] for i in keep]}, dims={name: [dim]})
+
+az.plot_forest(effects("a_state", "state"), combined=True, figsize=(6, 5)); plt.show()
+family_size = launches.groupby("family").size().sort_values(ascending=False)
+az.plot_forest(effects("a_family", "family", list(family_size.index[:20])), combined=True, figsize=(6, 7)); plt.show()"""),
+    ("md", """The infancy curve: how much a vehicle's flight number lowers the log-odds of
+success relative to a mature vehicle (20+ flights), with 90% intervals."""),
+    ("code", """learn = fit.posterior["learn"]
+labels = ["1", "2", "3", "4-5", "6-9", "10-19", "20+"]
+q = np.quantile(learn, [0.05, 0.5, 0.95], axis=0)
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.fill_between(range(7), q[0], q[2], alpha=0.3); ax.plot(range(7), q[1], marker="o")
+ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); plt.show()"""),
+    ("md", """## Posterior predictive checks
+
+Replicate the whole history from 300 posterior draws and compare failures per
+decade and per flight number with what happened."""),
+    ("code", """from model.fit import LaunchQuery
+from model.hierarchical import VEHICLE_FLIGHT_EDGES
+
+cells = build_cells(history)
+rng = np.random.default_rng(0)
+draws = rng.choice(fit.n_draws, 300, replace=False)
+p = fit.posterior
+eta = (p["mu"][draws, None] + p["a_state"][draws][:, cells.state] + p["a_family"][draws][:, cells.family]
+       + p["a_vehicle"][draws][:, cells.vehicle] + p["learn"][draws][:, cells.flight_bin]
+       + p["b_family_exp"][draws, None] * cells.x_family + p["b_state_exp"][draws, None] * cells.x_state
+       + p["b_previous_failed"][draws, None] * cells.previous_failed + p["era"][draws][:, cells.era])
+replicated_failures = cells.attempts - rng.binomial(cells.attempts, 1 / (1 + np.exp(-eta)))
+observed_failures = cells.attempts - cells.successes
+
+def check(groups, labels, title):
+    rep = np.stack([np.bincount(groups, w, minlength=len(labels)) for w in replicated_failures])
+    obs = np.bincount(groups, observed_failures, minlength=len(labels))
+    lo, hi = np.quantile(rep, [0.05, 0.95], axis=0)
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.errorbar(range(len(labels)), rep.mean(0), yerr=[rep.mean(0) - lo, hi - rep.mean(0)], fmt="o", label="replicated (90%)")
+    ax.plot(range(len(labels)), obs, "rx", markersize=9, label="observed")
+    ax.set_xticks(range(len(labels)), labels); ax.set(title=title, ylabel="failures"); ax.legend(); plt.show()
+
+era_decade = (cells.era // 2)
+check(era_decade, [f"{1955 + 10 * d}s" for d in range(era_decade.max() + 1)], "failures per decade")
+check(cells.flight_bin, labels, "failures per vehicle flight number")"""),
+    ("md", """## Calibration in the backtest
+
+Rolling-origin backtest 2000–2023 (`launchcast backtest`): each year forecast from
+a fit on the years before. The committed figures live in `docs/backtest/`."""),
+    ("code", """backtest = Path("../docs/backtest/predictions.csv")
+if not backtest.exists():
+    backtest = Path("docs/backtest/predictions.csv")
+if backtest.exists():
+    from model.scoring import calibration_bins
+    predictions = pd.read_csv(backtest)
+    fig, ax = plt.subplots(figsize=(5, 5)); ax.plot([0, 1], [0, 1], "--", color="grey")
+    for model, group in predictions.groupby("model"):
+        bins = calibration_bins(group["p"].to_numpy(), group["outcome"].to_numpy(), 10)
+        ax.plot(bins["forecast"], bins["observed"], marker="o", label=model)
+    ax.set(xlabel="forecast", ylabel="observed", title="reliability diagram, 2000–2023"); ax.legend(); plt.show()
+else:
+    print("no backtest in docs/backtest yet: run 'launchcast backtest --out docs/backtest'")"""),
+    ("md", """## The Korean questions
+
+Next-launch forecasts with 50% and 90% intervals of the underlying reliability:"""),
+    ("code", """rows = []
+for label, programme in [("Chollima-1, next flight", Programme(vehicle="Chollima-1")),
+                         ("new North Korean vehicle", Programme(state="KP", new_vehicle=True)),
+                         ("Nuri, next flight", Programme(vehicle="Nuri"))]:
+    f = next_launch(fit, programme)
+    r = f.reliability
+    rows.append({"question": label, "P(success)": f.probability, "median": r.median,
+                 "50%": f"{r.interval_50.low:.2f}–{r.interval_50.high:.2f}",
+                 "90%": f"{r.interval_90.low:.2f}–{r.interval_90.high:.2f}",
+                 "record": f"{f.record.successes}/{f.record.attempts}"})
+pd.DataFrame(rows).round(3)"""),
+    ("md", "How many of the next five Chollima-1 flights succeed:"),
+    ("code", """result = campaign(fit, Programme(vehicle="Chollima-1"), 5, paths=50_000)
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.bar(range(6), result.success_pmf)
+ax.set(xlabel="successes in the next 5 Chollima-1 flights", ylabel="probability"); plt.show()
+print(f"P(no success in 5) = {result.probability_no_success:.3f}; "
+      f"expected attempts to the first success = {result.expected_attempts_to_first_success:.2f}")"""),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
+        for kind, text in CELLS
+    ]
+    return notebook
+
+
+if __name__ == "__main__":
+    path = Path(__file__).with_name("model_inspection.ipynb")
+    nbformat.write(build(), path)
+    print(f"wrote {path}")
