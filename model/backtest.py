@@ -45,6 +45,10 @@ SUBSETS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
 }
 
 
+Frames = tuple[pd.DataFrame, pd.DataFrame]
+JobResult = tuple[pd.DataFrame, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Job:
     model: str
@@ -75,7 +79,7 @@ def _beta_mean(fit: BetaFit, launch: Any, before: pd.DataFrame | None) -> float:
     return (a + k) / (a + b + n)
 
 
-def run_job(history: LaunchHistory, job: Job) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_job(history: LaunchHistory, job: Job) -> JobResult:
     """Fit on the past, forecast the year; returns predictions and facts about the fit."""
     started = time.perf_counter()
     past = training_history(history, job.year)
@@ -105,7 +109,7 @@ def run_job(history: LaunchHistory, job: Job) -> tuple[pd.DataFrame, dict[str, A
     return predictions, facts
 
 
-def _run_job_from_frames(frames: tuple[pd.DataFrame, pd.DataFrame], job: Job) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _run_job_from_frames(frames: Frames, job: Job) -> JobResult:
     launches, vehicles = frames
     return run_job(LaunchHistory.from_frames(launches, vehicles), job)
 
@@ -136,7 +140,7 @@ def run(history: LaunchHistory, jobs: list[Job], workers: int = 1, scheduler: st
         raise LaunchcastError(f"no launches before {min(j.year for j in jobs)} to fit on")
     del first, last
     frames = (history.launches[list(history.launches.columns[:11])], history.vehicles)
-    results: list[tuple[pd.DataFrame, dict[str, Any]]] = []
+    results: list[JobResult] = []
     if scheduler:
         results = _run_on_dask(frames, jobs, scheduler, progress)
     elif workers <= 1:
@@ -157,10 +161,11 @@ def run(history: LaunchHistory, jobs: list[Job], workers: int = 1, scheduler: st
     return predictions.reset_index(drop=True), facts.reset_index(drop=True)
 
 
-def _run_on_dask(frames: tuple[pd.DataFrame, pd.DataFrame], jobs: list[Job], scheduler: str,
-                 progress: Callable[[Job], None] | None) -> list[tuple[pd.DataFrame, dict[str, Any]]]:  # fmt: skip
+def _run_on_dask(frames: Frames, jobs: list[Job], scheduler: str,
+                 progress: Callable[[Job], None] | None) -> list[JobResult]:  # fmt: skip
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise LaunchcastError("--scheduler needs dask.distributed: pip install 'launchcast[dask]'") from None
     try:
@@ -183,11 +188,10 @@ def score_table(predictions: pd.DataFrame, by_year: bool = True) -> pd.DataFrame
     rows = []
     for subset, select in SUBSETS.items():
         chosen = predictions[select(predictions)]
-        keys = ["model", "year"] if by_year else ["model"]
-        groups = list(chosen.groupby(keys)) + ([] if not by_year else
-                                               [((m, "all"), g) for m, g in chosen.groupby("model")])  # fmt: skip
-        for key, group in groups:
-            model, year = (key if by_year else (key[0] if isinstance(key, tuple) else key, "all"))
+        groups = [((m, "all"), g) for m, g in chosen.groupby("model")]
+        if by_year:
+            groups = list(chosen.groupby(["model", "year"])) + groups
+        for (model, year), group in groups:
             p, y = group["p"].to_numpy(), group["outcome"].to_numpy()
             rows.append({"model": model, "year": year, "subset": subset, "launches": len(group),
                          "log_loss": log_loss(p, y), "brier": brier(p, y),

@@ -99,10 +99,7 @@ ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="
 
 Replicate the whole history from 300 posterior draws and compare failures per
 decade and per flight number with what happened."""),
-    ("code", """from model.fit import LaunchQuery
-from model.hierarchical import VEHICLE_FLIGHT_EDGES
-
-cells = build_cells(history)
+    ("code", """cells = build_cells(history)
 rng = np.random.default_rng(0)
 draws = rng.choice(fit.n_draws, 300, replace=False)
 p = fit.posterior

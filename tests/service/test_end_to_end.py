@@ -20,44 +20,37 @@ from model.history import LaunchHistory
 from tests.conftest import DATA, REPO
 from tests.model.test_ingest import gcat_row, write_upstream
 from tests.service.conftest import registry_with
-from tests.service.test_uvicorn import free_port
+from tests.service.server import running_server
 
 
 def test_ingest_refit_and_hot_reload_under_load(tmp_path: Path, history: LaunchHistory) -> None:
     data_dir = Path(shutil.copytree(DATA, tmp_path / "data"))
     registry = registry_with(tmp_path / "registry", history)
-    env = {**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
-           "LAUNCHCAST_DATA_DIR": str(data_dir), "LAUNCHCAST_REFIT_SCHEDULE": "false",
+    env = {"LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_DATA_DIR": str(data_dir),
            "LAUNCHCAST_RELOAD_SECONDS": "0.3"}  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
-                               "--no-access-log"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     statuses: list[int] = []
     stop = threading.Event()
 
-    def load() -> None:
+    def load(url: str) -> None:
         with httpx.Client(base_url=url, timeout=10) as client:
             while not stop.is_set():
-                statuses.append(client.get("/v1/forecast/next", params={"vehicle": "Nuri"}).status_code)
+                try:
+                    response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
+                except httpx.TransportError:
+                    if stop.is_set():
+                        return
+                    raise
+                statuses.append(response.status_code)
 
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server never became ready"
-                time.sleep(0.2)
-        loader = threading.Thread(target=load)
+    with running_server(env) as url:
+        loader = threading.Thread(target=load, args=(url,), daemon=True)
         loader.start()
         upstream = write_upstream(tmp_path / "launch.tsv", [
             gcat_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
             gcat_row("2024-099", 2460500.10, "2024 Jul  8 1424", "Nuri", "KARI", "OS", site="NARO"),
         ])  # fmt: skip
         cli = [sys.executable, "-m", "service.cli"]
+        env = {**os.environ, **env}
         ingest = subprocess.run([*cli, "data", "ingest-gcat", str(upstream)], cwd=REPO, env=env,
                                 capture_output=True, text=True, check=False)  # fmt: skip
         assert ingest.returncode == 0, ingest.stdout + ingest.stderr
@@ -74,9 +67,6 @@ def test_ingest_refit_and_hot_reload_under_load(tmp_path: Path, history: LaunchH
             time.sleep(0.2)
         assert body["record"]["attempts"] == 4 and body["flight_number"] == 5
         time.sleep(1)  # keep the load on the new version a moment
-    finally:
         stop.set()
-        server.terminate()
-        server.wait(timeout=20)
-    loader.join(timeout=10)
+        loader.join(timeout=10)
     assert len(statuses) > 50 and set(statuses) == {200}
