@@ -30,6 +30,7 @@ import pandas as pd
 from model.baselines import BetaFit
 from model.errors import LaunchcastError
 from model.fit import Fit
+from model.gcat import LAUNCH_COLUMNS
 from model.history import LaunchHistory
 from model.models import MODEL_NAMES, make_model
 from model.scoring import brier, expected_calibration_error, launch_query, log_loss
@@ -135,11 +136,10 @@ def run(history: LaunchHistory, jobs: list[Job], workers: int = 1, scheduler: st
     """Run every job; returns (predictions, fit facts), sorted by model and time."""
     if not jobs:
         raise LaunchcastError("nothing to backtest")
-    first, last = jobs[0].year, max(j.year for j in jobs)
-    if history.n_launches == 0 or history.launches["year"].min() >= min(j.year for j in jobs):
-        raise LaunchcastError(f"no launches before {min(j.year for j in jobs)} to fit on")
-    del first, last
-    frames = (history.launches[list(history.launches.columns[:11])], history.vehicles)
+    first_year = min(j.year for j in jobs)
+    if history.n_launches == 0 or history.launches["year"].min() >= first_year:
+        raise LaunchcastError(f"no launches before {first_year} to fit on")
+    frames = (history.launches[list(LAUNCH_COLUMNS)], history.vehicles)
     results: list[JobResult] = []
     if scheduler:
         results = _run_on_dask(frames, jobs, scheduler, progress)

@@ -52,13 +52,13 @@ def decimal_year(moment: datetime) -> float:
     return moment.year + (moment - start) / (end - start)
 
 
-def _time_key(text: str) -> str:
+def time_key(text: str) -> str:
     return text.rstrip("Z")
 
 
-def _not_before(previous: str, current: str) -> bool:
+def not_before(previous: str, current: str) -> bool:
     """Order check at the coarser of two precisions (a date-only row may sit among timed ones)."""
-    a, b = _time_key(previous), _time_key(current)
+    a, b = time_key(previous), time_key(current)
     n = min(len(a), len(b))
     return b[:n] >= a[:n]
 
@@ -153,7 +153,7 @@ def validate(
                 f"{where}, column time_utc: {row.time_utc} is in the future "
                 "(only launches that happened belong in the history)"
             )
-        if previous_time is not None and not _not_before(previous_time, row.time_utc):
+        if previous_time is not None and not not_before(previous_time, row.time_utc):
             problems.append(
                 f"{where}, column time_utc: {row.time_utc} is earlier than the row above "
                 f"({previous_time}); rows must be sorted by time"

@@ -26,9 +26,9 @@ from model.errors import DataValidationError, LaunchcastError
 from model.history import (
     LAUNCHES_FILE,
     VEHICLES_FILE,
-    _not_before,
-    _time_key,
+    not_before,
     parse_time,
+    time_key,
     validate,
 )
 from model.storage import atomic_write_text
@@ -71,7 +71,7 @@ def _read(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _insert_in_time_order(rows: list[dict[str, str]], new: dict[str, str]) -> None:
     """Insert after the last row not later than ``new`` (existing order is kept as it is)."""
     index = len(rows)
-    while index > 0 and not _not_before(rows[index - 1]["time_utc"], new["time_utc"]):
+    while index > 0 and not not_before(rows[index - 1]["time_utc"], new["time_utc"]):
         index -= 1
     rows.insert(index, new)
 
@@ -84,7 +84,7 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
     by_tag = {row["launch_tag"]: row for row in rows}
     by_vehicle_day = {(r["vehicle"], r["time_utc"][:10]): r for r in rows}
     seen_tags = set()
-    for new in sorted(incoming, key=lambda r: _time_key(r["time_utc"])):
+    for new in sorted(incoming, key=lambda r: time_key(r["time_utc"])):
         tag = new["launch_tag"]
         seen_tags.add(tag)
         old = by_tag.get(tag)

@@ -7,7 +7,6 @@ model under an in-flight request.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,6 @@ class Served:
     version_id: str
     history: LaunchHistory | None
     next_by_vehicle: dict[str, bytes]
-    loaded_at: float
 
     @classmethod
     def load(cls, registry: Registry, data_dir: Path) -> Served:
@@ -42,7 +40,7 @@ class Served:
             vehicle: next_launch(fit, Programme(vehicle=vehicle)).model_dump_json().encode()
             for vehicle in fit.records
         }
-        return cls(fit, version_id, history, cache, time.time())
+        return cls(fit, version_id, history, cache)
 
     def next_json(self, programme: Programme) -> bytes:
         if programme.vehicle and not programme.state and not programme.new_vehicle:

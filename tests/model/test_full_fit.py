@@ -18,6 +18,8 @@ def test_full_history_fit_passes_the_gate_and_answers(history: LaunchHistory, tm
     diagnostics = fit.manifest["diagnostics"]
     assert diagnostics["passed"], diagnostics["failures"]
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
+    electron = loaded.coords["vehicle"].index("Electron")
+    assert np.all(loaded.posterior["a_vehicle"][:, electron] == 0)  # its family carries it
     chollima = loaded.success_probability(loaded.next_launch_query("Chollima-1")).mean()
     new_kp = loaded.success_probability(loaded.new_vehicle_query("KP")).mean()
     falcon = loaded.success_probability(loaded.next_launch_query("Falcon 9")).mean()

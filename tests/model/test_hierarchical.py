@@ -30,6 +30,14 @@ def test_cells_are_sufficient_statistics(history: LaunchHistory) -> None:
     assert len(cells.attempts) < history.n_launches / 2  # the point of cells
 
 
+def test_only_vehicles_sharing_a_family_get_their_own_effect(history: LaunchHistory) -> None:
+    cells = build_cells(history)
+    own = dict(zip(cells.vehicles, cells.vehicle_has_effect, strict=True))
+    assert own["Soyuz-U"] and own["Unha-3"]  # R-7 and Unha hold several vehicles
+    assert not own["Electron"] and not own["Cheonlima-1"]  # alone in their families
+    assert sum(own.values()) == len(cells.vehicles) - 34
+
+
 def test_partial_successes_follow_gcats_pass_fail_rule(history: LaunchHistory) -> None:
     """Decision: the model sees pass/fail at 0.75, not the fraction (see hierarchical docstring)."""
     partial = history.launches[history.launches["success_fraction"].between(0.01, 0.99)]
