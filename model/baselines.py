@@ -73,7 +73,7 @@ class BetaBaseline:
     version: str = "1.0"
 
     @property
-    def config(self) -> dict[str, Any]:
+    def recorded_config(self) -> dict[str, Any]:
         return {"prior": list(self.prior) if isinstance(self.prior, tuple) else self.prior,
                 "draws": self.draws, "seed": self.seed}  # fmt: skip
 
@@ -99,7 +99,7 @@ class BetaBaseline:
             dims={"reliability": ["vehicle"]},
             constants={"alpha": alpha, "beta": beta, "prior": np.array([a0, b0])},
             records=records,
-            config=self.config,
+            config=self.recorded_config,
             manifest=fit_manifest(history, time.perf_counter() - started),
         )
 

@@ -188,6 +188,10 @@ class Fit:
     def state_name(self, state: str) -> str:
         return str(self.manifest.get("state_names", {}).get(state, state))
 
+    def require_state(self, state: str) -> None:
+        if state not in self.states:
+            raise NotFoundError(f"unknown state {state!r}; closest known: {closest(state, self.states)}")
+
     @property
     def states(self) -> list[str]:
         return sorted({r.state for r in self.records.values()})
@@ -214,8 +218,8 @@ class Fit:
         self, state: str | None = None, family: str | None = None, year: float | None = None
     ) -> LaunchQuery:
         """The maiden flight of a vehicle not yet flown, of a known (or new) family and state."""
-        if state is not None and state not in self.states:
-            raise NotFoundError(f"unknown state {state!r}; closest known: {closest(state, self.states)}")
+        if state is not None:
+            self.require_state(state)
         if family is not None and family not in self.families:
             raise NotFoundError(
                 f"unknown family {family!r}; closest known: {closest(family, self.families)}"
@@ -263,6 +267,11 @@ class Model(Protocol):
 
     name: str
     version: str
+
+    @property
+    def recorded_config(self) -> dict[str, Any]:
+        """The configuration a fit records in its manifest."""
+        ...
 
     def fit(self, history: LaunchHistory) -> Fit: ...
 

@@ -21,8 +21,8 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field
 
-from model.errors import LaunchcastError, NotFoundError
-from model.fit import Fit, LaunchQuery, closest
+from model.errors import LaunchcastError
+from model.fit import Fit, LaunchQuery
 from model.history import decimal_year, parse_time
 
 MAX_CAMPAIGN_LAUNCHES = 100
@@ -137,11 +137,6 @@ class Resolved:
     cadence_name: str | None  # None: a new launching state, no cadence to learn from
 
 
-def _state_check(fit: Fit, state: str) -> None:
-    if state not in fit.states:
-        raise NotFoundError(f"unknown state {state!r}; closest known: {closest(state, fit.states)}")
-
-
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its cadence."""
     if programme.vehicle and programme.new_vehicle:
@@ -149,7 +144,7 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
     if programme.vehicle:
         r = fit.record(programme.vehicle)
         if programme.state and programme.state != r.state:
-            _state_check(fit, programme.state)
+            fit.require_state(programme.state)
             raise LaunchcastError(
                 f"{r.display_name} ({r.vehicle}) is a {r.state} vehicle, not {programme.state}"
             )
@@ -162,8 +157,6 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
             "vehicle", r.vehicle,
         )  # fmt: skip
     if programme.new_vehicle or programme.family:
-        if programme.state:
-            _state_check(fit, programme.state)
         query = fit.new_vehicle_query(programme.state, programme.family)
         where = f" of family {programme.family}" if programme.family else ""
         if query.state is None:  # a state that has never launched: all from the hierarchy
@@ -174,7 +167,7 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
         subject = f"maiden flight of a new {fit.state_name(query.state)} vehicle{where}"
         return Resolved(query, subject, None, _state_record(fit, query.state), "state", query.state)
     if programme.state:
-        _state_check(fit, programme.state)
+        fit.require_state(programme.state)
         latest = max((r for r in fit.records.values() if r.state == programme.state),
                      key=lambda r: r.last_launch)  # fmt: skip
         resolved = resolve(fit, Programme(vehicle=latest.vehicle))

@@ -112,7 +112,6 @@ class HierarchicalConfig:
     seed: int = 0
     sampler: Literal["nutpie", "pymc"] = "nutpie"
     progress: bool = False
-    low_rank_mass_matrix: bool = False
     #: Fits after a failed gate, each with twice the draws and target_accept >= 0.95.
     retries: int = 1
     thresholds: GateThresholds = field(default_factory=GateThresholds)
@@ -303,6 +302,13 @@ class HierarchicalModel:
     name: str = NAME
     version: str = VERSION
 
+    @property
+    def recorded_config(self) -> dict[str, Any]:
+        """The config a fit records, and refits compare: how progress was shown is not part of it."""
+        config = asdict(self.config)
+        config.pop("progress")
+        return config
+
     def fit(self, history: LaunchHistory) -> HierarchicalFit:
         """Sample, gate, and if the gate fails, sample once more with twice the draws and a
         higher target acceptance (the usual cures for low ESS and stray divergences).  The
@@ -339,8 +345,6 @@ class HierarchicalModel:
         manifest["diagnostics"] = diagnostics.to_dict()
         manifest["attempts"] = attempts
         manifest["cells"] = int(len(cells.attempts))
-        fit_config = asdict(self.config)
-        fit_config.pop("progress")  # how it was shown is not what was fitted
         return HierarchicalFit(
             model=self.name,
             version=self.version,
@@ -348,7 +352,7 @@ class HierarchicalModel:
             coords=coords,
             dims=DIMS,
             records=vehicle_records(history),
-            config=fit_config,
+            config=self.recorded_config,
             manifest=manifest,
             sample_stats=stats,
             chains=config.chains,
@@ -364,7 +368,7 @@ def sample(model: Any, config: HierarchicalConfig) -> Any:
         return nutpie.sample(
             compiled, draws=config.draws, tune=config.tune, chains=config.chains,
             seed=config.seed, target_accept=config.target_accept,
-            progress_bar=config.progress, low_rank_modified_mass_matrix=config.low_rank_mass_matrix,
+            progress_bar=config.progress,
         )  # fmt: skip
     import pymc as pm
 

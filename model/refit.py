@@ -125,8 +125,7 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
     history = load_history(data_dir)  # raises listing every invalid row
     result.data_hash = history.data_hash
     model = make_model(policy.model, seed=policy.seed, **policy.options)
-    fit_config = _config_of(model)
-    existing = registry.find(policy.model, history.data_hash, fit_config)
+    existing = registry.find(policy.model, history.data_hash, model.recorded_config)
     if existing and not force:
         result.outcome, result.version_id = "skipped", existing
         result.reason = f"version {existing} already fits this data and config (use --force)"
@@ -164,11 +163,3 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
     result.outcome = "promoted"
     result.reason = f"gate passed; {len(recent)} recent launches scored"
     result.scores = {k: float(np.round(v, 6)) for k, v in result.scores.items()}
-
-
-def _config_of(model: Any) -> dict[str, Any]:
-    config = model.config
-    if hasattr(config, "__dataclass_fields__"):
-        config = asdict(config)
-        config.pop("progress", None)
-    return dict(config)

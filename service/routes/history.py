@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from model.errors import LaunchcastError, NotFoundError
-from model.fit import closest
+from model.errors import LaunchcastError
 from service.routes import deps
 from service.state import Served
 
@@ -41,9 +40,7 @@ async def history(
         name = served.fit.record(vehicle).vehicle
         launches = launches[launches["vehicle"] == name]
     elif state:
-        if state not in served.fit.states:
-            raise NotFoundError(
-                f"unknown state {state!r}; closest known: {closest(state, served.fit.states)}")
+        served.fit.require_state(state)
         launches = launches[launches["vehicle_state"] == state]
     else:
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")
