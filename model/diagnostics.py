@@ -149,8 +149,8 @@ def _per_element(draws: np.ndarray, kind: str) -> np.ndarray:
 
 
 KEY_PARAMETERS = (
-    "mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_family_exp", "b_state_exp",
-    "b_previous_failed", "learn",
+    "mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_state_exp",
+    "b_previous_failed", "learn_new", "learn_variant",
 )  # fmt: skip
 
 

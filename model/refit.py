@@ -125,7 +125,7 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
     history = load_history(data_dir)  # raises listing every invalid row
     result.data_hash = history.data_hash
     model = make_model(policy.model, seed=policy.seed, **policy.options)
-    existing = registry.find(policy.model, history.data_hash, model.recorded_config)
+    existing = registry.find(policy.model, model.version, history.data_hash, model.recorded_config)
     if existing and not force:
         result.outcome, result.version_id = "skipped", existing
         result.reason = f"version {existing} already fits this data and config (use --force)"

@@ -108,11 +108,13 @@ class Registry:
             )
         return self.load(current)
 
-    def find(self, model: str, data_hash: str, config: dict[str, Any]) -> str | None:
-        """A version already fitted with this model, data and config (for idempotent refits)."""
+    def find(self, model: str, model_version: str, data_hash: str, config: dict[str, Any]) -> str | None:
+        """A version already fitted with this model (and model version: a fit of an older
+        model is not this one), data and config — what makes refits idempotent."""
+        wanted = (model, model_version, data_hash, config)
         for version_id in reversed(self.ids()):
             m = self.manifest(version_id)
-            if (m.get("model"), m.get("data_hash"), m.get("config")) == (model, data_hash, config):
+            if (m.get("model"), m.get("version"), m.get("data_hash"), m.get("config")) == wanted:
                 return version_id
         return None
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from model.errors import LaunchcastError
 from model.forecast import Programme, campaign, next_launch
-from model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells
+from model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
 from model.history import load_history
 from service.settings import Settings
 
@@ -68,7 +68,7 @@ The gate (rank-normalised R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergen
 E-BFMI ≥ 0.3; Vehtari et al. 2021). The hyper-parameters are the slowest to mix:"""),
     ("code", """diagnostics = pd.DataFrame(fit.manifest["diagnostics"]["parameters"]).set_index("parameter")
 print("passed:", fit.manifest["diagnostics"]["passed"], "| failures:", fit.manifest["diagnostics"]["failures"][:5])
-hyper = ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_family_exp", "b_state_exp", "b_previous_failed"]
+hyper = ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_state_exp", "b_previous_failed"]
 diagnostics.loc[hyper].round(3)"""),
     ("code", """chains = fit.chains
 idata = az.convert_to_inference_data({k: fit.posterior[k].reshape(chains, -1) for k in hyper[:4]})
@@ -87,14 +87,19 @@ positive effect means more reliable than the world's average programme."""),
 az.plot_forest(effects("a_state", "state"), combined=True, figsize=(6, 5)); plt.show()
 family_size = launches.groupby("family").size().sort_values(ascending=False)
 az.plot_forest(effects("a_family", "family", list(family_size.index[:20])), combined=True, figsize=(6, 7)); plt.show()"""),
-    ("md", """The infancy curve: how much a vehicle's flight number lowers the log-odds of
-success relative to a mature vehicle (20+ flights), with 90% intervals."""),
-    ("code", """learn = fit.posterior["learn"]
-labels = ["1", "2", "3", "4-5", "6-9", "10-19", "20+"]
-q = np.quantile(learn, [0.05, 0.5, 0.95], axis=0)
+    ("md", """The infancy curves: how much a vehicle's flight number lowers the log-odds of
+success relative to a mature vehicle (20+ flights), with 90% intervals — for a new
+design (its family never flew on another vehicle) and for a variant of a family
+with 64+ flights by other vehicles. Since 1990 a new design's maiden flight also
+carries `b_modern_maiden` (dashed)."""),
+    ("code", """labels = ["1", "2", "3", "4-5", "6-9", "10-19", "20+"]
 fig, ax = plt.subplots(figsize=(6, 3))
-ax.fill_between(range(7), q[0], q[2], alpha=0.3); ax.plot(range(7), q[1], marker="o")
-ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); plt.show()"""),
+for kind in ("new", "variant"):
+    q = np.quantile(fit.posterior[f"learn_{kind}"], [0.05, 0.5, 0.95], axis=0)
+    ax.fill_between(range(7), q[0], q[2], alpha=0.3); ax.plot(range(7), q[1], marker="o", label=kind)
+modern = np.median(fit.posterior["learn_new"][:, 0] + fit.posterior["b_modern_maiden"])
+ax.plot([0], [modern], marker="x", color="black", label="new, maiden since 1990")
+ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); ax.legend(); plt.show()"""),
     ("md", """## Posterior predictive checks
 
 Replicate the whole history from 300 posterior draws and compare failures per
@@ -102,11 +107,7 @@ decade and per flight number with what happened."""),
     ("code", """cells = build_cells(history)
 rng = np.random.default_rng(0)
 draws = rng.choice(fit.n_draws, 300, replace=False)
-p = fit.posterior
-eta = (p["mu"][draws, None] + p["a_state"][draws][:, cells.state] + p["a_family"][draws][:, cells.family]
-       + p["a_vehicle"][draws][:, cells.vehicle] + p["learn"][draws][:, cells.flight_bin]
-       + p["b_family_exp"][draws, None] * cells.x_family + p["b_state_exp"][draws, None] * cells.x_state
-       + p["b_previous_failed"][draws, None] * cells.previous_failed + p["era"][draws][:, cells.era])
+eta = cell_logits(fit.posterior, cells, draws)
 replicated_failures = cells.attempts - rng.binomial(cells.attempts, 1 / (1 + np.exp(-eta)))
 observed_failures = cells.attempts - cells.successes
 

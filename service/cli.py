@@ -529,17 +529,20 @@ def serve(
     port: Annotated[int | None, typer.Option(help="default LAUNCHCAST_PORT (8000)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
     fit_if_missing: Annotated[bool, typer.Option(help="fit the hierarchical model first if "
-                                                 "there is no saved fit")] = False,
+                                                 "there is no saved fit this code can read")] = False,
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:  # fmt: skip
     """Serve the forecast API (OpenAPI docs at /docs)."""
     import uvicorn
 
     settings = get_settings()
-    if fit_if_missing and settings.registry().current_id() is None:
-        console.print(f"no current model in {settings.registry_dir}: fitting one now "
-                      "(about a minute) …")  # fmt: skip
-        refit_command(force=False, model="hierarchical", seed=0, data_dir=settings.data_dir)
+    if fit_if_missing:
+        registry = settings.registry()
+        try:
+            registry.load_current()
+        except LaunchcastError as exc:  # none yet, or written by an older model version
+            console.print(f"{exc}\nfitting the hierarchical model now (about a minute) …")
+            refit_command(force=False, model="hierarchical", seed=0, data_dir=settings.data_dir)
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, access_log=access_log)  # fmt: skip
 

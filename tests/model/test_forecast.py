@@ -93,11 +93,11 @@ def _conditional_fit() -> HierarchicalFit:
     posterior = {
         "mu": np.full(n, 1.0), "sigma_state": np.ones(n), "sigma_family": np.ones(n),
         "sigma_vehicle": np.ones(n), "a_state": np.zeros((n, 1)), "a_family": np.zeros((n, 1)),
-        "a_vehicle": np.zeros((n, 1)), "learn": np.array([[-1.0, -0.5, -0.25, 0, 0, 0, 0]]),
-        "b_family_exp": np.zeros(n), "b_state_exp": np.zeros(n),
+        "a_vehicle": np.zeros((n, 1)), "learn_new": np.array([[-1.0, -0.5, -0.25, 0, 0, 0, 0]]),
+        "learn_variant": np.zeros((n, 7)), "b_modern_maiden": np.zeros(n), "b_state_exp": np.zeros(n),
         "b_previous_failed": np.full(n, -1.5), "era": np.zeros((n, 1)),
     }  # fmt: skip
-    return HierarchicalFit(model="hierarchical", version="1.0", posterior=posterior,
+    return HierarchicalFit(model="hierarchical", version="2.0", posterior=posterior,
                            coords={"state": ["S"], "family": ["F"], "vehicle": ["V"], "era": ["x"]},
                            dims=DIMS, records={}, config={"seed": 0})  # fmt: skip
 

@@ -62,7 +62,7 @@ def test_prior_predictive_is_plausible(history: LaunchHistory) -> None:
 def _truth_fit(history: LaunchHistory, truth: dict[str, np.ndarray | float]) -> HierarchicalFit:
     cells = build_cells(history)
     posterior = {k: np.atleast_1d(np.asarray(v, dtype=float))[None, ...] for k, v in truth.items()}
-    for k in ("mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_family_exp",
+    for k in ("mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden",
               "b_state_exp", "b_previous_failed"):  # fmt: skip
         posterior[k] = posterior[k].reshape(1)
     return HierarchicalFit(
@@ -80,7 +80,7 @@ def simulate_history(seed: int) -> tuple[LaunchHistory, dict[str, np.ndarray | f
     for v in range(60):
         state = f"S{v % 8}"
         family = f"F{v % 16}"
-        start = 2000 + rng.uniform(0, 12)
+        start = 1980 + rng.uniform(0, 32)  # before and after MODERN_FROM
         n = int(rng.integers(8, 60))
         for t in np.sort(rng.uniform(start, 2019.9, size=n)):
             rows.append((t, f"V{v:02d}", family, state))
@@ -95,8 +95,9 @@ def simulate_history(seed: int) -> tuple[LaunchHistory, dict[str, np.ndarray | f
         "a_state": rng.normal(0, 0.3, len(cells.states)),
         "a_family": rng.normal(0, 0.5, len(cells.families)),
         "a_vehicle": rng.normal(0, 0.6, len(cells.vehicles)),
-        "learn": np.array([-1.5, -1.0, -0.7, -0.5, -0.3, -0.15, 0.0]),
-        "b_family_exp": 1.0, "b_state_exp": 0.5, "b_previous_failed": -0.6,
+        "learn_new": np.array([-2.0, -1.2, -0.8, -0.5, -0.3, -0.15, 0.0]),
+        "learn_variant": np.array([-0.8, -0.5, -0.3, -0.2, -0.1, 0.0, 0.0]),
+        "b_modern_maiden": -0.5, "b_state_exp": 0.5, "b_previous_failed": -0.6,
         "era": np.linspace(-0.3, 0.0, cells.n_era),
     }  # fmt: skip
     fit = _truth_fit(placeholder, truth)
@@ -163,11 +164,12 @@ def test_parameter_recovery(recovered: tuple[HierarchicalFit, dict]) -> None:
     # Converged enough to read (the strict gate is tested on the real history, below).
     assert fit.manifest["diagnostics"]["max_rhat"] < 1.05
     assert fit.manifest["diagnostics"]["divergences"] == 0
-    for name in ("mu", "b_previous_failed", "b_family_exp"):
+    for name in ("mu", "b_previous_failed"):
         lo, hi = np.quantile(fit.posterior[name], [0.05, 0.95])
         assert lo <= truth[name] <= hi, (name, lo, hi, truth[name])
-    lo, hi = np.quantile(fit.posterior["learn"][:, 0], [0.05, 0.95])
-    assert lo <= truth["learn"][0] <= hi
+    for curve in ("learn_new", "learn_variant"):
+        lo, hi = np.quantile(fit.posterior[curve][:, 0], [0.05, 0.95])
+        assert lo <= truth[curve][0] <= hi, (curve, lo, hi)
     # Group effects: about 90% of the 90% intervals should cover the truth.
     lo, hi = np.quantile(fit.posterior["a_vehicle"], [0.05, 0.95], axis=0)
     covered = np.mean((lo <= truth["a_vehicle"]) & (truth["a_vehicle"] <= hi))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from model.errors import LaunchcastError
 from model.history import load_history
 from model.refit import RefitPolicy, refit, refit_lock, refit_running
 from model.registry import Registry
@@ -35,6 +36,19 @@ def test_refit_promotes_then_is_idempotent(data_dir: Path, registry: Registry) -
     forced = refit(data_dir, registry, EB, force=True)
     assert forced.outcome == "promoted" and forced.version_id != first.version_id
     assert [r["outcome"] for r in registry.refits()] == ["promoted", "skipped", "promoted"]
+
+
+def test_a_fit_by_an_older_model_version_is_replaced(data_dir: Path, registry: Registry) -> None:
+    """After an upgrade the registry holds a fit this code refuses to read: the same data and
+    config must not count as "already fitted", and the new fit must be promoted over it."""
+    old = refit(data_dir, registry, EB).version_id
+    manifest = registry.versions_dir / old / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"version": "1.0"', '"version": "0.9"', 1))
+    with pytest.raises(LaunchcastError, match="version 0.9 cannot be read"):
+        registry.load_current()
+    result = refit(data_dir, registry, EB)
+    assert result.outcome == "promoted" and result.version_id != old
+    assert registry.load_current().version == "1.0"
 
 
 def test_invalid_data_fails_and_changes_nothing(data_dir: Path, registry: Registry) -> None:
