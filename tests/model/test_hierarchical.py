@@ -77,15 +77,17 @@ def simulate_history(seed: int) -> tuple[LaunchHistory, dict[str, np.ndarray | f
     """A launch history drawn from the model itself, with known parameters."""
     rng = np.random.default_rng(seed)
     rows = []
-    for v in range(60):
-        state = f"S{v % 8}"
-        family = f"F{v % 16}"
+    # 80 vehicles in 10 families: each family's first vehicle is a new design, the later
+    # ones variants, so both learning curves are identified.
+    for v in range(80):
+        state = f"S{v % 5}"
+        family = f"F{v % 10}"
         start = 1980 + rng.uniform(0, 32)  # before and after MODERN_FROM
-        n = int(rng.integers(8, 60))
+        n = int(rng.integers(8, 45))
         for t in np.sort(rng.uniform(start, 2019.9, size=n)):
             rows.append((t, f"V{v:02d}", family, state))
     rows.sort()
-    # Family F{k} belongs to one state: v % 16 fixes v % 8.
+    # Family F{k} belongs to one state: v % 10 fixes v % 5.
     schedule = [(f"{int(t)}-{1 + int((t % 1) * 12):02d}-01", v, f, s, "success")
                 for t, v, f, s in rows]  # fmt: skip
     placeholder = make_history(schedule)
@@ -95,9 +97,10 @@ def simulate_history(seed: int) -> tuple[LaunchHistory, dict[str, np.ndarray | f
         "a_state": rng.normal(0, 0.3, len(cells.states)),
         "a_family": rng.normal(0, 0.5, len(cells.families)),
         "a_vehicle": rng.normal(0, 0.6, len(cells.vehicles)),
-        "learn_new": np.array([-2.0, -1.2, -0.8, -0.5, -0.3, -0.15, 0.0]),
-        "learn_variant": np.array([-0.8, -0.5, -0.3, -0.2, -0.1, 0.0, 0.0]),
-        "b_modern_maiden": -0.5, "b_state_exp": 0.5, "b_previous_failed": -0.6,
+        # Close to the real history's posterior means.
+        "learn_new": np.array([-2.3, -1.9, -1.6, -1.4, -1.2, -0.9, 0.0]),
+        "learn_variant": np.array([-0.85, -0.65, -0.5, -0.4, -0.3, -0.15, 0.0]),
+        "b_modern_maiden": -1.0, "b_state_exp": 0.5, "b_previous_failed": -0.6,
         "era": np.linspace(-0.3, 0.0, cells.n_era),
     }  # fmt: skip
     fit = _truth_fit(placeholder, truth)
@@ -164,12 +167,15 @@ def test_parameter_recovery(recovered: tuple[HierarchicalFit, dict]) -> None:
     # Converged enough to read (the strict gate is tested on the real history, below).
     assert fit.manifest["diagnostics"]["max_rhat"] < 1.05
     assert fit.manifest["diagnostics"]["divergences"] == 0
-    for name in ("mu", "b_previous_failed"):
-        lo, hi = np.quantile(fit.posterior[name], [0.05, 0.95])
-        assert lo <= truth[name] <= hi, (name, lo, hi, truth[name])
-    for curve in ("learn_new", "learn_variant"):
-        lo, hi = np.quantile(fit.posterior[curve][:, 0], [0.05, 0.95])
-        assert lo <= truth[curve][0] <= hi, (curve, lo, hi)
+    # Four scalar checks, each with a 97.5% interval, so that all four hold together with
+    # probability >= 90% (Bonferroni) when the sampler and model are right.
+    scalars = {"mu": fit.posterior["mu"], "b_previous_failed": fit.posterior["b_previous_failed"],
+               "learn_new": fit.posterior["learn_new"][:, 0],
+               "learn_variant": fit.posterior["learn_variant"][:, 0]}  # fmt: skip
+    for name, draws in scalars.items():
+        lo, hi = np.quantile(draws, [0.0125, 0.9875])
+        value = np.atleast_1d(truth[name])[0]
+        assert lo <= value <= hi, (name, lo, hi, value)
     # Group effects: about 90% of the 90% intervals should cover the truth.
     lo, hi = np.quantile(fit.posterior["a_vehicle"], [0.05, 0.95], axis=0)
     covered = np.mean((lo <= truth["a_vehicle"]) & (truth["a_vehicle"] <= hi))
