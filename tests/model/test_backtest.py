@@ -130,3 +130,36 @@ def test_hierarchical_backtest_job(synthetic: LaunchHistory) -> None:
                                                 {"draws": 300, "tune": 300}))  # fmt: skip
     assert len(predictions) > 0 and predictions["p"].between(0, 1).all()
     assert facts["trained_until"] < "2017-01-01"
+
+
+def test_committed_backtest_matches_the_code(history: LaunchHistory) -> None:
+    """docs/backtest is what `launchcast backtest` gives today: rerun the closed-form
+    baselines for two years (exact, no sampling) and compare with the committed rows."""
+    from tests.conftest import REPO
+
+    committed = pd.read_csv(REPO / "docs" / "backtest" / "predictions.csv", dtype={"year": int})
+    years = (2000, 2023)
+    predictions, _ = run(history, [Job(m, y, "none", {}) for m in BASELINES for y in years])
+    chosen = committed[committed["model"].isin(BASELINES) & committed["year"].isin(years)]
+    merged = predictions.merge(chosen, on=["model", "launch_tag"], suffixes=("", "_committed"))
+    assert len(merged) == len(predictions) == len(chosen)
+    assert np.allclose(merged["p"], merged["p_committed"], atol=1e-6)
+    assert (merged["outcome"] == merged["outcome_committed"]).all()
+    # Every model and year of the committed run is there, hierarchical included.
+    assert set(committed["model"]) == {*BASELINES, "hierarchical"}
+    assert committed.groupby("model")["year"].agg(["min", "max"]).eq([2000, 2023]).all().all()
+
+
+@pytest.mark.slow
+def test_committed_hierarchical_backtest_reproduces(history: LaunchHistory) -> None:
+    """One year of the committed hierarchical backtest, refitted with the default config:
+    the same forecasts up to Monte Carlo and floating-point noise."""
+    from tests.conftest import REPO
+
+    committed = pd.read_csv(REPO / "docs" / "backtest" / "predictions.csv", dtype={"year": int})
+    chosen = committed[(committed["model"] == "hierarchical") & (committed["year"] == 2023)]
+    predictions, facts = run_job(history, Job("hierarchical", 2023, "none", {}))
+    assert facts["gate_passed"]
+    merged = predictions.merge(chosen, on="launch_tag", suffixes=("", "_committed"))
+    assert len(merged) == len(chosen) == len(predictions) > 200
+    assert np.abs(merged["p"] - merged["p_committed"]).max() < 0.01
