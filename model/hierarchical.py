@@ -311,24 +311,37 @@ DIMS = {
 }  # fmt: skip
 
 
-def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarray) -> np.ndarray:
-    """Logit P(success) of every cell under the chosen draws, ``(len(draws), n_cells)``:
-    the model's linear predictor in numpy, for posterior predictive checks."""
-    p = {k: v[draws] for k, v in posterior.items()}
-    n_bins = len(VEHICLE_FLIGHT_EDGES)
-    bins = np.minimum(cells.flight_bin, n_bins - 1)
+def linear_predictor(
+    p: dict[str, np.ndarray], a_state: Any, a_family: Any, a_vehicle: Any, flight_bin: Any,
+    novelty: Any, modern_maiden: Any, x_state: Any, previous_failed: Any, era: Any,
+) -> np.ndarray:  # fmt: skip
+    """Logit P(success) from posterior draws ``p``: the numpy twin of ``eta`` in
+    ``build_model``, shared by single queries and whole cell tables.  Arguments
+    broadcast: scalars and ``(draws,)`` vectors for one query; for cells, ``p``'s
+    scalar parameters as ``(draws, 1)`` and covariates as ``(cells,)``."""
     return (
-        p["mu"][:, None]
-        + p["a_state"][:, cells.state]
-        + p["a_family"][:, cells.family]
-        + p["a_vehicle"][:, cells.vehicle]
-        + cells.novelty * p["learn_new"][:, bins]
-        + (1.0 - cells.novelty) * p["learn_variant"][:, bins]
-        + p["b_modern_maiden"][:, None] * cells.novelty * cells.modern_maiden
-        + p["b_state_exp"][:, None] * cells.x_state
-        + p["b_previous_failed"][:, None] * cells.previous_failed
-        + p["era"][:, cells.era]
+        p["mu"]
+        + a_state
+        + a_family
+        + a_vehicle
+        + novelty * p["learn_new"][:, flight_bin]
+        + (1.0 - novelty) * p["learn_variant"][:, flight_bin]
+        + p["b_modern_maiden"] * novelty * modern_maiden
+        + p["b_state_exp"] * x_state
+        + p["b_previous_failed"] * previous_failed
+        + p["era"][:, era]
     )
+
+
+def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarray) -> np.ndarray:
+    """Logit P(success) of every cell under the chosen draws, ``(len(draws), n_cells)``,
+    for posterior predictive checks."""
+    p = {k: v[draws][:, None] if v.ndim == 1 else v[draws] for k, v in posterior.items()}
+    return linear_predictor(
+        p, p["a_state"][:, cells.state], p["a_family"][:, cells.family], p["a_vehicle"][:, cells.vehicle],
+        np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1), cells.novelty, cells.modern_maiden,
+        cells.x_state, cells.previous_failed, cells.era,
+    )  # fmt: skip
 
 
 class HierarchicalFit(Fit):
@@ -352,21 +365,17 @@ class HierarchicalFit(Fit):
     def logit(self, query: LaunchQuery, previous_failed: np.ndarray | bool | None = None) -> np.ndarray:
         p = self.posterior
         previous = query.previous_failed if previous_failed is None else previous_failed
-        n_era = p["era"].shape[1]
-        era_index = int(era_bin(query.year, n_era))
-        flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
-        new = float(novelty(query.family_flight, query.vehicle_flight))
-        return (
-            p["mu"]
-            + self.group_effect("state", query.state)
-            + self.group_effect("family", query.family, query.state)
-            + self.group_effect("vehicle", query.vehicle, query.family, query.state)
-            + new * p["learn_new"][:, flight_bin]
-            + (1.0 - new) * p["learn_variant"][:, flight_bin]
-            + p["b_modern_maiden"] * new * float(modern_maiden(query.vehicle_flight, query.year))
-            + p["b_state_exp"] * float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
-            + p["b_previous_failed"] * np.asarray(previous, dtype=float)
-            + p["era"][:, era_index]
+        return linear_predictor(
+            p,
+            self.group_effect("state", query.state),
+            self.group_effect("family", query.family, query.state),
+            self.group_effect("vehicle", query.vehicle, query.family, query.state),
+            int(vehicle_flight_bin(query.vehicle_flight)),
+            float(novelty(query.family_flight, query.vehicle_flight)),
+            float(modern_maiden(query.vehicle_flight, query.year)),
+            float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
+            np.asarray(previous, dtype=float),
+            int(era_bin(query.year, p["era"].shape[1])),
         )
 
 
