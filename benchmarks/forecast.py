@@ -45,8 +45,10 @@ def main() -> None:
     chollima = Programme(vehicle="Cheonlima-1")
     next_launch(fit, chollima)
     latencies = timed(lambda: next_launch(fit, chollima), 2000)
-    print(f"next launch: median {1e3 * statistics.median(latencies):.3f} ms, "
-          f"p99 {1e3 * np.quantile(latencies, 0.99):.3f} ms (target <= 1 ms median)")
+    print(
+        f"next launch: median {1e3 * statistics.median(latencies):.3f} ms, "
+        f"p99 {1e3 * np.quantile(latencies, 0.99):.3f} ms (target <= 1 ms median)"
+    )
 
     launches, paths = 50, 100_000
     campaign(fit, chollima, launches, paths)
@@ -60,8 +62,10 @@ def main() -> None:
     median, floor_median = statistics.median(times), statistics.median(floor)
     print(f"campaign {launches} x {paths:,}: median {1e3 * median:.1f} ms, peak "
           f"{peak / 2**20:.1f} MiB (targets <= 100 ms, <= 200 MB)")  # fmt: skip
-    print(f"floor (numpy drawing {launches * paths:,} uniforms): {1e3 * floor_median:.1f} ms; "
-          f"campaign / floor = {median / floor_median:.1f}x")
+    print(
+        f"floor (numpy drawing {launches * paths:,} uniforms): {1e3 * floor_median:.1f} ms; "
+        f"campaign / floor = {median / floor_median:.1f}x"
+    )
 
 
 if __name__ == "__main__":

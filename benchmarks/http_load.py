@@ -54,7 +54,8 @@ def wrk(url: str, connections: int, duration: int) -> dict[str, float]:
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     result["errors"] = float(int(non_2xx.group(1)) if non_2xx else 0) + (
-        sum(int(x) for x in socket_errors.groups()) if socket_errors else 0)
+        sum(int(x) for x in socket_errors.groups()) if socket_errors else 0
+    )
     result["requests"] = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return result
 
@@ -88,8 +89,10 @@ def main() -> None:
             for name, path in ENDPOINTS.items():
                 wrk(base + path, connections, 2)  # warm up
                 results[name, connections] = r = wrk(base + path, connections, args.duration)
-                print(f"{name:8s} c={connections:<2d} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                      f"p99 {r['p99']:6.2f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}")
+                print(
+                    f"{name:8s} c={connections:<2d} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                    f"p99 {r['p99']:6.2f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}"
+                )
         f32, h32 = results["forecast", 32], results["healthz", 32]
         print(f"throughput ratio at 32 connections: {f32['rps'] / h32['rps']:.2f} (target >= 0.7)")
         print(f"p99 ratio at 32 connections: {f32['p99'] / h32['p99']:.2f} (target <= 1.5)")

@@ -112,14 +112,15 @@ def diagnose(
         result.min_ess_tail = min(r["ess_tail"] for r in rows)
     for row in rows:
         if not row["rhat"] <= thresholds.max_rhat:
-            result.failures.append(
-                f"{row['parameter']}: R-hat {row['rhat']:.3f} > {thresholds.max_rhat}")
+            result.failures.append(f"{row['parameter']}: R-hat {row['rhat']:.3f} > {thresholds.max_rhat}")
         if not row["ess_bulk"] >= thresholds.min_ess_bulk:
             result.failures.append(
-                f"{row['parameter']}: bulk ESS {row['ess_bulk']:.0f} < {thresholds.min_ess_bulk:.0f}")
+                f"{row['parameter']}: bulk ESS {row['ess_bulk']:.0f} < {thresholds.min_ess_bulk:.0f}"
+            )
         if not row["ess_tail"] >= thresholds.min_ess_tail:
             result.failures.append(
-                f"{row['parameter']}: tail ESS {row['ess_tail']:.0f} < {thresholds.min_ess_tail:.0f}")
+                f"{row['parameter']}: tail ESS {row['ess_tail']:.0f} < {thresholds.min_ess_tail:.0f}"
+            )
 
     diverging = sample_stats.get("diverging")
     result.divergences = int(np.sum(diverging)) if diverging is not None else 0
@@ -135,8 +136,7 @@ def diagnose(
         result.ebfmi = [float(v) for v in az.bfmi(np.asarray(energy))]
         for chain, value in enumerate(result.ebfmi):
             if not value >= thresholds.min_ebfmi:
-                result.failures.append(
-                    f"sampler: chain {chain} E-BFMI {value:.2f} < {thresholds.min_ebfmi}")
+                result.failures.append(f"sampler: chain {chain} E-BFMI {value:.2f} < {thresholds.min_ebfmi}")
     return result
 
 

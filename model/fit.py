@@ -181,9 +181,7 @@ class Fit:
                 return record
         names = sorted({r.vehicle for r in self.records.values()}
                        | {r.display_name for r in self.records.values()})  # fmt: skip
-        raise NotFoundError(
-            f"unknown vehicle {vehicle!r}; closest known: {closest(vehicle, names)}"
-        )
+        raise NotFoundError(f"unknown vehicle {vehicle!r}; closest known: {closest(vehicle, names)}")
 
     def state_name(self, state: str) -> str:
         return str(self.manifest.get("state_names", {}).get(state, state))
@@ -221,9 +219,7 @@ class Fit:
         if state is not None:
             self.require_state(state)
         if family is not None and family not in self.families:
-            raise NotFoundError(
-                f"unknown family {family!r}; closest known: {closest(family, self.families)}"
-            )
+            raise NotFoundError(f"unknown family {family!r}; closest known: {closest(family, self.families)}")
         family_flights = sum(r.attempts for r in self.records.values() if r.family == family)
         if state is None and family is not None:
             owners = [r.state for r in self.records.values() if r.family == family]

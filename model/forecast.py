@@ -109,7 +109,8 @@ class VersusForecast(BaseModel):
     probability_a_first: float = Field(description="P(A's next success comes before B's)")
     probability_b_first: float
     probability_neither: float = Field(
-        description=f"neither succeeds within {TIME_HORIZON_LAUNCHES} launches")
+        description=f"neither succeeds within {TIME_HORIZON_LAUNCHES} launches"
+    )
     median_years_to_success_a: float | None
     median_years_to_success_b: float | None
     paths: int
@@ -259,8 +260,7 @@ def campaign(
     fit: Fit, programme: Programme, launches: int, paths: int = 100_000, seed: int = 0
 ) -> CampaignForecast:
     if not 1 <= launches <= MAX_CAMPAIGN_LAUNCHES:
-        raise LaunchcastError(
-            f"launches must be between 1 and {MAX_CAMPAIGN_LAUNCHES}, got {launches}")
+        raise LaunchcastError(f"launches must be between 1 and {MAX_CAMPAIGN_LAUNCHES}, got {launches}")
     _check_paths(paths)
     resolved = resolve(fit, programme)
     rng = np.random.default_rng(seed)
@@ -306,10 +306,12 @@ def by_date(
     today = today or date.today()
     if until <= as_of:
         raise LaunchcastError(
-            f"date {until} is not after the data's as-of date {as_of}: ask about a later date")
+            f"date {until} is not after the data's as-of date {as_of}: ask about a later date"
+        )
     if until < today:
         raise LaunchcastError(
-            f"date {until} is in the past: what happened by then is history, not a forecast")
+            f"date {until} is in the past: what happened by then is history, not a forecast"
+        )
     resolved = resolve(fit, programme)
     rng = np.random.default_rng(seed)
     years = decimal_year(parse_time(until.isoformat())) - decimal_year(parse_time(as_of.isoformat()))
@@ -323,9 +325,7 @@ def by_date(
     )  # fmt: skip
 
 
-def versus(
-    fit: Fit, a: Programme, b: Programme, paths: int = 20_000, seed: int = 0
-) -> VersusForecast:
+def versus(fit: Fit, a: Programme, b: Programme, paths: int = 20_000, seed: int = 0) -> VersusForecast:
     _check_paths(paths)
     resolved_a, resolved_b = resolve(fit, a), resolve(fit, b)
     p_a = fit.success_probability(resolved_a.query)

@@ -186,8 +186,7 @@ def read_vehicle_families(path: Path) -> dict[str, str]:
     for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
         if len(fields) != len(LV_FIELDS):
             raise LaunchcastError(
-                f"{path}, line {number}: {len(fields)} fields, expected {len(LV_FIELDS)} "
-                "(GCAT lv.tsv layout)"
+                f"{path}, line {number}: {len(fields)} fields, expected {len(LV_FIELDS)} (GCAT lv.tsv layout)"
             )
         name, family = _clean(fields[0]), _clean(fields[1])
         families.setdefault(name, family)

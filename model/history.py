@@ -120,9 +120,7 @@ def validate(
                 f"(add it to {vehicles_path.name} with its family and state)"
             )
         if row.outcome not in OUTCOMES:
-            problems.append(
-                f"{where}, column outcome: {row.outcome!r} (expected 'success' or 'failure')"
-            )
+            problems.append(f"{where}, column outcome: {row.outcome!r} (expected 'success' or 'failure')")
         try:
             fraction = float(row.success_fraction)
         except ValueError:
@@ -133,12 +131,8 @@ def validate(
             fraction = None
         if fraction is not None:
             if not 0.0 <= fraction <= 1.0:
-                problems.append(
-                    f"{where}, column success_fraction: {fraction} is outside [0, 1]"
-                )
-            elif row.outcome in OUTCOMES and (fraction >= SUCCESS_THRESHOLD) != (
-                row.outcome == "success"
-            ):
+                problems.append(f"{where}, column success_fraction: {fraction} is outside [0, 1]")
+            elif row.outcome in OUTCOMES and (fraction >= SUCCESS_THRESHOLD) != (row.outcome == "success"):
                 problems.append(
                     f"{where}, column outcome: {row.outcome!r} is inconsistent with "
                     f"success_fraction {fraction} (success means fraction >= {SUCCESS_THRESHOLD})"
@@ -289,8 +283,9 @@ def record_table(
     if launches.empty:
         raise LaunchcastError(
             "no launches match "
-            + ", ".join(f"{k}={v!r}" for k, v in (("state", state), ("family", family),
-                                                  ("vehicle", vehicle)) if v)
+            + ", ".join(
+                f"{k}={v!r}" for k, v in (("state", state), ("family", family), ("vehicle", vehicle)) if v
+            )
         )
     grouped = launches.groupby(by, sort=False)
     table = pd.DataFrame(

@@ -90,8 +90,11 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
         old = by_tag.get(tag)
         if old is None:
             twin = by_vehicle_day.get((new["vehicle"], new["time_utc"][:10]))
-            if twin is not None and twin["launch_tag"].startswith(MANUAL_PREFIX) \
-                    and not tag.startswith(MANUAL_PREFIX):
+            if (
+                twin is not None
+                and twin["launch_tag"].startswith(MANUAL_PREFIX)
+                and not tag.startswith(MANUAL_PREFIX)
+            ):
                 # The catalogue now has a launch entered by hand: its record replaces ours.
                 rows.remove(twin)
                 del by_tag[twin["launch_tag"]]
@@ -99,7 +102,8 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
             elif twin is not None:
                 report.duplicates.append(
                     f"{tag} ({new['vehicle']} on {new['time_utc'][:10]}) looks like "
-                    f"{twin['launch_tag']} already in the data")
+                    f"{twin['launch_tag']} already in the data"
+                )
                 continue
             else:
                 report.added.append(tag)
@@ -133,10 +137,12 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
     if problems:
         raise DataValidationError(problems)
     if report.changed:
-        atomic_write_text(data_dir / VEHICLES_FILE,
-                          gcat.to_csv(merged_vehicles.to_dict("records"), gcat.VEHICLE_COLUMNS))
-        atomic_write_text(data_dir / LAUNCHES_FILE,
-                          gcat.to_csv(merged_launches.to_dict("records"), gcat.LAUNCH_COLUMNS))
+        atomic_write_text(
+            data_dir / VEHICLES_FILE, gcat.to_csv(merged_vehicles.to_dict("records"), gcat.VEHICLE_COLUMNS)
+        )
+        atomic_write_text(
+            data_dir / LAUNCHES_FILE, gcat.to_csv(merged_launches.to_dict("records"), gcat.LAUNCH_COLUMNS)
+        )
     return report
 
 
@@ -194,8 +200,7 @@ def add_launch(
         launch_state = state
     else:
         launch_state = state or str(known.iloc[0]["state"])
-    fraction = success_fraction if success_fraction is not None else (
-        1.0 if outcome == "success" else 0.0)
+    fraction = success_fraction if success_fraction is not None else (1.0 if outcome == "success" else 0.0)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", vehicle).strip("-")
     row = {
         "launch_tag": tag or f"{MANUAL_PREFIX}{time_utc[:10]}-{slug}",

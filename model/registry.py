@@ -79,7 +79,8 @@ class Registry:
         directory = self.versions_dir / version_id
         if not directory.is_dir():
             raise NotFoundError(
-                f"no version {version_id!r} in {self.root}; 'launchcast models list' shows them")
+                f"no version {version_id!r} in {self.root}; 'launchcast models list' shows them"
+            )
         return read_manifest(directory)
 
     def info(self, version_id: str) -> VersionInfo:
@@ -103,8 +104,7 @@ class Registry:
         current = self.current_id()
         if current is None:
             raise LaunchcastError(
-                f"no current model in {self.root}: make one with 'launchcast refit' "
-                "(or 'launchcast fit')"
+                f"no current model in {self.root}: make one with 'launchcast refit' (or 'launchcast fit')"
             )
         return self.load(current)
 

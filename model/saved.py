@@ -26,6 +26,7 @@ from model.storage import atomic_write_bytes, atomic_write_text, sha256_file
 POSTERIOR_FILE = "posterior.nc"
 MANIFEST_FILE = "manifest.json"
 
+
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in ("launchcast", "numpy", "pymc", "pytensor", "arviz", "nutpie", "xarray"):
@@ -116,14 +117,10 @@ def load_fit(directory: Path) -> Fit:
         raise LaunchcastError(f"{path} is missing; refit with 'launchcast fit'")
     if sha256_file(path) != manifest.get("posterior_sha256"):
         raise LaunchcastError(
-            f"{path} does not match its manifest (truncated or corrupt file); "
-            "refit with 'launchcast fit'"
+            f"{path} does not match its manifest (truncated or corrupt file); refit with 'launchcast fit'"
         )
     try:
-        groups = {
-            group: _load_group(path, group)
-            for group in ("posterior", "sample_stats", "constant_data")
-        }
+        groups = {group: _load_group(path, group) for group in ("posterior", "sample_stats", "constant_data")}
     except (OSError, ValueError, KeyError) as exc:
         raise LaunchcastError(f"{path} cannot be read ({exc}); refit with 'launchcast fit'") from None
     posterior = groups["posterior"] or {}

@@ -37,10 +37,12 @@ from model.saved import load_fit, save_fit
 from model.storage import atomic_write_text
 from service.settings import get_settings
 
-app = typer.Typer(help="Launch-reliability forecasts from the world's orbital launch history.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Build, validate and summarise the launch history.",
-                       no_args_is_help=True)
+app = typer.Typer(
+    help="Launch-reliability forecasts from the world's orbital launch history.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Build, validate and summarise the launch history.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 console = Console()
@@ -64,8 +66,11 @@ def user_errors(command: F) -> F:
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="directory with launches.csv and vehicles.csv "
-                 "(default: LAUNCHCAST_DATA_DIR or the repo's data/)"),
+    typer.Option(
+        "--data-dir",
+        help="directory with launches.csv and vehicles.csv "
+        "(default: LAUNCHCAST_DATA_DIR or the repo's data/)",
+    ),
 ]
 
 
@@ -77,11 +82,14 @@ def _data_dir(data_dir: Path | None) -> Path:
 @user_errors
 def import_gcat(
     path: Annotated[Path, typer.Argument(help="GCAT launch.tsv (full upstream file or a cut)")],
-    lv: Annotated[Path | None, typer.Option(help="GCAT lv.tsv for vehicle families "
-                                            "(default: families already in vehicles.csv)")] = None,
+    lv: Annotated[
+        Path | None,
+        typer.Option(help="GCAT lv.tsv for vehicle families (default: families already in vehicles.csv)"),
+    ] = None,
     data_dir: DataDir = None,
-    source: Annotated[str | None, typer.Option(help="source label, default 'GCAT YYYY-MM' "
-                                               "from the files' '# Updated' line")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source label, default 'GCAT YYYY-MM' from the files' '# Updated' line")
+    ] = None,
 ) -> None:
     """Build launches.csv and vehicles.csv from a GCAT launch list (reproducible, byte-identical)."""
     out = _data_dir(data_dir)
@@ -176,8 +184,7 @@ def summary(
     out = Table(title=title, caption=f"GCAT (© J. McDowell, CC BY 4.0), as of {history.as_of}")
     out.add_column(table.index.name or "")
     for column in table.columns:
-        out.add_column(column, justify="right" if column in ("attempts", "successes",
-                                                             "failures") else "left")
+        out.add_column(column, justify="right" if column in ("attempts", "successes", "failures") else "left")
     for key, row in table.iterrows():
         label = str(key)
         if table.index.name == "state":
@@ -186,8 +193,14 @@ def summary(
             label = names.get(label, label)
         out.add_row(label, *(str(v) for v in row))
     if len(table) > 1:
-        out.add_row("[b]total[/b]", str(table["attempts"].sum()), str(table["successes"].sum()),
-                    str(table["failures"].sum()), table["first"].min(), table["last"].max())
+        out.add_row(
+            "[b]total[/b]",
+            str(table["attempts"].sum()),
+            str(table["successes"].sum()),
+            str(table["failures"].sum()),
+            table["first"].min(),
+            table["last"].max(),
+        )
     console.print(out)
 
 
@@ -195,8 +208,12 @@ def summary(
 @user_errors
 def fit_command(
     model: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = "hierarchical",
-    out: Annotated[Path | None, typer.Option(help="save the fit in this directory instead of "
-                                             "publishing it to the registry and promoting it")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="save the fit in this directory instead of publishing it to the registry and promoting it"
+        ),
+    ] = None,
     draws: Annotated[int, typer.Option(min=1, help="draws per chain")] = 1500,
     tune: Annotated[int, typer.Option(min=0, help="warm-up iterations per chain")] = 700,
     chains: Annotated[int, typer.Option(min=1)] = 4,
@@ -212,8 +229,7 @@ def fit_command(
         options = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
                    "sampler": sampler, "progress": True}  # fmt: skip
     estimator = make_model(model, seed=seed, **options)
-    console.print(f"fitting [b]{model}[/b] on {history.n_launches} launches "
-                  f"(as of {history.as_of}) …")
+    console.print(f"fitting [b]{model}[/b] on {history.n_launches} launches (as of {history.as_of}) …")
     fit = estimator.fit(history)
     diagnostics = Diagnostics.from_dict(fit.manifest.get("diagnostics", closed_form().to_dict()))
     if diagnostics.method == "mcmc":
@@ -244,18 +260,20 @@ def fit_command(
         version_id = registry.publish(fit)
         registry.promote(version_id)
         where = f"registry {registry.root} as version {version_id} (now current)"
-    console.print(f"[green]gate passed[/green]; saved to {where} "
-                  f"({fit.manifest['fit_seconds']:.1f} s)")
+    console.print(f"[green]gate passed[/green]; saved to {where} ({fit.manifest['fit_seconds']:.1f} s)")
 
 
-forecast_app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).",
-                           no_args_is_help=True)
+forecast_app = typer.Typer(
+    help="Forecasts from a saved fit (plain numpy on posterior draws).", no_args_is_help=True
+)
 app.add_typer(forecast_app, name="forecast")
 
-FitDir = Annotated[Path | None, typer.Option("--fit", help="a saved fit directory "
-                                             "(default: the registry's current version)")]
-Vehicle = Annotated[str | None, typer.Option(help="vehicle, GCAT or display name "
-                                             "(Cheonlima-1 or Chollima-1)")]
+FitDir = Annotated[
+    Path | None, typer.Option("--fit", help="a saved fit directory (default: the registry's current version)")
+]
+Vehicle = Annotated[
+    str | None, typer.Option(help="vehicle, GCAT or display name (Cheonlima-1 or Chollima-1)")
+]
 State = Annotated[str | None, typer.Option(help="state code, e.g. KP")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
@@ -426,8 +444,9 @@ def refit_command(
         sys.exit(1)
 
 
-models_app = typer.Typer(help="The model registry: versions, the current one, rollback.",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="The model registry: versions, the current one, rollback.", no_args_is_help=True
+)
 app.add_typer(models_app, name="models")
 
 
@@ -517,8 +536,10 @@ def backtest_command(
     console.print(table)
     failed = facts[~facts["gate_passed"]]
     if len(failed):
-        console.print(f"[yellow]{len(failed)} fit(s) failed the convergence gate[/yellow]: "
-                      + ", ".join(f"{r.model} {r.year}" for r in failed.itertuples()))
+        console.print(
+            f"[yellow]{len(failed)} fit(s) failed the convergence gate[/yellow]: "
+            + ", ".join(f"{r.model} {r.year}" for r in failed.itertuples())
+        )
     console.print(f"wrote predictions.csv, scores.csv, fits.csv and plots to {out}")
 
 

@@ -26,8 +26,10 @@ class RefitLogCollector:
     def collect(self) -> Iterator[CounterMetricFamily]:
         runs = CounterMetricFamily("launchcast_refits", "Refit runs by outcome", labels=["outcome"])
         failures = CounterMetricFamily("launchcast_refit_failures", "Refits that failed or were rejected")
-        counts = Counter_(entry.get("outcome", "?")
-                          for entry in self.registry.refits(10**6, running=refit_running(self.registry)))
+        counts = Counter_(
+            entry.get("outcome", "?")
+            for entry in self.registry.refits(10**6, running=refit_running(self.registry))
+        )
         for outcome, n in sorted(counts.items()):
             runs.add_metric([outcome], n)
         failures.add_metric([], sum(counts.get(k, 0) for k in ("failed", "rejected", "interrupted")))

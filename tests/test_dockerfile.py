@@ -34,10 +34,15 @@ def test_dockerfile_runs_what_the_readme_runs() -> None:
     assert "pip install --quiet -e '.[dev]'" in makefile
     assert "launchcast serve --fit-if-missing" in makefile
     assert re.search(r"pip install [^\n]*-e \.", dockerfile)
-    cmd = re.search(r'^CMD \[(.*)\]$', dockerfile, re.M)
+    cmd = re.search(r"^CMD \[(.*)\]$", dockerfile, re.M)
     assert cmd is not None
     assert [part.strip(' "') for part in cmd.group(1).split(",")] == [
-        "launchcast", "serve", "--host", "0.0.0.0", "--fit-if-missing"]
+        "launchcast",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--fit-if-missing",
+    ]
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert re.search(r"^USER \S+", dockerfile, re.M) and "EXPOSE 8000" in dockerfile
     assert "FROM python:3.11-slim" in dockerfile

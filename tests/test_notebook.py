@@ -31,8 +31,12 @@ def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: 
     registry = registry_with(tmp_path / "registry", history)
     monkeypatch.setenv("LAUNCHCAST_REGISTRY_DIR", str(registry.root))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(REPO / "notebooks")}},
+    ).execute()
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     assert os.environ["LAUNCHCAST_REGISTRY_DIR"] == str(registry.root)

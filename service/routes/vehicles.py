@@ -40,9 +40,16 @@ async def vehicles(
     """Vehicles the model knows, searched by GCAT name or display name (case-insensitive)."""
     wanted = (q or "").strip().lower()
     return [
-        VehicleOut(vehicle=r.vehicle, display_name=r.display_name, family=r.family, state=r.state,
-                   attempts=r.attempts, successes=r.successes, first_launch=r.first_launch,
-                   last_launch=r.last_launch)  # fmt: skip
+        VehicleOut(
+            vehicle=r.vehicle,
+            display_name=r.display_name,
+            family=r.family,
+            state=r.state,
+            attempts=r.attempts,
+            successes=r.successes,
+            first_launch=r.first_launch,
+            last_launch=r.last_launch,
+        )  # fmt: skip
         for r in served.fit.records.values()
         if wanted in r.vehicle.lower() or wanted in r.display_name.lower()
     ]

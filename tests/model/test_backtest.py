@@ -42,7 +42,9 @@ def test_a_launch_never_sees_its_own_outcome(synthetic: LaunchHistory, update: s
     target = launches.index[(synthetic.launches["year"] >= year)
                             & (synthetic.launches["year"] < year + 1)][5]  # fmt: skip
     launches.loc[target, "outcome"] = "failure" if launches.loc[target, "outcome"] == "success" else "success"
-    launches.loc[target, "success_fraction"] = "0.00" if launches.loc[target, "outcome"] == "failure" else "1.00"
+    launches.loc[target, "success_fraction"] = (
+        "0.00" if launches.loc[target, "outcome"] == "failure" else "1.00"
+    )
     flipped = LaunchHistory.from_frames(launches, synthetic.vehicles)
     tag = launches.loc[target, "launch_tag"]
     for model in BASELINES:

@@ -78,9 +78,7 @@ def test_two_refits_never_run_at_once(data_dir: Path, registry: Registry) -> Non
     assert not refit_running(registry)
 
 
-def test_a_full_disk_during_publish_leaves_the_registry_intact(
-    data_dir: Path, registry: Registry
-) -> None:
+def test_a_full_disk_during_publish_leaves_the_registry_intact(data_dir: Path, registry: Registry) -> None:
     """A disk that refuses the write, for real: the refit runs with a 100 kB file-size limit."""
     current = refit(data_dir, registry, EB).version_id
     code = (

@@ -19,8 +19,7 @@ def test_log_loss_is_finite_for_confident_misses() -> None:
 
 
 def test_brier_by_hand() -> None:
-    assert brier(np.array([0.9, 0.2, 0.5]), np.array([1, 0, 1])) == pytest.approx(
-        (0.01 + 0.04 + 0.25) / 3)
+    assert brier(np.array([0.9, 0.2, 0.5]), np.array([1, 0, 1])) == pytest.approx((0.01 + 0.04 + 0.25) / 3)
 
 
 def test_equal_count_bins_and_ece_by_hand() -> None:
