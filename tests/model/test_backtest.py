@@ -13,6 +13,7 @@ from model.errors import LaunchcastError
 from model.gcat import LAUNCH_COLUMNS, VEHICLE_COLUMNS
 from model.history import LaunchHistory
 from service.cli import app
+from tests.conftest import REPO
 from tests.model.test_hierarchical import simulate_history
 
 BASELINES = ["laplace", "jeffreys", "eb-beta"]
@@ -137,8 +138,6 @@ def test_hierarchical_backtest_job(synthetic: LaunchHistory) -> None:
 def test_committed_backtest_matches_the_code(history: LaunchHistory) -> None:
     """docs/backtest is what `launchcast backtest` gives today: rerun the closed-form
     baselines for two years (exact, no sampling) and compare with the committed rows."""
-    from tests.conftest import REPO
-
     committed = pd.read_csv(REPO / "docs" / "backtest" / "predictions.csv", dtype={"year": int})
     years = (2000, 2023)
     predictions, _ = run(history, [Job(m, y, "none", {}) for m in BASELINES for y in years])
@@ -156,8 +155,6 @@ def test_committed_backtest_matches_the_code(history: LaunchHistory) -> None:
 def test_committed_hierarchical_backtest_reproduces(history: LaunchHistory) -> None:
     """One year of the committed hierarchical backtest, refitted with the default config:
     the same forecasts up to Monte Carlo and floating-point noise."""
-    from tests.conftest import REPO
-
     committed = pd.read_csv(REPO / "docs" / "backtest" / "predictions.csv", dtype={"year": int})
     chosen = committed[(committed["model"] == "hierarchical") & (committed["year"] == 2023)]
     predictions, facts = run_job(history, Job("hierarchical", 2023, "none", {}))
