@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,15 +194,45 @@ def read_vehicle_families(path: Path) -> dict[str, str]:
     return families
 
 
-def read_agency_states(path: Path) -> dict[str, str]:
-    """``data/agencies.csv``: GCAT agency code → launching state (hand-curated, see data/README)."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        return {row["agency"]: row["state"] for row in csv.DictReader(handle)}
+#: Columns of GCAT's ``orgs.tsv`` (17 fields; one per header name).
+ORG_FIELDS = (
+    "Code", "UCode", "StateCode", "Type", "Class", "TStart", "TStop", "ShortName", "Name",
+    "Location", "Longitude", "Latitude", "Error", "Parent", "ShortEName", "EName", "UName",
+)  # fmt: skip
 
 
-def agency_state(agency: str, states: dict[str, str]) -> str | None:
-    """State of a (possibly joint, ``LERC/AFSSD``) agency: the first listed agency's."""
-    return states.get(agency.split("/")[0].rstrip("?"))
+@dataclass(frozen=True)
+class GcatOrg:
+    """One organisation of GCAT's ``orgs.tsv``: the code the launch list's ``Agency`` holds,
+    the state GCAT places it in, its type (``LV`` launch provider, ``CY`` country …) and class
+    (``B`` business, ``C`` civil, ``D`` defence …), and its English short name."""
+
+    code: str
+    state: str
+    type: str
+    org_class: str
+    name: str
+
+
+def read_orgs(path: Path) -> list[GcatOrg]:
+    """Every organisation of a GCAT ``orgs.tsv`` that GCAT places in a state."""
+    orgs = []
+    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
+        if len(fields) != len(ORG_FIELDS):
+            raise LaunchcastError(
+                f"{path}, line {number}: {len(fields)} fields, expected {len(ORG_FIELDS)} "
+                "(GCAT orgs.tsv layout)"
+            )
+        row = dict(zip(ORG_FIELDS, (_clean(v) for v in fields), strict=True))
+        if row["Code"] and row["StateCode"]:
+            orgs.append(GcatOrg(row["Code"], row["StateCode"], row["Type"], row["Class"],
+                                row["ShortEName"] or row["ShortName"] or row["Code"]))  # fmt: skip
+    return orgs
+
+
+def operator_code(agency: str) -> str:
+    """The code that places a launch: a joint agency (``LERC/AFSSD``) by its first listed one."""
+    return agency.split("/")[0].rstrip("?")
 
 
 @dataclass
@@ -226,10 +257,14 @@ class Dataset:
 def build_dataset(
     launches: list[GcatLaunch],
     families: dict[str, str],
-    agency_states: dict[str, str],
+    place: Callable[[str], str | None],
     source: str,
 ) -> Dataset:
-    """GCAT rows → canonical launch and vehicle rows, sorted by time, deterministic."""
+    """GCAT rows → canonical launch and vehicle rows, sorted by time, deterministic.
+
+    ``place`` gives an operator's state (``model.operators.Operators.state_of``); an
+    operator it cannot place refuses the whole import, naming each with its first launch.
+    """
     report = ImportReport(source_rows=len(launches))
     kept: list[GcatLaunch] = []
     for launch in launches:
@@ -242,11 +277,18 @@ def build_dataset(
     kept.sort(key=lambda launch: (launch.julian_date, launch.launch_tag))
 
     problems = []
-    unknown_agencies = sorted({x.agency for x in kept if agency_state(x.agency, agency_states) is None})
-    if unknown_agencies:
+    unplaced: dict[str, GcatLaunch] = {}
+    for launch in kept:
+        if place(launch.agency) is None:
+            unplaced.setdefault(operator_code(launch.agency), launch)
+    if unplaced:
+        named = ", ".join(f"{code} (first launch {x.launch_tag} on {x.time_utc[:10]})"
+                          for code, x in sorted(unplaced.items()))  # fmt: skip
         problems.append(
-            f"agencies with no state in data/agencies.csv: {', '.join(unknown_agencies)} "
-            "(add a row 'agency,state' for each)"
+            f"operators that neither GCAT's organisation table (data/orgs.csv) nor "
+            f"data/agencies.csv places in a state: {named}. Fix: bring GCAT's newer orgs.tsv "
+            "('launchcast data update', or --orgs FILE), or add a reviewed row "
+            "'CODE,STATE,reason' to data/agencies.csv"
         )
     unknown_vehicles = sorted({x.vehicle for x in kept if x.vehicle not in families})
     if unknown_vehicles:
@@ -261,7 +303,7 @@ def build_dataset(
     flown_by: dict[str, Counter[str]] = defaultdict(Counter)
     first_flight: dict[str, str] = {}
     for launch in kept:
-        state = agency_state(launch.agency, agency_states)
+        state = place(launch.agency)
         assert state is not None
         fraction = launch.success_fraction
         outcome = "success" if fraction >= SUCCESS_THRESHOLD else "failure"

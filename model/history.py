@@ -11,6 +11,7 @@ it never drops a row silently.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model import datadir
 from model.errors import DataValidationError, LaunchcastError
 from model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
-from model.storage import sha256_file
+from model.operators import ORGS_FILE, Operators, read_orgs_csv
 
 LAUNCHES_FILE = "launches.csv"
 VEHICLES_FILE = "vehicles.csv"
@@ -63,18 +65,21 @@ def not_before(previous: str, current: str) -> bool:
     return b[:n] >= a[:n]
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
+def _read_csv(snapshot: datadir.Snapshot, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    path = snapshot.root / name
+    if not snapshot.path(name).exists():
         raise LaunchcastError(
             f"{path} not found: build it with 'launchcast data import-gcat PATH' "
             "or point LAUNCHCAST_DATA_DIR at a directory holding it"
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    content = snapshot.read_bytes(name)
+    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataValidationError(
             [f"{path}, line 1: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"]
         )
+    frame.attrs["sha256"] = hashlib.sha256(content).hexdigest()
     return frame
 
 
@@ -243,19 +248,27 @@ class LaunchHistory:
 
 
 def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
-    """Read and validate ``launches.csv`` + ``vehicles.csv``; raise listing every problem."""
+    """Read and validate ``launches.csv`` + ``vehicles.csv``; raise listing every problem.
+
+    The files are read as one committed set (``model.datadir``): a concurrent update
+    is seen whole or not at all.
+    """
     data_dir = Path(data_dir)
     launches_path, vehicles_path = data_dir / LAUNCHES_FILE, data_dir / VEHICLES_FILE
-    launches = _read_csv(launches_path, LAUNCH_COLUMNS)
-    vehicles = _read_csv(vehicles_path, VEHICLE_COLUMNS)
+    with datadir.reading(data_dir) as snapshot:
+        launches = _read_csv(snapshot, LAUNCHES_FILE, LAUNCH_COLUMNS)
+        vehicles = _read_csv(snapshot, VEHICLES_FILE, VEHICLE_COLUMNS)
+        raw_states = snapshot.read_bytes(STATES_FILE) if snapshot.path(STATES_FILE).exists() else b""
+        orgs_path = snapshot.path(ORGS_FILE)
+        country_names = Operators(read_orgs_csv(orgs_path), {}).country_names() if orgs_path.exists() else {}
     problems = validate(launches, vehicles, launches_path, vehicles_path, now)
     if problems:
         raise DataValidationError(problems)
-    state_names: dict[str, str] = {}
-    if (data_dir / STATES_FILE).exists():
-        states = pd.read_csv(data_dir / STATES_FILE, dtype=str, keep_default_na=False)
-        state_names = dict(zip(states["state"], states["name"], strict=True))
-    files = {p.name: sha256_file(p) for p in (launches_path, vehicles_path)}
+    state_names = dict(country_names)
+    if raw_states:
+        states = pd.read_csv(io.BytesIO(raw_states), dtype=str, keep_default_na=False)
+        state_names.update(zip(states["state"], states["name"], strict=True))
+    files = {LAUNCHES_FILE: launches.attrs["sha256"], VEHICLES_FILE: vehicles.attrs["sha256"]}
     data_hash = hashlib.sha256("".join(files.values()).encode()).hexdigest()
     return LaunchHistory.from_frames(launches, vehicles, state_names, data_hash, files)
 

@@ -4,16 +4,19 @@ Both paths merge into ``launches.csv``/``vehicles.csv`` by ``launch_tag``: new
 launches are added in time order, changed ones corrected (GCAT revises records)
 with every changed field reported, and rows the new file lacks are kept — an
 update never loses a row.  The merged tables are validated as a whole before
-anything is written; then ``vehicles.csv`` is replaced first and ``launches.csv``
-second, each atomically, so a crash at any point leaves files that load.
+anything is written, and every change is one transaction of ``model.datadir``:
+one writer at a time (concurrent writers never lose each other's rows) and all
+files replaced together (a crash or a full disk leaves the old set whole).
 
 A vehicle not yet in ``vehicles.csv`` (North Korea's 2024 kerosene-oxygen
 rocket, say) does not block an update: its family comes from GCAT's ``lv.tsv``
-when given, else from ``--family``/``--state`` on the command line.
+when given, else from ``--family``/``--state`` on the command line.  A new
+operator is placed in its state by GCAT's organisation table (``model.operators``).
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model import gcat
+from model import datadir, gcat
 from model.errors import DataValidationError, LaunchcastError
 from model.history import (
     LAUNCHES_FILE,
@@ -31,9 +34,14 @@ from model.history import (
     time_key,
     validate,
 )
-from model.storage import atomic_write_text
+from model.operators import ORGS_FILE, OVERRIDES_FILE, Operators, read_orgs_csv, read_overrides
 
 MANUAL_PREFIX = "manual-"
+
+
+#: A downloaded launch list may lack this share of the catalogue rows the data already
+#: holds (GCAT renumbers the odd failure tag) before it is refused as truncated.
+MAX_MISSING_SHARE = 0.01
 
 
 @dataclass
@@ -44,7 +52,10 @@ class IngestReport:
     kept_not_in_source: int = 0
     duplicates: list[str] = field(default_factory=list)
     new_vehicles: list[str] = field(default_factory=list)
+    #: Operators flying for the first time in the data, as "CODE → STATE".
+    new_operators: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
+    as_of: str = ""
 
     @property
     def changed(self) -> bool:
@@ -53,19 +64,33 @@ class IngestReport:
     def summary(self) -> str:
         lines = [f"added {len(self.added)} launch(es), corrected {len(self.corrected)}, "
                  f"unchanged {self.unchanged}, kept {self.kept_not_in_source} not in the source, "
-                 f"{len(self.new_vehicles)} new vehicle(s)"]  # fmt: skip
+                 f"{len(self.new_vehicles)} new vehicle(s), {len(self.new_operators)} new operator(s)"
+                 + (f"; data now end {self.as_of}" if self.as_of else "")]  # fmt: skip
         lines += [f"  + {tag}" for tag in self.added[:20]]
+        if len(self.added) > 20:
+            lines.append(f"  + … and {len(self.added) - 20} more")
         lines += [f"  ~ {tag}: {'; '.join(changes)}" for tag, changes in list(self.corrected.items())[:20]]
+        if len(self.corrected) > 20:
+            lines.append(f"  ~ … and {len(self.corrected) - 20} more")
         lines += [f"  = duplicate, not added: {d}" for d in self.duplicates[:20]]
         lines += [f"  new vehicle {v}" for v in self.new_vehicles]
+        lines += [f"  new operator {o}" for o in self.new_operators]
         lines += [f"  left out {n} {why}" for why, n in self.left_out.items() if n]
         return "\n".join(lines)
 
 
-def _read(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    launches = pd.read_csv(data_dir / LAUNCHES_FILE, dtype=str, keep_default_na=False)
-    vehicles = pd.read_csv(data_dir / VEHICLES_FILE, dtype=str, keep_default_na=False)
-    return launches, vehicles
+def _tables(snapshot: datadir.Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def read(name: str) -> pd.DataFrame:
+        if not snapshot.path(name).exists():
+            raise LaunchcastError(f"{snapshot.root / name} not found: build the data with "
+                                  "'launchcast data import-gcat'")  # fmt: skip
+        return pd.read_csv(io.BytesIO(snapshot.read_bytes(name)), dtype=str, keep_default_na=False)
+
+    return read(LAUNCHES_FILE), read(VEHICLES_FILE)
+
+
+def _operators(snapshot: datadir.Snapshot) -> Operators:
+    return Operators(read_orgs_csv(snapshot.path(ORGS_FILE)), read_overrides(snapshot.path(OVERRIDES_FILE)))
 
 
 def _insert_in_time_order(rows: list[dict[str, str]], new: dict[str, str]) -> None:
@@ -76,11 +101,12 @@ def _insert_in_time_order(rows: list[dict[str, str]], new: dict[str, str]) -> No
     rows.insert(index, new)
 
 
-def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dict[str, str]],
-          report: IngestReport) -> IngestReport:  # fmt: skip
-    """Merge launch rows into the data files (validated as a whole, written atomically)."""
-    launches, vehicles = _read(data_dir)
+def merge(tx: datadir.Transaction, incoming: list[dict[str, str]], new_vehicles: list[dict[str, str]],
+          report: IngestReport, extra_files: dict[str, bytes] | None = None) -> IngestReport:  # fmt: skip
+    """Merge launch rows into the data (validated as a whole), committing with ``extra_files``."""
+    launches, vehicles = _tables(tx)
     rows = launches.to_dict("records")
+    known_operators = {gcat.operator_code(a) for a in launches["agency"]}
     by_tag = {row["launch_tag"]: row for row in rows}
     by_vehicle_day = {(r["vehicle"], r["time_utc"][:10]): r for r in rows}
     seen_tags = set()
@@ -107,6 +133,10 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
                 continue
             else:
                 report.added.append(tag)
+            code = gcat.operator_code(new["agency"])
+            if code and code not in known_operators:
+                known_operators.add(code)
+                report.new_operators.append(f"{code} → {new['state']}")
             _insert_in_time_order(rows, new)
             by_tag[tag] = new
             continue
@@ -132,33 +162,36 @@ def merge(data_dir: Path, incoming: list[dict[str, str]], new_vehicles: list[dic
     merged_vehicles = pd.concat([vehicles, pd.DataFrame(added_vehicles,
                                 columns=list(gcat.VEHICLE_COLUMNS))], ignore_index=True)  # fmt: skip
     merged_vehicles = merged_vehicles.sort_values("vehicle", kind="stable").reset_index(drop=True)
-    problems = validate(merged_launches, merged_vehicles, data_dir / LAUNCHES_FILE,
-                        data_dir / VEHICLES_FILE)  # fmt: skip
+    problems = validate(merged_launches, merged_vehicles, tx.root / LAUNCHES_FILE, tx.root / VEHICLES_FILE)
     if problems:
         raise DataValidationError(problems)
+    if len(merged_launches):
+        report.as_of = merged_launches["time_utc"].iloc[-1][:10]
+    files = dict(extra_files or {})
     if report.changed:
-        atomic_write_text(
-            data_dir / VEHICLES_FILE, gcat.to_csv(merged_vehicles.to_dict("records"), gcat.VEHICLE_COLUMNS)
-        )
-        atomic_write_text(
-            data_dir / LAUNCHES_FILE, gcat.to_csv(merged_launches.to_dict("records"), gcat.LAUNCH_COLUMNS)
-        )
+        files[VEHICLES_FILE] = gcat.to_csv(merged_vehicles.to_dict("records"), gcat.VEHICLE_COLUMNS).encode()
+        files[LAUNCHES_FILE] = gcat.to_csv(merged_launches.to_dict("records"), gcat.LAUNCH_COLUMNS).encode()
+    tx.commit(files)
     return report
 
 
-def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None) -> IngestReport:
-    """Merge a (newer, possibly full upstream) GCAT launch.tsv into the data."""
-    data_dir = Path(data_dir)
-    _, vehicles = _read(data_dir)
-    families = dict(zip(vehicles["vehicle"], vehicles["family"], strict=True))
+def _gcat_dataset(tx: datadir.Transaction, launch_path: Path, lv_path: Path | None,
+                  orgs_path: Path | None, families: dict[str, str],
+                  source: str | None = None) -> tuple[gcat.Dataset, dict[str, bytes]]:  # fmt: skip
+    """Read GCAT files into canonical rows, placing operators; the new org table to commit, if any."""
     if lv_path is not None:
         families = {**gcat.read_vehicle_families(lv_path), **families}
     launches = gcat.read_launches(launch_path)
+    operators, extra = _operators(tx), {}
+    if orgs_path is not None:
+        operators = operators.with_orgs(gcat.read_orgs(orgs_path))
+        table = operators.orgs_csv().encode()
+        if table != tx.read_bytes(ORGS_FILE):
+            extra[ORGS_FILE] = table
     stamp = gcat.updated_stamp(launch_path) or (gcat.updated_stamp(lv_path) if lv_path else None)
-    agencies = gcat.read_agency_states(data_dir / "agencies.csv")
+    label = source or (f"GCAT {stamp}" if stamp else "GCAT")
     try:
-        dataset = gcat.build_dataset(launches, families, agencies,
-                                     f"GCAT {stamp}" if stamp else "GCAT")  # fmt: skip
+        dataset = gcat.build_dataset(launches, families, operators.state_of, label)
     except LaunchcastError as exc:
         if "vehicles missing" not in str(exc):
             raise
@@ -166,9 +199,61 @@ def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None) 
             f"{exc}. A new vehicle needs its family: pass GCAT's lv.tsv with --lv, or add "
             "its first launch by hand with 'launchcast data add … --family F --state S'"
         ) from None
-    report = IngestReport(left_out={"pad explosions": dataset.report.pad_explosions,
-                                    "non-orbital rows": dataset.report.not_orbital})  # fmt: skip
-    return merge(data_dir, dataset.launches, dataset.vehicles, report)
+    return dataset, extra
+
+
+def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None,
+                orgs_path: Path | None = None, *, require_complete: bool = False,
+                extra_files: dict[str, bytes] | None = None) -> IngestReport:  # fmt: skip
+    """Merge a (newer, possibly full upstream) GCAT launch.tsv into the data.
+
+    ``require_complete`` (``data update``: the full upstream list) refuses a file that
+    lacks more than ``MAX_MISSING_SHARE`` of the catalogue rows the data already holds:
+    a truncated download must not pass for a catalogue.  ``extra_files`` are committed
+    with the merge (``upstream.json``).
+    """
+    with datadir.writing(Path(data_dir)) as tx:
+        _, vehicles = _tables(tx)
+        families = dict(zip(vehicles["vehicle"], vehicles["family"], strict=True))
+        dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families)
+        report = IngestReport(left_out={"pad explosions": dataset.report.pad_explosions,
+                                        "non-orbital rows": dataset.report.not_orbital})  # fmt: skip
+        if require_complete:
+            _require_complete(tx, dataset, launch_path)
+        return merge(tx, dataset.launches, dataset.vehicles, report, {**orgs_file, **(extra_files or {})})
+
+
+def _require_complete(tx: datadir.Transaction, dataset: gcat.Dataset, launch_path: Path) -> None:
+    launches, _ = _tables(tx)
+    catalogued = launches[launches["source"].str.startswith("GCAT")]["launch_tag"]
+    incoming = {row["launch_tag"] for row in dataset.launches}
+    missing = int((~catalogued.isin(incoming)).sum())
+    if missing > MAX_MISSING_SHARE * max(1, len(catalogued)):
+        raise LaunchcastError(
+            f"{launch_path.name} lacks {missing} of the {len(catalogued)} catalogue launches already "
+            "in the data: a truncated or partial file, not GCAT's full launch list; nothing was changed"
+        )
+
+
+def rebuild(data_dir: Path, launch_path: Path, lv_path: Path | None = None,
+            orgs_path: Path | None = None, source: str | None = None) -> gcat.Dataset:  # fmt: skip
+    """Rebuild launches.csv and vehicles.csv from GCAT files (reproducible, byte-identical)."""
+    data_dir = Path(data_dir)
+    with datadir.writing(data_dir) as tx:
+        if lv_path is not None:
+            families: dict[str, str] = {}
+        elif tx.path(VEHICLES_FILE).exists():
+            _, vehicles = _tables(tx)
+            families = dict(zip(vehicles["vehicle"], vehicles["family"], strict=True))
+        else:
+            raise LaunchcastError(f"no {data_dir / VEHICLES_FILE} yet: pass GCAT's lv.tsv with --lv")
+        dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families, source)
+        tx.commit({
+            **orgs_file,
+            LAUNCHES_FILE: gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS).encode(),
+            VEHICLES_FILE: gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS).encode(),
+        })  # fmt: skip
+        return dataset
 
 
 def add_launch(
@@ -177,8 +262,6 @@ def add_launch(
     state: str | None = None, success_fraction: float | None = None,
 ) -> IngestReport:  # fmt: skip
     """Add one launch entered by hand (validated like every other row)."""
-    data_dir = Path(data_dir)
-    _, vehicles = _read(data_dir)
     if outcome not in ("success", "failure"):
         raise LaunchcastError(f"--outcome {outcome!r}: use 'success' or 'failure'")
     try:
@@ -187,28 +270,30 @@ def add_launch(
         raise LaunchcastError(f"--time: {exc}") from None
     if moment > datetime.now(UTC):
         raise LaunchcastError(f"--time {time_utc} is in the future: only launches that happened")
-    known = vehicles[vehicles["vehicle"] == vehicle]
-    new_vehicles = []
-    if known.empty:
-        if not family or not state:
-            raise LaunchcastError(
-                f"vehicle {vehicle!r} is not in {VEHICLES_FILE}: give its --family and --state "
-                "(e.g. --family Hwasong --state KP), or ingest a GCAT lv.tsv that has it"
-            )
-        new_vehicles.append({"vehicle": vehicle, "family": family, "state": state,
-                             "display_name": vehicle, "first_flight": time_utc[:10]})  # fmt: skip
-        launch_state = state
-    else:
-        launch_state = state or str(known.iloc[0]["state"])
-    fraction = success_fraction if success_fraction is not None else (1.0 if outcome == "success" else 0.0)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", vehicle).strip("-")
-    row = {
-        "launch_tag": tag or f"{MANUAL_PREFIX}{time_utc[:10]}-{slug}",
-        "time_utc": time_utc, "vehicle": vehicle, "variant": "", "agency": agency,
-        "state": launch_state, "site": site, "outcome": outcome,
-        "success_fraction": f"{fraction:.2f}", "fail_code": "", "source": "manual",
-    }  # fmt: skip
-    report = merge(data_dir, [row], new_vehicles, IngestReport())
+    with datadir.writing(Path(data_dir)) as tx:
+        _, vehicles = _tables(tx)
+        known = vehicles[vehicles["vehicle"] == vehicle]
+        new_vehicles = []
+        if known.empty:
+            if not family or not state:
+                raise LaunchcastError(
+                    f"vehicle {vehicle!r} is not in {VEHICLES_FILE}: give its --family and --state "
+                    "(e.g. --family Hwasong --state KP), or ingest a GCAT lv.tsv that has it"
+                )
+            new_vehicles.append({"vehicle": vehicle, "family": family, "state": state,
+                                 "display_name": vehicle, "first_flight": time_utc[:10]})  # fmt: skip
+            launch_state = state
+        else:
+            launch_state = state or str(known.iloc[0]["state"])
+        fraction = success_fraction if success_fraction is not None else float(outcome == "success")
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", vehicle).strip("-")
+        row = {
+            "launch_tag": tag or f"{MANUAL_PREFIX}{time_utc[:10]}-{slug}",
+            "time_utc": time_utc, "vehicle": vehicle, "variant": "", "agency": agency,
+            "state": launch_state, "site": site, "outcome": outcome,
+            "success_fraction": f"{fraction:.2f}", "fail_code": "", "source": "manual",
+        }  # fmt: skip
+        report = merge(tx, [row], new_vehicles, IngestReport())
     if report.duplicates:
         raise LaunchcastError("not added: " + "; ".join(report.duplicates))
     if not report.changed:

@@ -16,7 +16,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from model import gcat
 from model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from model.errors import LaunchcastError
 from model.fit import Fit
@@ -29,12 +28,11 @@ from model.forecast import (
     next_launch,
     versus,
 )
-from model.history import LAUNCHES_FILE, VEHICLES_FILE, load_history, record_table
-from model.ingest import add_launch, ingest_gcat
+from model.history import load_history, record_table
+from model.ingest import add_launch, ingest_gcat, rebuild
 from model.models import MODEL_NAMES, make_model
 from model.refit import RefitPolicy, refit
 from model.saved import load_fit, save_fit
-from model.storage import atomic_write_text
 from service.settings import get_settings
 
 app = typer.Typer(
@@ -78,37 +76,31 @@ def _data_dir(data_dir: Path | None) -> Path:
     return data_dir or get_settings().data_dir
 
 
+LvOption = Annotated[Path | None, typer.Option("--lv", help="GCAT lv.tsv, for vehicle families "
+                                               "(default: families already in vehicles.csv)")]
+OrgsOption = Annotated[Path | None, typer.Option("--orgs", help="GCAT orgs.tsv, to place new "
+                                                 "operators in their states (default: data/orgs.csv)")]
+
+
+def _require_files(*paths: Path | None) -> None:
+    for p in paths:
+        if p is not None and not p.exists():
+            raise LaunchcastError(f"{p} not found")
+
+
 @data_app.command("import-gcat")
 @user_errors
 def import_gcat(
     path: Annotated[Path, typer.Argument(help="GCAT launch.tsv (full upstream file or a cut)")],
-    lv: Annotated[
-        Path | None,
-        typer.Option(help="GCAT lv.tsv for vehicle families (default: families already in vehicles.csv)"),
-    ] = None,
-    data_dir: DataDir = None,
+    lv: LvOption = None, orgs: OrgsOption = None, data_dir: DataDir = None,
     source: Annotated[
         str | None, typer.Option(help="source label, default 'GCAT YYYY-MM' from the files' '# Updated' line")
     ] = None,
-) -> None:
+) -> None:  # fmt: skip
     """Build launches.csv and vehicles.csv from a GCAT launch list (reproducible, byte-identical)."""
+    _require_files(path, lv, orgs)
     out = _data_dir(data_dir)
-    for p in (path, lv):
-        if p is not None and not p.exists():
-            raise LaunchcastError(f"{p} not found")
-    launches = gcat.read_launches(path)
-    if lv is not None:
-        families = gcat.read_vehicle_families(lv)
-    elif (out / VEHICLES_FILE).exists():
-        families = {v.vehicle: v.family for v in load_history(out).vehicles.itertuples()}
-    else:
-        raise LaunchcastError(f"no {out / VEHICLES_FILE} yet: pass GCAT's lv.tsv with --lv")
-    stamp = gcat.updated_stamp(path) or (gcat.updated_stamp(lv) if lv else None)
-    label = source or (f"GCAT {stamp}" if stamp else "GCAT")
-    agencies = gcat.read_agency_states(out / "agencies.csv")
-    dataset = gcat.build_dataset(launches, families, agencies, label)
-    atomic_write_text(out / LAUNCHES_FILE, gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS))
-    atomic_write_text(out / VEHICLES_FILE, gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS))
+    dataset = rebuild(out, path, lv, orgs, source)
     r = dataset.report
     console.print(
         f"read {r.source_rows} rows: kept {r.kept} launch attempts "
@@ -123,14 +115,11 @@ def import_gcat(
 def ingest_gcat_command(
     path: Annotated[Path, typer.Argument(help="a newer GCAT launch.tsv (the full upstream file "
                                          "is fine: only orbital launches are taken)")],
-    lv: Annotated[Path | None, typer.Option(help="GCAT lv.tsv, for the families of new vehicles")] = None,
-    data_dir: DataDir = None,
+    lv: LvOption = None, orgs: OrgsOption = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Add new launches and correct revised ones; never drops a row; reports what changed."""
-    for p in (path, lv):
-        if p is not None and not p.exists():
-            raise LaunchcastError(f"{p} not found")
-    report = ingest_gcat(_data_dir(data_dir), path, lv)
+    _require_files(path, lv, orgs)
+    report = ingest_gcat(_data_dir(data_dir), path, lv, orgs)
     console.print(report.summary(), highlight=False)
     if report.changed:
         console.print("run 'launchcast refit' to fit the model on the new data")

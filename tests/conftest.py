@@ -26,6 +26,11 @@ def history() -> LaunchHistory:
     return load_history(DATA)
 
 
+def data_files(data_dir: Path) -> dict[str, bytes]:
+    """The data set's files and contents (not the lock file): to assert nothing changed."""
+    return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if not p.name.startswith(".")}
+
+
 def make_history(rows: list[tuple[str, str, str, str, str]]) -> LaunchHistory:
     """A small history from (time, vehicle, family, state, outcome) rows, for tests that fit."""
     launches = pd.DataFrame(

@@ -6,6 +6,7 @@ import pytest
 
 from model import gcat
 from model.errors import LaunchcastError
+from model.operators import Operators
 from tests.conftest import DATA
 
 
@@ -69,8 +70,8 @@ def test_success_fraction_and_codes() -> None:
 def test_import_reproduces_data_byte_for_byte(shared_data: Path) -> None:
     launches = gcat.read_launches(shared_data / "gcat-launch-orbital-1957-2023.tsv")
     families = gcat.read_vehicle_families(shared_data / "gcat-lv.tsv")
-    agencies = gcat.read_agency_states(DATA / "agencies.csv")
-    dataset = gcat.build_dataset(launches, families, agencies, "GCAT 2025-12")
+    operators = Operators.load(DATA).with_orgs(gcat.read_orgs(shared_data / "gcat-orgs.tsv"))
+    dataset = gcat.build_dataset(launches, families, operators.state_of, "GCAT 2025-12")
     assert gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS) == (DATA / "launches.csv").read_text()
     assert gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS) == (DATA / "vehicles.csv").read_text()
     report = dataset.report
@@ -87,10 +88,29 @@ def test_source_label_comes_from_updated_line(shared_data: Path) -> None:
 def test_unknown_agency_and_vehicle_are_named(shared_data: Path) -> None:
     launches = gcat.read_launches(shared_data / "gcat-launch-upstream-sample.tsv")
     with pytest.raises(LaunchcastError) as info:
-        gcat.build_dataset(launches, {"Soyuz-U": "R-7"}, {"UNKS": "SU"}, "test")
+        gcat.build_dataset(launches, {"Soyuz-U": "R-7"}, {"UNKS": "SU"}.get, "test")
     message = str(info.value)
     assert "vehicles missing from the lv.tsv table: Kosmos 11K65M, Molniya 8K78M" in message
-    assert "agencies with no state in data/agencies.csv: JSC/MSFC" in message
+    assert "places in a state: JSC (first launch 1985-" in message
+    assert "add a reviewed row 'CODE,STATE,reason' to data/agencies.csv" in message
+
+
+def test_orgs_table_is_gcats_and_overrides_are_few_and_explained(shared_data: Path) -> None:
+    """data/orgs.csv is GCAT's orgs.tsv cut to what we use; agencies.csv holds only overrides,
+    each differing from GCAT (or absent from it) and giving a reason."""
+    orgs = {org.code: org for org in gcat.read_orgs(shared_data / "gcat-orgs.tsv")}
+    assert Operators.load(DATA).orgs == orgs
+    overrides = Operators.load(DATA).overrides
+    assert 0 < len(overrides) <= 10
+    for code, override in overrides.items():
+        assert code not in orgs or orgs[code].state != override.state, code
+        assert len(override.reason) > 30
+    # Operators that first flew after 2023 are already placed by GCAT's table.
+    operators = Operators.load(DATA)
+    for code, state in {"ISAR": "D", "GILM": "AU", "SPONE": "J", "BLOR": "US", "DFK": "CN",
+                        "ZHSH/SAST": "CN"}.items():  # fmt: skip
+        assert operators.state_of(code) == state
+    assert operators.country_names()["AU"] == "Australia"
 
 
 def test_vehicle_owner_comes_from_agencies_not_family(shared_data: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from model.errors import DataValidationError, LaunchcastError
 from model.history import load_history, record_table
 from model.ingest import add_launch, ingest_gcat
-from tests.conftest import DATA
+from tests.conftest import DATA, data_files
 
 HEADER = ("#Launch_Tag\tLaunch_JD\tLaunch_Date\tLV_Type\tVariant\tFlight_ID\tFlight\tMission\t"
           "FlightCode\tPlatform\tLaunch_Site\tLaunch_Pad\tAscent_Site\tAscent_Pad\tApogee\tApoflag\t"
@@ -85,8 +85,10 @@ def test_unknown_agency_is_named(data_dir: Path, tmp_path: Path) -> None:
     upstream = write_upstream(tmp_path / "launch.tsv", [
         gcat_row("2024-F03", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NEWAG", "OF"),
     ])  # fmt: skip
-    with pytest.raises(LaunchcastError, match="agencies with no state in data/agencies.csv: NEWAG"):
+    before = data_files(data_dir)
+    with pytest.raises(LaunchcastError, match=r"places in a state: NEWAG \(first launch 2024-F03 on 2024-05-27\)"):
         ingest_gcat(data_dir, upstream)
+    assert data_files(data_dir) == before
 
 
 def test_add_by_hand(data_dir: Path) -> None:

@@ -48,13 +48,16 @@ def test_import_gcat_end_to_end_is_deterministic(tmp_path: Path, shared_data: Pa
     out = tmp_path / "data"
     out.mkdir()
     shutil.copy(DATA / "agencies.csv", out)
+    shutil.copy(DATA / "orgs.csv", out)
     args = ["data", "import-gcat", str(shared_data / "gcat-launch-orbital-1957-2023.tsv"),
-            "--lv", str(shared_data / "gcat-lv.tsv"), "--data-dir", str(out)]  # fmt: skip
+            "--lv", str(shared_data / "gcat-lv.tsv"), "--orgs", str(shared_data / "gcat-orgs.tsv"),
+            "--data-dir", str(out)]  # fmt: skip
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "kept 6573 launch attempts" in result.output and "15 pad explosions" in result.output
     assert (out / "launches.csv").read_bytes() == (DATA / "launches.csv").read_bytes()
     assert (out / "vehicles.csv").read_bytes() == (DATA / "vehicles.csv").read_bytes()
+    assert (out / "orgs.csv").read_bytes() == (DATA / "orgs.csv").read_bytes()
 
 
 def test_every_command_has_help() -> None:
