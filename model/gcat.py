@@ -140,16 +140,25 @@ def _data_lines(text: str, path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def updated_stamp(path: Path) -> str | None:
-    """``# Updated 2025 Dec  1 …`` comment → ``2025-12``, the GCAT snapshot it came from."""
-    with open(path, encoding="utf-8") as handle:
+def updated_time(path: Path) -> str | None:
+    """``# Updated 2025 Dec  1 0108:57`` comment → ``2025-12-01T01:08:57Z``: when GCAT wrote the table."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if not line.startswith("#"):
                 break
-            match = re.match(r"#\s*Updated\s+(\d{4})\s+([A-Z][a-z]{2})", line)
-            if match and match[2] in _MONTHS:
-                return f"{match[1]}-{_MONTHS[match[2]]:02d}"
+            match = re.match(r"#\s*Updated\s+(.+?)\s*$", line)
+            if match:
+                try:
+                    return parse_gcat_date(match[1])
+                except LaunchcastError:
+                    return None
     return None
+
+
+def updated_stamp(path: Path) -> str | None:
+    """The GCAT snapshot a table came from, to the month (``2025-12``): the rows' source label."""
+    stamp = updated_time(path)
+    return stamp[:7] if stamp else None
 
 
 def read_launches(path: Path) -> list[GcatLaunch]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from model.diagnostics import Diagnostics, closed_form, key_parameter_table
@@ -33,6 +34,7 @@ from model.ingest import add_launch, ingest_gcat, rebuild
 from model.models import MODEL_NAMES, make_model
 from model.refit import RefitPolicy, refit
 from model.saved import load_fit, save_fit
+from model.update import attempt_update
 from service.settings import get_settings
 
 app = typer.Typer(
@@ -122,6 +124,62 @@ def ingest_gcat_command(
     report = ingest_gcat(_data_dir(data_dir), path, lv, orgs)
     console.print(report.summary(), highlight=False)
     if report.changed:
+        console.print("run 'launchcast refit' to fit the model on the new data")
+
+
+class DownloadProgress:
+    """A progress bar per table on a terminal; plain lines (start, every 25%, end) otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = Progress(console=console, transient=True) if console.is_terminal else None
+        self.tasks: dict[str, Any] = {}
+        self.reported: dict[str, int] = {}
+
+    def __enter__(self) -> DownloadProgress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def __call__(self, table: str, received: int, total: int | None) -> None:
+        if self.bar:
+            if table not in self.tasks:
+                self.tasks[table] = self.bar.add_task(f"{table}.tsv", total=total)
+            self.bar.update(self.tasks[table], completed=received)
+            return
+        step = 4 * received // total if total else 0
+        if self.reported.get(table, -1) < step:
+            self.reported[table] = step
+            size = f" of {total / 1e6:.1f} MB" if total else ""
+            console.print(f"{table}.tsv: {received / 1e6:.1f} MB{size}", highlight=False)
+
+
+@data_app.command("update")
+@user_errors
+def update_command(
+    url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder (default LAUNCHCAST_GCAT_URL, "
+                                            "GCAT's public site)")] = None,
+    data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Download GCAT's launch, vehicle and organisation tables and take in what is new.
+
+    304 (nothing new) exits 0; any failure is one line, exit 1, and data/ unchanged.
+    """
+    settings = get_settings()
+    config = settings.update_config(url)
+    console.print(f"update: {config.base_url} → {_data_dir(data_dir)}", highlight=False)
+    with DownloadProgress() as progress:
+        result, attempt = attempt_update(_data_dir(data_dir), config, settings.update_log,
+                                         datetime.now(UTC), progress)  # fmt: skip
+    if result is None:
+        raise LaunchcastError(attempt.reason)
+    if result.report is not None:
+        console.print(result.report.summary(), highlight=False)
+    console.print(f"{result.outcome}: {result.reason}", highlight=False)
+    if result.changed:
         console.print("run 'launchcast refit' to fit the model on the new data")
 
 

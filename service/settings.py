@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from model.registry import Registry
+from model.update import DEFAULT_URL, UPDATE_LOG, UpdateConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +33,32 @@ class Settings(BaseSettings):
         0.05, ge=0, description="refuse to promote a refit whose recent log loss is this much worse"
     )
     reload_seconds: float = Field(2.0, gt=0, description="how often to look for a new current fit")
+    gcat_url: str = Field(DEFAULT_URL, description="GCAT's tsv/ folder: launch/launch.tsv, tables/lv.tsv, "
+                          "tables/orgs.tsv")  # fmt: skip
+    gcat_max_bytes: int = Field(256 * 1024 * 1024, ge=1024, description="largest GCAT file downloaded")
+    gcat_connect_timeout: float = Field(10.0, gt=0, description="seconds to connect to GCAT")
+    gcat_read_timeout: float = Field(60.0, gt=0, description="seconds GCAT may stall mid-download")
+    gcat_retries: int = Field(3, ge=0, le=10, description="retries on timeouts, broken transfers and 5xx")
+    gcat_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay (doubles each time)")
+    refit_update: bool = Field(True, description="service refits (schedule, POST /v1/refit) update from "
+                               "GCAT first")  # fmt: skip
+    stale_after_days: int = Field(45, ge=0, description="forecasts warn when the data end this many "
+                                  "days before the question")  # fmt: skip
+
+    @property
+    def update_log(self) -> Path:
+        """Every update attempt (beside the refit log: the service's state directory)."""
+        return self.registry_dir / UPDATE_LOG
+
+    def update_config(self, url: str | None = None) -> UpdateConfig:
+        return UpdateConfig(
+            base_url=url or self.gcat_url,
+            connect_timeout=self.gcat_connect_timeout,
+            read_timeout=self.gcat_read_timeout,
+            retries=self.gcat_retries,
+            backoff_seconds=self.gcat_backoff_seconds,
+            max_bytes=self.gcat_max_bytes,
+        )
 
     def registry(self) -> Registry:
         return Registry(self.registry_dir, keep=self.registry_keep)
