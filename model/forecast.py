@@ -16,7 +16,7 @@ reproducible with a seed.  Results are pydantic models shared with the service.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -26,9 +26,15 @@ from model.fit import Fit, LaunchQuery
 from model.history import decimal_year, parse_time
 
 MAX_CAMPAIGN_LAUNCHES = 100
-#: Launches simulated per path when the question is about time (by-date, versus).
+#: "Who succeeds first" looks this many launches past the question's time.
 TIME_HORIZON_LAUNCHES = 100
+#: Launches simulated per path, at most, from the data's end to a question's horizon.
+MAX_SIMULATED_LAUNCHES = 5000
+#: How far past the data's end a question's time window may reach.
+MAX_YEARS_AFTER_DATA = 30.0
 MIN_PATHS, MAX_PATHS = 1000, 1_000_000
+#: Default of ``LAUNCHCAST_STALE_AFTER_DAYS``: older data gets a warning in every answer.
+STALE_AFTER_DAYS = 45
 
 
 class Interval(BaseModel):
@@ -58,25 +64,44 @@ class Record(BaseModel):
 class ModelInfo(BaseModel):
     model: str
     version: str
-    data_as_of: str
     draws: int
 
 
-class NextLaunchForecast(BaseModel):
+class Anchored(BaseModel):
+    """When a forecast was asked and how old the data it rests on is: in every answer.
+
+    The model knows nothing between ``data_as_of`` and ``as_of``; ``warnings`` say so
+    when the gap passes ``LAUNCHCAST_STALE_AFTER_DAYS``.
+    """
+
+    as_of: datetime = Field(description="when the question is asked (UTC); time windows start here")
+    data_as_of: date = Field(description="the last launch the model's data records")
+    data_age_days: int = Field(description="days from data_as_of to as_of")
+    warnings: list[str] = Field(description="what the answer cannot know (e.g. stale data), in words")
+
+
+class NextLaunchForecast(Anchored):
     subject: str = Field(description="what is forecast, in words")
     vehicle: str | None = Field(description="GCAT vehicle name; null for a new vehicle")
     display_name: str | None
     family: str | None
     state: str | None
     new_vehicle: bool
-    flight_number: int = Field(description="flight number of the forecast launch (1 = maiden)")
+    flight_number: int = Field(
+        description="flight number of the forecast launch (1 = maiden): the first launch after the "
+        "data's end, which may have flown already if the data is old (see expected_launches_since_data)"
+    )
     probability: float = Field(description="posterior predictive P(success)")
     reliability: Reliability
     record: Record
+    expected_launches_since_data: float | None = Field(
+        description="launches of this programme the cadence model expects between data_as_of and "
+        "as_of (unknown to the model); null for a state that has never launched"
+    )
     model: ModelInfo
 
 
-class CampaignForecast(BaseModel):
+class CampaignForecast(Anchored):
     subject: str
     launches: int
     paths: int
@@ -89,11 +114,11 @@ class CampaignForecast(BaseModel):
     model: ModelInfo
 
 
-class ByDateForecast(BaseModel):
+class ByDateForecast(Anchored):
     subject: str
-    date: str
-    window_start: str = Field(description="the data's as-of date: the window starts there")
-    years: float
+    date: str = Field(description="the window ends at 00:00 UTC of this date")
+    window_start: datetime = Field(description="as_of: the window starts when the question is asked")
+    years: float = Field(description="length of the window in years")
     probability: float = Field(description="P(at least one successful launch before date)")
     expected_launches: float
     launch_rate_per_year: Reliability = Field(description="posterior of the yearly launch rate")
@@ -102,16 +127,16 @@ class ByDateForecast(BaseModel):
     model: ModelInfo
 
 
-class VersusForecast(BaseModel):
+class VersusForecast(Anchored):
     a: NextLaunchForecast
     b: NextLaunchForecast
     probability_a_more_reliable: float = Field(description="P(A's next-launch reliability > B's)")
     probability_a_first: float = Field(description="P(A's next success comes before B's)")
     probability_b_first: float
     probability_neither: float = Field(
-        description=f"neither succeeds within {TIME_HORIZON_LAUNCHES} launches"
+        description=f"neither succeeds within {TIME_HORIZON_LAUNCHES} launches after as_of"
     )
-    median_years_to_success_a: float | None
+    median_years_to_success_a: float | None = Field(description="from as_of; null if beyond the horizon")
     median_years_to_success_b: float | None
     paths: int
     seed: int
@@ -193,7 +218,58 @@ def _state_record(fit: Fit, state: str) -> Record:
 
 
 def _info(fit: Fit) -> ModelInfo:
-    return ModelInfo(model=fit.model, version=fit.version, data_as_of=fit.as_of, draws=fit.n_draws)
+    return ModelInfo(model=fit.model, version=fit.version, draws=fit.n_draws)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The time a question is asked, against the fit's data: the gap the model cannot see."""
+
+    now: datetime
+    data_end: datetime
+    stale_after_days: int
+
+    @classmethod
+    def of(cls, fit: Fit, now: datetime, stale_after_days: int = STALE_AFTER_DAYS) -> Moment:
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+        if not fit.as_of:
+            raise LaunchcastError("this fit records no data as-of date; refit it with 'launchcast refit'")
+        data_end = parse_time(fit.as_of)
+        if now < data_end:
+            raise LaunchcastError(
+                f"as_of {now:%Y-%m-%dT%H:%MZ} is before the data's last launch ({fit.as_of}): the fit "
+                f"already knows what happened after it; ask as of {fit.as_of} or later"
+            )
+        if _years(data_end, now) > MAX_YEARS_AFTER_DATA:
+            raise LaunchcastError(
+                f"as_of {now:%Y-%m-%d} is more than {MAX_YEARS_AFTER_DATA:.0f} years after the data's "
+                f"end ({fit.as_of}): update the data ('launchcast data update') and refit"
+            )
+        return cls(now, data_end, stale_after_days)
+
+    @property
+    def gap_years(self) -> float:
+        return _years(self.data_end, self.now)
+
+    @property
+    def age_days(self) -> int:
+        return (self.now.date() - self.data_end.date()).days
+
+    def anchored(self, extra_warnings: list[str] | None = None) -> dict[str, object]:
+        """The ``Anchored`` fields of an answer asked at this moment."""
+        warnings = []
+        if self.age_days > self.stale_after_days:
+            warnings.append(
+                f"the data end {self.age_days:,} days before this question ({self.data_end:%Y-%m-%d}): "
+                "launches since then are unknown to the model — run 'launchcast data update' and "
+                "'launchcast refit'"
+            )
+        return {"as_of": self.now, "data_as_of": self.data_end.date(), "data_age_days": self.age_days,
+                "warnings": warnings + (extra_warnings or [])}  # fmt: skip
+
+
+def _years(start: datetime, end: datetime) -> float:
+    return decimal_year(end) - decimal_year(start)
 
 
 def _summary(draws: np.ndarray) -> Reliability:
@@ -203,25 +279,66 @@ def _summary(draws: np.ndarray) -> Reliability:
                        interval_90=Interval(low=float(q05), high=float(q95)))  # fmt: skip
 
 
-def next_launch(fit: Fit, programme: Programme) -> NextLaunchForecast:
-    resolved = resolve(fit, programme)
-    return _next_from(fit, resolved)
+def _launches_since_data(fit: Fit, resolved: Resolved, moment: Moment) -> float | None:
+    """Launches the cadence model expects in the gap between the data's end and the question."""
+    if resolved.cadence_name is None:
+        return None
+    shape, rate = fit.cadence.rate_parameters(resolved.cadence_kind, resolved.cadence_name)
+    return round(shape / rate * moment.gap_years, 3)
 
 
-def _next_from(fit: Fit, resolved: Resolved) -> NextLaunchForecast:
+def _gap_warning(resolved: Resolved, since: float | None) -> list[str]:
+    if since is None or since < 0.5:
+        return []
+    return [
+        f"about {since:.1f} launches of this programme are expected to have flown since the data's "
+        f"end; this forecast is for flight {resolved.query.vehicle_flight}, the first launch after "
+        "the data's end, which may already have happened"
+    ]
+
+
+def next_launch(fit: Fit, programme: Programme, *, now: datetime,
+                stale_after_days: int = STALE_AFTER_DAYS) -> NextLaunchForecast:  # fmt: skip
+    """P(success) of the first launch after the data's end (see ``flight_number``)."""
+    moment = Moment.of(fit, now, stale_after_days)
+    return _next_from(fit, resolve(fit, programme), moment)
+
+
+def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForecast:
     draws = fit.success_probability(resolved.query)
     q = resolved.query
+    since = _launches_since_data(fit, resolved, moment)
     return NextLaunchForecast(
         subject=resolved.subject, vehicle=q.vehicle, display_name=resolved.display_name,
         family=q.family, state=q.state, new_vehicle=q.vehicle is None,
         flight_number=q.vehicle_flight, probability=float(draws.mean()),
-        reliability=_summary(draws), record=resolved.record, model=_info(fit),
+        reliability=_summary(draws), record=resolved.record, expected_launches_since_data=since,
+        model=_info(fit), **moment.anchored(_gap_warning(resolved, since)),
     )  # fmt: skip
+
+
+def reanchored(forecast: NextLaunchForecast, fit: Fit, resolved: Resolved,
+               moment: Moment) -> NextLaunchForecast:  # fmt: skip
+    """A cached next-launch answer asked at another moment (only the time fields change)."""
+    since = _launches_since_data(fit, resolved, moment)
+    return forecast.model_copy(update={"expected_launches_since_data": since,
+                                       **moment.anchored(_gap_warning(resolved, since))})  # fmt: skip
 
 
 def _check_paths(paths: int) -> None:
     if not MIN_PATHS <= paths <= MAX_PATHS:
         raise LaunchcastError(f"paths must be between {MIN_PATHS} and {MAX_PATHS}, got {paths}")
+
+
+def _step_probability(
+    fit: Fit, query: LaunchQuery, draw: np.ndarray, previous_failed: np.ndarray
+) -> np.ndarray:
+    """P(success) of ``query`` on each path (its posterior draw, its own previous outcome)."""
+    if fit.conditions_on_previous_outcome:
+        after_success = fit.success_probability(query, False)
+        after_failure = fit.success_probability(query, True)
+        return np.where(previous_failed, after_failure[draw], after_success[draw])
+    return fit.success_probability(query)[draw]
 
 
 def simulate(
@@ -238,15 +355,8 @@ def simulate(
     previous_failed = np.full(paths, query.previous_failed)
     successes = np.zeros(paths, dtype=np.int32)
     first = np.full(paths, launches + 1, dtype=np.int32)
-    conditional = fit.conditions_on_previous_outcome
     for step in range(launches + 1):
-        q = query.advanced(step)
-        if conditional:
-            after_success = fit.success_probability(q, False)
-            after_failure = fit.success_probability(q, True)
-            p = np.where(previous_failed, after_failure[draw], after_success[draw])
-        else:
-            p = fit.success_probability(q)[draw]
+        p = _step_probability(fit, query.advanced(step), draw, previous_failed)
         if step == launches:
             return successes, first, p
         success = rng.random(paths) < p
@@ -257,11 +367,14 @@ def simulate(
 
 
 def campaign(
-    fit: Fit, programme: Programme, launches: int, paths: int = 100_000, seed: int = 0
-) -> CampaignForecast:
+    fit: Fit, programme: Programme, launches: int, paths: int = 100_000, seed: int = 0, *,
+    now: datetime, stale_after_days: int = STALE_AFTER_DAYS,
+) -> CampaignForecast:  # fmt: skip
+    """Successes in the next N launches after the data's end (flight numbers as in ``next``)."""
     if not 1 <= launches <= MAX_CAMPAIGN_LAUNCHES:
         raise LaunchcastError(f"launches must be between 1 and {MAX_CAMPAIGN_LAUNCHES}, got {launches}")
     _check_paths(paths)
+    moment = Moment.of(fit, now, stale_after_days)
     resolved = resolve(fit, programme)
     rng = np.random.default_rng(seed)
     successes, first, p_next = simulate(fit, resolved.query, launches, paths, rng)
@@ -277,62 +390,100 @@ def campaign(
         expected_successes=float(successes.mean()),
         expected_attempts_to_first_success=float(attempts.mean()),
         probability_no_success=float(none.mean()), model=_info(fit),
+        **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
 
 
 def _years_to_first_success(
-    fit: Fit, resolved: Resolved, paths: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Years from the as-of date to the first success on each path (inf if none in horizon)."""
+    fit: Fit, resolved: Resolved, moment: Moment, paths: int, rng: np.random.Generator,
+    horizon_years: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Years from the question's time to the programme's first success after it, per path.
+
+    Launches arrive as a Poisson process (``model.cadence``) from the data's end, so the
+    launches of the unseen gap before ``moment.now`` are simulated too: they advance the
+    flight number and set the previous outcome, but a success there does not count — it
+    happened before the question.  A path stops at its first success after ``now``, at
+    ``horizon_years`` after ``now`` (by-date) or after ``TIME_HORIZON_LAUNCHES`` launches
+    after ``now`` (who is first); no success by then is ``inf``.
+    """
     if resolved.cadence_name is None:
         raise LaunchcastError(
             "a state that has never launched has no launch cadence to forecast dates from; "
             "name a state (with new_vehicle for its new rocket)"
         )
     rate = fit.cadence.rate_draws(resolved.cadence_kind, resolved.cadence_name, paths, rng)
-    _, first, _ = simulate(fit, resolved.query, TIME_HORIZON_LAUNCHES, paths, rng)
-    found = first <= TIME_HORIZON_LAUNCHES
-    # The k-th launch of a Poisson process of rate λ comes after Gamma(k, 1/λ) years.
-    years = np.where(found, rng.gamma(np.where(found, first, 1), 1.0) / rate, np.inf)
-    return years, rate
+    gap = moment.gap_years
+    draw = rng.integers(0, fit.n_draws, size=paths)
+    previous_failed = np.full(paths, resolved.query.previous_failed)
+    elapsed = np.zeros(paths)  # years from the data's end to each path's latest launch
+    launched_after = np.zeros(paths, dtype=np.int32)
+    found = np.full(paths, np.inf)
+    active = np.ones(paths, dtype=bool)
+    for step in range(MAX_SIMULATED_LAUNCHES):
+        p = _step_probability(fit, resolved.query.advanced(step), draw, previous_failed)
+        elapsed += rng.exponential(1.0, paths) / rate
+        success = rng.random(paths) < p
+        after = elapsed >= gap
+        if horizon_years is not None:
+            active &= elapsed - gap < horizon_years
+        hit = active & after & success
+        found[hit] = elapsed[hit] - gap
+        launched_after += after
+        active &= ~hit
+        if horizon_years is None:
+            active &= launched_after < TIME_HORIZON_LAUNCHES
+        if not active.any():
+            break
+        previous_failed = ~success
+    return found, rate
 
 
 def by_date(
-    fit: Fit, programme: Programme, until: date, paths: int = 20_000, seed: int = 0,
-    today: date | None = None,
+    fit: Fit, programme: Programme, until: date, paths: int = 20_000, seed: int = 0, *,
+    now: datetime, stale_after_days: int = STALE_AFTER_DAYS,
 ) -> ByDateForecast:  # fmt: skip
+    """P(at least one success from ``now`` until 00:00 UTC of ``until``)."""
     _check_paths(paths)
-    as_of = parse_time(fit.as_of).date()
-    today = today or date.today()
-    if until <= as_of:
+    moment = Moment.of(fit, now, stale_after_days)
+    end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    if end <= moment.now:
         raise LaunchcastError(
-            f"date {until} is not after the data's as-of date {as_of}: ask about a later date"
+            f"date {until} is not after the question's time {moment.now:%Y-%m-%dT%H:%MZ}: what "
+            "happened by then is history, not a forecast; ask about a later date"
         )
-    if until < today:
+    if _years(moment.data_end, end) > MAX_YEARS_AFTER_DATA:
         raise LaunchcastError(
-            f"date {until} is in the past: what happened by then is history, not a forecast"
+            f"date {until} is more than {MAX_YEARS_AFTER_DATA:.0f} years after the data's end "
+            f"({fit.as_of}): ask about an earlier date"
         )
     resolved = resolve(fit, programme)
     rng = np.random.default_rng(seed)
-    years = decimal_year(parse_time(until.isoformat())) - decimal_year(parse_time(as_of.isoformat()))
-    to_success, rate = _years_to_first_success(fit, resolved, paths, rng)
+    years = _years(moment.now, end)
+    to_success, rate = _years_to_first_success(fit, resolved, moment, paths, rng, years)
     return ByDateForecast(
         subject=f"a successful launch: {resolved.subject}", date=until.isoformat(),
-        window_start=as_of.isoformat(), years=round(years, 4),
+        window_start=moment.now, years=round(years, 6),
         probability=float(np.mean(to_success <= years)),
         expected_launches=float(rate.mean() * years), launch_rate_per_year=_summary(rate),
         paths=paths, seed=seed, model=_info(fit),
+        **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
 
 
-def versus(fit: Fit, a: Programme, b: Programme, paths: int = 20_000, seed: int = 0) -> VersusForecast:
+def versus(
+    fit: Fit, a: Programme, b: Programme, paths: int = 20_000, seed: int = 0, *,
+    now: datetime, stale_after_days: int = STALE_AFTER_DAYS,
+) -> VersusForecast:  # fmt: skip
+    """Who is more reliable, and whose next success after ``now`` comes first."""
     _check_paths(paths)
+    moment = Moment.of(fit, now, stale_after_days)
     resolved_a, resolved_b = resolve(fit, a), resolve(fit, b)
     p_a = fit.success_probability(resolved_a.query)
     p_b = fit.success_probability(resolved_b.query)
     rng = np.random.default_rng(seed)
-    years_a, _ = _years_to_first_success(fit, resolved_a, paths, rng)
-    years_b, _ = _years_to_first_success(fit, resolved_b, paths, rng)
+    years_a, _ = _years_to_first_success(fit, resolved_a, moment, paths, rng)
+    years_b, _ = _years_to_first_success(fit, resolved_b, moment, paths, rng)
     neither = np.isinf(years_a) & np.isinf(years_b)
 
     def median(years: np.ndarray) -> float | None:
@@ -340,11 +491,11 @@ def versus(fit: Fit, a: Programme, b: Programme, paths: int = 20_000, seed: int 
         return None if np.isinf(value) else round(value, 3)
 
     return VersusForecast(
-        a=_next_from(fit, resolved_a), b=_next_from(fit, resolved_b),
+        a=_next_from(fit, resolved_a, moment), b=_next_from(fit, resolved_b, moment),
         probability_a_more_reliable=float(np.mean(p_a > p_b)),
         probability_a_first=float(np.mean(years_a < years_b)),
         probability_b_first=float(np.mean(years_b < years_a)),
         probability_neither=float(neither.mean()),
         median_years_to_success_a=median(years_a), median_years_to_success_b=median(years_b),
-        paths=paths, seed=seed, model=_info(fit),
+        paths=paths, seed=seed, model=_info(fit), **moment.anchored(),
     )  # fmt: skip
