@@ -15,6 +15,7 @@ import statistics
 import time
 import tracemalloc
 import warnings
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -43,20 +44,21 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; fit {fit.model} {fit.version}, {fit.n_draws} draws")  # fmt: skip
     chollima = Programme(vehicle="Cheonlima-1")
-    next_launch(fit, chollima)
-    latencies = timed(lambda: next_launch(fit, chollima), 2000)
+    now = datetime.now(UTC)
+    next_launch(fit, chollima, now=now)
+    latencies = timed(lambda: next_launch(fit, chollima, now=now), 2000)
     print(
         f"next launch: median {1e3 * statistics.median(latencies):.3f} ms, "
         f"p99 {1e3 * np.quantile(latencies, 0.99):.3f} ms (target <= 1 ms median)"
     )
 
     launches, paths = 50, 100_000
-    campaign(fit, chollima, launches, paths)
-    times = timed(lambda: campaign(fit, chollima, launches, paths), 10)
+    campaign(fit, chollima, launches, paths, now=now)
+    times = timed(lambda: campaign(fit, chollima, launches, paths, now=now), 10)
     rng = np.random.default_rng(0)
     floor = timed(lambda: rng.random(launches * paths), 10)
     tracemalloc.start()
-    campaign(fit, chollima, launches, paths)
+    campaign(fit, chollima, launches, paths, now=now)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     median, floor_median = statistics.median(times), statistics.median(floor)

@@ -1,4 +1,9 @@
-"""The refit pipeline: validate data → fit → gate → sanity score → publish → promote.
+"""The refit pipeline: [update →] validate data → fit → gate → sanity score → publish → promote.
+
+With an ``UpdateConfig`` it first brings ``data/`` up to GCAT (``model.update``); a
+failed update is recorded (update log and this run's entry) and the refit goes on
+with the data it has.  An update that finds nothing new leaves the data hash as it
+was, so the run is skipped as already fitted, as before.
 
 Run by ``launchcast refit`` (the unit a cron job or Kubernetes CronJob runs) or
 by the service's scheduler in a child process.  Every run, whatever its outcome,
@@ -16,6 +21,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,7 @@ from model.history import load_history
 from model.models import make_model
 from model.registry import Registry
 from model.scoring import log_loss, predict
+from model.update import UPDATE_LOG, UpdateConfig, attempt_update
 
 LOCK_FILE = "refit.lock"
 
@@ -51,6 +58,8 @@ class RefitResult:
     started_at: str = ""
     seconds: float = 0.0
     scores: dict[str, float] = field(default_factory=dict)
+    #: The update before the fit, in words ("updated: …", "current: …", "failed: …"), if any.
+    update: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,8 +103,12 @@ def refit_running(registry: Registry) -> bool:
 
 
 def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(),
-          force: bool = False) -> RefitResult:  # fmt: skip
-    """Run the pipeline once under the lock and record the outcome, whatever it is."""
+          force: bool = False, update: UpdateConfig | None = None,
+          now: datetime | None = None) -> RefitResult:  # fmt: skip
+    """Run the pipeline once under the lock and record the outcome, whatever it is.
+
+    ``update`` (with ``now``, the time recorded for it) fetches GCAT's tables first.
+    """
     started = time.time()
     result = RefitResult("failed", "", started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                  time.gmtime(started)))  # fmt: skip
@@ -104,6 +117,10 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
         with refit_lock(registry):
             # A 'started' entry with no final one means the run died (e.g. SIGKILL).
             registry.record_refit({**run, "outcome": "started", "started_at": result.started_at})
+            if update is not None:
+                moment = now or datetime.fromtimestamp(started, UTC)
+                _, attempt = attempt_update(data_dir, update, registry.root / UPDATE_LOG, moment)
+                result.update = f"{attempt.outcome}: {attempt.reason}"
             _run(data_dir, registry, policy, force, result)
     except RefitRunning as exc:
         result.outcome, result.reason = "failed", str(exc)

@@ -20,6 +20,7 @@ diagnostics will be weaker than a real fit's). Everything below is numpy on post
 draws, exactly as the service computes it."""),
     ("code", """import warnings
 warnings.simplefilter("ignore")
+from datetime import UTC, datetime
 from pathlib import Path
 
 import arviz as az
@@ -142,20 +143,23 @@ else:
     print("no backtest in docs/backtest yet: run 'launchcast backtest --out docs/backtest'")"""),
     ("md", """## The Korean questions
 
-Next-launch forecasts with 50% and 90% intervals of the underlying reliability:"""),
-    ("code", """rows = []
+Next-launch forecasts with 50% and 90% intervals of the underlying reliability, asked now
+(the notebook reads the clock once, here; every forecast takes it as an input):"""),
+    ("code", """now = datetime.now(UTC)
+rows = []
 for label, programme in [("Chollima-1, next flight", Programme(vehicle="Chollima-1")),
                          ("new North Korean vehicle", Programme(state="KP", new_vehicle=True)),
                          ("Nuri, next flight", Programme(vehicle="Nuri"))]:
-    f = next_launch(fit, programme)
+    f = next_launch(fit, programme, now=now)
     r = f.reliability
     rows.append({"question": label, "P(success)": f.probability, "median": r.median,
                  "50%": f"{r.interval_50.low:.2f}–{r.interval_50.high:.2f}",
                  "90%": f"{r.interval_90.low:.2f}–{r.interval_90.high:.2f}",
                  "record": f"{f.record.successes}/{f.record.attempts}"})
+print(f"data as of {f.data_as_of} ({f.data_age_days} days before now)", *f.warnings, sep="\\n")
 pd.DataFrame(rows).round(3)"""),
     ("md", "How many of the next five Chollima-1 flights succeed:"),
-    ("code", """result = campaign(fit, Programme(vehicle="Chollima-1"), 5, paths=50_000)
+    ("code", """result = campaign(fit, Programme(vehicle="Chollima-1"), 5, paths=50_000, now=now)
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.bar(range(6), result.success_pmf)
 ax.set(xlabel="successes in the next 5 Chollima-1 flights", ylabel="probability"); plt.show()

@@ -16,7 +16,7 @@ from service import errors, metrics
 from service.refits import RefitRunner
 from service.routes import forecast, health, history, model, refit, vehicles
 from service.settings import Settings
-from service.state import Holder, Served
+from service.state import Clock, Holder, Served, system_clock
 
 log = logging.getLogger("launchcast")
 
@@ -72,7 +72,8 @@ class LimitBody:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
+    """The app; ``clock`` is where "now" comes from when a request does not pass ``as_of``."""
     settings = settings or Settings()
     holder = Holder()
 
@@ -100,9 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.refits = refits
+    app.state.clock = clock
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    metrics.install(app, metrics.Metrics(holder, settings.registry()))
+    metrics.install(app, metrics.Metrics(holder, settings.registry(), settings.update_log))
     errors.install(app)
     for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
                    health.router):  # fmt: skip

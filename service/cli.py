@@ -21,6 +21,7 @@ from model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from model.errors import LaunchcastError
 from model.fit import Fit
 from model.forecast import (
+    Anchored,
     ModelInfo,
     NextLaunchForecast,
     Programme,
@@ -29,7 +30,7 @@ from model.forecast import (
     next_launch,
     versus,
 )
-from model.history import load_history, record_table
+from model.history import load_history, parse_time, record_table
 from model.ingest import add_launch, ingest_gcat, rebuild
 from model.models import MODEL_NAMES, make_model
 from model.refit import RefitPolicy, refit
@@ -324,6 +325,30 @@ Vehicle = Annotated[
 State = Annotated[str | None, typer.Option(help="state code, e.g. KP")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
+    "time windows start here; pass an earlier answer's to reproduce it")]  # fmt: skip
+
+
+def _now(as_of: str | None) -> datetime:
+    """The question's time: given, or the clock read here, at the edge."""
+    if as_of is None:
+        return datetime.now(UTC)
+    try:
+        return parse_time(as_of if as_of.endswith("Z") or len(as_of) <= 10 else as_of + "Z")
+    except ValueError as exc:
+        raise LaunchcastError(f"--as-of: {exc}") from None
+
+
+def _stale_after() -> int:
+    return get_settings().stale_after_days
+
+
+def _print_freshness(result: Anchored) -> None:
+    console.print(f"asked {result.as_of:%Y-%m-%d %H:%M} UTC; data as of {result.data_as_of} "
+                  f"({result.data_age_days:,} days old)", highlight=False)  # fmt: skip
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
 
 def _load(fit_dir: Path | None) -> Fit:
@@ -353,13 +378,14 @@ def _print_next(result: NextLaunchForecast) -> None:
     rec = result.record
     table.add_row("record", f"{rec.subject}: {rec.successes}/{rec.attempts} successes, "
                   f"last launch {rec.last_launch or 'never'}")  # fmt: skip
+    table.add_row("flight", f"{result.flight_number} (the first after the data's end)")
     _model_rows(table, result.model)
     console.print(table)
+    _print_freshness(result)
 
 
 def _model_rows(table: Table, info: ModelInfo) -> None:
-    table.add_row("model", f"{info.model} {info.version}, {info.draws} draws, "
-                  f"data as of {info.data_as_of}")  # fmt: skip
+    table.add_row("model", f"{info.model} {info.version}, {info.draws} draws")
 
 
 @forecast_app.command("next")
@@ -368,10 +394,11 @@ def forecast_next(
     vehicle: Vehicle = None, state: State = None,
     family: Annotated[str | None, typer.Option(help="a family's next new variant")] = None,
     new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
-    fit_dir: FitDir = None, as_json: AsJson = False,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
 ) -> None:  # fmt: skip
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
-    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle))
+    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle),
+                         now=_now(as_of), stale_after_days=_stale_after())  # fmt: skip
     console.print_json(result.model_dump_json()) if as_json else _print_next(result)
 
 
@@ -381,10 +408,11 @@ def forecast_campaign(
     vehicle: Vehicle = None, state: State = None,
     launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
-    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False,
+    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
 ) -> None:  # fmt: skip
     """Distribution of successes in the next N launches of one vehicle."""
-    result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed)
+    result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed,
+                      now=_now(as_of), stale_after_days=_stale_after())  # fmt: skip
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -397,8 +425,8 @@ def forecast_campaign(
     console.print(f"expected successes {result.expected_successes:.2f}; expected attempts to "
                   f"first success {result.expected_attempts_to_first_success:.2f}; "
                   f"P(no success in {launches}) {_pct(result.probability_no_success)}; "
-                  f"{result.model.model} {result.model.version}, data as of "
-                  f"{result.model.data_as_of}")  # fmt: skip
+                  f"{result.model.model} {result.model.version}")  # fmt: skip
+    _print_freshness(result)
 
 
 @forecast_app.command("by-date")
@@ -408,15 +436,15 @@ def forecast_by_date(
     vehicle: Vehicle = None, state: State = None,
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
     paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
 ) -> None:  # fmt: skip
-    """P(at least one successful launch before a date), with a launch-cadence model."""
+    """P(at least one successful launch from now until a date), with a launch-cadence model."""
     try:
         until = date.fromisoformat(date_)
     except ValueError:
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
     result = by_date(_load(fit_dir), Programme(vehicle, state, None, new_vehicle), until,
-                     paths, seed)  # fmt: skip
+                     paths, seed, now=_now(as_of), stale_after_days=_stale_after())  # fmt: skip
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -424,13 +452,15 @@ def forecast_by_date(
     table.add_column(style="bold")
     table.add_column()
     table.add_row("P(at least one success)", _pct(result.probability))
-    table.add_row("window", f"{result.window_start} → {result.date} ({result.years:.2f} years)")
+    table.add_row("window", f"{result.window_start:%Y-%m-%d %H:%M} UTC → {result.date} "
+                  f"({result.years * 365.25:.1f} days)")  # fmt: skip
     rate = result.launch_rate_per_year
     table.add_row("launch rate / year", f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – "
                   f"{rate.interval_90.high:.2f})")  # fmt: skip
     table.add_row("expected launches", f"{result.expected_launches:.1f}")
     _model_rows(table, result.model)
     console.print(table)
+    _print_freshness(result)
 
 
 @forecast_app.command("versus")
@@ -441,12 +471,12 @@ def forecast_versus(
     a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
     b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
     paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
 ) -> None:  # fmt: skip
-    """Head to head: who is more reliable, and whose next success comes first."""
+    """Head to head: who is more reliable, and whose next success (from now) comes first."""
     fit = _load(fit_dir)
     result = versus(fit, _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle),
-                    paths, seed)  # fmt: skip
+                    paths, seed, now=_now(as_of), stale_after_days=_stale_after())  # fmt: skip
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -460,12 +490,12 @@ def forecast_versus(
                   _pct(1 - result.probability_a_more_reliable))  # fmt: skip
     table.add_row("P(next success first)", _pct(result.probability_a_first),
                   _pct(result.probability_b_first))  # fmt: skip
-    table.add_row("median years to a success", str(result.median_years_to_success_a),
+    table.add_row("median years from now to a success", str(result.median_years_to_success_a),
                   str(result.median_years_to_success_b))  # fmt: skip
     console.print(table)
-    console.print(f"{result.model.model} {result.model.version}, data as of "
-                  f"{result.model.data_as_of}; P(neither within 100 launches) "
-                  f"{_pct(result.probability_neither)}")  # fmt: skip
+    console.print(f"{result.model.model} {result.model.version}; P(neither within 100 launches "
+                  f"from now) {_pct(result.probability_neither)}")  # fmt: skip
+    _print_freshness(result)
 
 
 @app.command("refit")
@@ -474,15 +504,22 @@ def refit_command(
     force: Annotated[bool, typer.Option(help="fit even if this data and config were fitted")] = False,
     model: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = "hierarchical",
     seed: Annotated[int, typer.Option()] = 0,
+    update: Annotated[bool, typer.Option("--update", help="first take in GCAT's newest tables "
+                                         "(LAUNCHCAST_GCAT_URL); a failed update is logged and the "
+                                         "refit goes on with the data it has")] = False,
+    url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder for --update")] = None,
     data_dir: DataDir = None,
 ) -> None:  # fmt: skip
-    """Validate data → fit → gate → sanity score → publish → promote (for cron / CronJob)."""
+    """[Update →] validate data → fit → gate → sanity score → publish → promote (for cron / CronJob)."""
     settings = get_settings()
     policy = RefitPolicy(model=model, seed=seed,
                          options={"progress": True} if model == "hierarchical" else {},
                          max_log_loss_increase=settings.max_log_loss_increase)  # fmt: skip
     console.print(f"refit: {model} on {_data_dir(data_dir)} → {settings.registry_dir}")
-    result = refit(_data_dir(data_dir), settings.registry(), policy, force)
+    config = settings.update_config(url) if update else None
+    result = refit(_data_dir(data_dir), settings.registry(), policy, force, config, datetime.now(UTC))
+    if result.update:
+        console.print(f"update: {result.update}", highlight=False)
     colour = {"promoted": "green", "skipped": "yellow"}.get(result.outcome, "red")
     console.print(f"[{colour}]{result.outcome}[/{colour}]: {result.reason}", highlight=False)
     if result.scores:
@@ -610,7 +647,8 @@ def serve(
             registry.load_current()
         except LaunchcastError as exc:  # none yet, or written by an older model version
             console.print(f"{exc}\nfitting the hierarchical model now (about a minute) …")
-            refit_command(force=False, model="hierarchical", seed=0, data_dir=settings.data_dir)
+            refit_command(force=False, model="hierarchical", seed=0, update=False, url=None,
+                          data_dir=settings.data_dir)  # fmt: skip
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, access_log=access_log)  # fmt: skip
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import calendar
 import time
 from collections import Counter as Counter_
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from model.history import parse_time
 from model.refit import refit_running
 from model.registry import Registry
+from model.update import update_attempts
 from service.state import Holder
 
 
@@ -37,8 +41,37 @@ class RefitLogCollector:
         yield failures
 
 
+class UpdateLogCollector:
+    """GCAT updates by outcome and the time of the last good one, from the update log (runs happen
+    in the CLI, in refit children and in cron jobs, so the log, not this process, is the truth)."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        attempts = update_attempts(self.log)
+        counts = Counter_(a.outcome for a in attempts)
+        runs = CounterMetricFamily("launchcast_updates", "GCAT update attempts by outcome",
+                                   labels=["outcome"])  # fmt: skip
+        for outcome in ("updated", "current", "failed"):
+            runs.add_metric([outcome], counts.get(outcome, 0))
+        yield runs
+        yield CounterMetricFamily("launchcast_update_failures", "GCAT update attempts that failed",
+                                  value=counts.get("failed", 0))  # fmt: skip
+        good = [a.at for a in attempts if a.outcome != "failed"]
+        if good:
+            yield GaugeMetricFamily("launchcast_last_successful_update_timestamp_seconds",
+                                    "When an update last reached GCAT and took in its tables (Unix time)",
+                                    value=_unix(good[-1]))  # fmt: skip
+
+
+def _unix(stamp: str) -> float:
+    """An ISO 8601 UTC time (date or date-time) as Unix seconds, free of local time and DST."""
+    return parse_time(stamp).timestamp()
+
+
 class Metrics:
-    def __init__(self, holder: Holder, model_registry: Registry) -> None:
+    def __init__(self, holder: Holder, model_registry: Registry, update_log: Path) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("launchcast_requests_total", "HTTP requests",
                                 ["route", "method", "status"], registry=self.registry)  # fmt: skip
@@ -55,7 +88,11 @@ class Metrics:
         self.reload_failures = Gauge("launchcast_reload_failures",
                                      "New current versions the service could not load",
                                      registry=self.registry)  # fmt: skip
+        self.data_as_of = Gauge("launchcast_data_as_of_timestamp_seconds",
+                                "The last launch the served fit's data records (Unix time)",
+                                registry=self.registry)  # fmt: skip
         self.registry.register(RefitLogCollector(model_registry))
+        self.registry.register(UpdateLogCollector(update_log))
         self.holder = holder
 
     def render(self) -> bytes:
@@ -67,8 +104,10 @@ class Metrics:
             self.model_info.labels(fit.model, fit.version, fit.as_of, served.version_id).set(1)
             fitted = fit.manifest.get("fitted_at")
             if fitted:
-                made = time.mktime(time.strptime(fitted, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+                made = calendar.timegm(time.strptime(fitted, "%Y-%m-%dT%H:%M:%SZ"))
                 self.fit_age.set(time.time() - made)
+            if fit.as_of:
+                self.data_as_of.set(_unix(fit.as_of))
         return generate_latest(self.registry)
 
 

@@ -63,7 +63,8 @@ class RefitRunner:
                 "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
             }
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "refit", "--model", self.settings.refit_model],
+                [sys.executable, "-m", "service.cli", "refit", "--model", self.settings.refit_model,
+                 *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else [])],
                 env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip

@@ -7,24 +7,37 @@ model under an in-flight request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from model.errors import LaunchcastError
 from model.fit import Fit
-from model.forecast import NextLaunchForecast, Programme, next_launch
-from model.history import LaunchHistory, load_history
+from model.forecast import Moment, NextLaunchForecast, Programme, Resolved, next_launch, reanchored, resolve
+from model.history import LaunchHistory, load_history, parse_time
 from model.registry import Registry
+
+#: "Now" for the service: read at the edge, once per request, and passed in (time is an input).
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class Served:
-    """A loaded fit with the answers that never change until the next fit, pre-serialised."""
+    """A loaded fit with the answers that never change until the next fit.
+
+    Next-launch answers per vehicle are computed once; per request only their time
+    fields (``as_of``, data age, warnings) are set for the moment asked.
+    """
 
     fit: Fit
     version_id: str
     history: LaunchHistory | None
-    next_by_vehicle: dict[str, bytes]
+    next_by_vehicle: dict[str, tuple[Resolved, NextLaunchForecast]] = field(repr=False)
 
     @classmethod
     def load(cls, registry: Registry, data_dir: Path) -> Served:
@@ -36,18 +49,19 @@ class Served:
             history: LaunchHistory | None = load_history(data_dir)
         except LaunchcastError:
             history = None  # /v1/history says why; forecasts need only the fit
-        cache = {
-            vehicle: next_launch(fit, Programme(vehicle=vehicle)).model_dump_json().encode()
-            for vehicle in fit.records
-        }
+        data_end = parse_time(fit.as_of) if fit.as_of else system_clock()
+        cache = {}
+        for vehicle in fit.records:
+            programme = Programme(vehicle=vehicle)
+            cache[vehicle] = (resolve(fit, programme), next_launch(fit, programme, now=data_end))
         return cls(fit, version_id, history, cache)
 
-    def next_json(self, programme: Programme) -> bytes:
-        if programme.vehicle and not programme.state and not programme.new_vehicle:
+    def next_forecast(self, programme: Programme, now: datetime, stale_after_days: int) -> NextLaunchForecast:
+        if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
             record = self.fit.record(programme.vehicle)
-            return self.next_by_vehicle[record.vehicle]
-        result: NextLaunchForecast = next_launch(self.fit, programme)
-        return result.model_dump_json().encode()
+            resolved, forecast = self.next_by_vehicle[record.vehicle]
+            return reanchored(forecast, self.fit, resolved, Moment.of(self.fit, now, stale_after_days))
+        return next_launch(self.fit, programme, now=now, stale_after_days=stale_after_days)
 
 
 @dataclass

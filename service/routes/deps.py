@@ -12,7 +12,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from service.settings import Settings
-from service.state import Holder, Served
+from service.state import Clock, Holder, Served
 
 
 async def holder(request: Request) -> Holder:
@@ -25,6 +25,16 @@ async def served(request: Request) -> Served:
 
 async def settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def clock(request: Request) -> Clock:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+AS_OF_DESCRIPTION = (
+    "when the question is asked (ISO 8601, UTC if no offset); default: now. Time windows start "
+    "here; pass an earlier answer's as_of to reproduce it exactly"
+)
 
 
 class ErrorOut(BaseModel):

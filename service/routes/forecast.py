@@ -24,7 +24,7 @@ from model.forecast import (
 )
 from service.routes import deps
 from service.settings import Settings
-from service.state import Served
+from service.state import Clock, Served
 
 router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
 
@@ -46,19 +46,26 @@ class ProgrammeIn(BaseModel):
         return Programme(self.vehicle, self.state, self.family, self.new_vehicle)
 
 
-class CampaignRequest(ProgrammeIn):
+class Asked(BaseModel):
+    as_of: dt.datetime | None = Field(None, description=deps.AS_OF_DESCRIPTION)
+
+    def now(self, clock: Clock) -> dt.datetime:
+        return self.as_of or clock()
+
+
+class CampaignRequest(ProgrammeIn, Asked):
     launches: int = Field(5, ge=1, le=MAX_CAMPAIGN_LAUNCHES, description="N next launches")
     paths: Paths = 20_000
     seed: Seed = 0
 
 
-class ByDateRequest(ProgrammeIn):
+class ByDateRequest(ProgrammeIn, Asked):
     date: dt.date = Field(description="YYYY-MM-DD; P(a success before this date)")
     paths: Paths = 20_000
     seed: Seed = 0
 
 
-class VersusRequest(BaseModel):
+class VersusRequest(Asked):
     model_config = ConfigDict(extra="forbid")
     a: ProgrammeIn = Field(examples=[{"state": "KP"}])
     b: ProgrammeIn = Field(examples=[{"state": "KR"}])
@@ -74,14 +81,22 @@ def _check_paths(paths: int, settings: Settings) -> None:
 @router.get("/next", response_model=NextLaunchForecast)
 async def next_launch(
     served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
     vehicle: Annotated[str | None, Query(max_length=100, examples=["Chollima-1"])] = None,
     state: Annotated[str | None, Query(max_length=100, examples=["KP"])] = None,
     family: Annotated[str | None, Query(max_length=100)] = None,
     new_vehicle: bool = False,
+    as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
 ) -> Response:
-    """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle."""
-    body = served.next_json(Programme(vehicle, state, family, new_vehicle))
-    return Response(body, media_type="application/json")
+    """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle.
+
+    "Next" is the first launch after the data's end; when the data is old it may have
+    flown already, and the answer's warnings say so.
+    """
+    forecast = served.next_forecast(Programme(vehicle, state, family, new_vehicle), as_of or clock(),
+                                    settings.stale_after_days)  # fmt: skip
+    return Response(forecast.model_dump_json(), media_type="application/json")
 
 
 @router.post("/campaign", response_model=CampaignForecast)
@@ -89,10 +104,12 @@ def campaign_forecast(
     request: CampaignRequest,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
 ) -> CampaignForecast:
     """How many of the next N launches of a vehicle succeed."""
     _check_paths(request.paths, settings)
-    return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed)
+    return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
+                    now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
 
 
 @router.post("/by-date", response_model=ByDateForecast)
@@ -100,10 +117,12 @@ def by_date_forecast(
     request: ByDateRequest,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
 ) -> ByDateForecast:
     """P(at least one successful launch before a date), with the launch-cadence model."""
     _check_paths(request.paths, settings)
-    return by_date(served.fit, request.programme(), request.date, request.paths, request.seed)
+    return by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
+                   now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
 
 
 @router.post("/versus", response_model=VersusForecast)
@@ -111,8 +130,9 @@ def versus_forecast(
     request: VersusRequest,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
 ) -> VersusForecast:
     """Head to head: who is more reliable, whose next success comes first."""
     _check_paths(request.paths, settings)
-    return versus(served.fit, request.a.programme(), request.b.programme(), request.paths,
-                  request.seed)  # fmt: skip
+    return versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
+                  now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip

@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from model.forecast import Moment
+from model.history import parse_time
 from service.routes import deps
-from service.state import Holder
+from service.settings import Settings
+from service.state import Clock, Holder
 
 router = APIRouter(tags=["health"])
 
@@ -20,12 +23,22 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"model": deps.ErrorOut, "description": "no fit loaded"}})
-async def readyz(holder: Annotated[Holder, Depends(deps.holder)]) -> JSONResponse:
-    """200 once a fit is loaded; 503 (with how to make one) otherwise."""
+async def readyz(
+    holder: Annotated[Holder, Depends(deps.holder)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
+) -> JSONResponse:
+    """200 once a fit is loaded; 503 (with how to make one) otherwise.
+
+    Old data is a warning here, not an outage: a stale answer with its age beats none.
+    """
     served = holder.served
     if served is None:
         return JSONResponse({"status": "not ready", "detail": f"{holder.error}; make a fit with "
                              "'launchcast fit'"}, status_code=503)  # fmt: skip
     fit = served.fit
+    moment = Moment.of(fit, max(clock(), parse_time(fit.as_of)), settings.stale_after_days)
     return JSONResponse({"status": "ready", "model": fit.model, "version": fit.version,
-                         "data_as_of": fit.as_of})  # fmt: skip
+                         "served_version": served.version_id, "data_as_of": fit.as_of,
+                         "data_age_days": moment.age_days,
+                         "warnings": moment.anchored()["warnings"]})  # fmt: skip

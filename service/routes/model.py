@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from model.forecast import Moment
+from model.update import update_attempts
 from service.routes import deps
-from service.state import Served
+from service.settings import Settings
+from service.state import Clock, Served
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
 
@@ -18,14 +22,32 @@ ATTRIBUTION = (
 )
 
 
+class UpdateOut(BaseModel):
+    """One ``launchcast data update`` attempt (CLI, ``refit --update``, the schedule)."""
+
+    at: str
+    outcome: str = Field(description="updated (new launches), current (nothing new) or failed")
+    reason: str
+    url: str
+    stamp: str | None = Field(description="GCAT's '# Updated' stamp of the launch list taken in")
+    added: int
+    corrected: int
+
+
 class ModelOut(BaseModel):
     model: str
     version: str
+    served_version: str = Field(description="the registry version being served")
     fitted_at: str | None
     fit_seconds: float | None
     draws: int
     diagnostics: dict[str, Any]
-    data_as_of: str
+    data_as_of: date
+    as_of: datetime = Field(description="when this was asked (UTC)")
+    data_age_days: int
+    warnings: list[str]
+    last_update: UpdateOut | None = Field(description="the last update attempt, whatever its result")
+    last_successful_update: UpdateOut | None
     data_hash: str
     n_launches: int | None
     config: dict[str, Any]
@@ -35,14 +57,26 @@ class ModelOut(BaseModel):
 
 
 @router.get("/model", response_model=ModelOut)
-async def model(served: Annotated[Served, Depends(deps.served)]) -> ModelOut:
+async def model(
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
+) -> ModelOut:
+    """What is served, how old its data is, and how the last updates went."""
     fit = served.fit
+    attempts = update_attempts(settings.update_log)
+    last = attempts[-1] if attempts else None
+    good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
+    moment = Moment.of(fit, clock(), settings.stale_after_days)
     diagnostics = {k: v for k, v in fit.manifest.get("diagnostics", {"method": "closed-form",
                    "passed": True}).items() if k != "parameters"}  # fmt: skip
     return ModelOut(
-        model=fit.model, version=fit.version, fitted_at=fit.manifest.get("fitted_at"),
+        model=fit.model, version=fit.version, served_version=served.version_id,
+        fitted_at=fit.manifest.get("fitted_at"), **moment.anchored(),
+        last_update=UpdateOut(**vars(last)) if last else None,
+        last_successful_update=UpdateOut(**vars(good)) if good else None,
         fit_seconds=fit.manifest.get("fit_seconds"), draws=fit.n_draws, diagnostics=diagnostics,
-        data_as_of=fit.as_of, data_hash=str(fit.manifest.get("data_hash", "")),
+        data_hash=str(fit.manifest.get("data_hash", "")),
         n_launches=fit.manifest.get("n_launches"), config=fit.config,
         packages=fit.manifest.get("packages", {}), attribution=ATTRIBUTION,
         licence="CC BY 4.0 (data); see data/README.md",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ def test_next_launch_of_a_vehicle_by_display_name(client: TestClient) -> None:
     body = response.json()
     assert body["vehicle"] == "Cheonlima-1" and body["flight_number"] == 4
     assert 0 < body["probability"] < 1
-    assert body["model"]["model"] == "eb-beta" and body["model"]["data_as_of"] == "2023-12-30"
+    assert body["model"]["model"] == "eb-beta" and body["data_as_of"] == "2023-12-30"
     assert body["record"] == {"subject": "Chollima-1", "attempts": 3, "successes": 1,
                               "first_launch": "2023-05-30T21:27Z",
                               "last_launch": "2023-11-21T13:42Z"}  # fmt: skip
@@ -49,7 +50,7 @@ def test_by_date_and_versus(client: TestClient) -> None:
     assert race.status_code == 200, race.text
     body = race.json()
     assert body["a"]["state"] == "KP" and body["b"]["state"] == "KR"
-    assert body["model"]["data_as_of"] == "2023-12-30"
+    assert body["data_as_of"] == "2023-12-30"
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_by_date_and_versus(client: TestClient) -> None:
         ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": "five"}, 422,
          "valid integer"),
         ("post", "/v1/forecast/by-date", {"state": "KP", "date": "2020-01-01"}, 422,
-         "not after the data's as-of date"),
+         "history, not a forecast"),
         ("post", "/v1/forecast/by-date", {"state": "KP", "date": "soon"}, 422, "date"),
         ("post", "/v1/forecast/versus", {"a": {"state": "KP"}}, 422, "Field required"),
         ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "colour": "red"}, 422,
@@ -115,6 +116,8 @@ def test_model_health_ready_metrics(client: TestClient) -> None:
     assert "launchcast_request_seconds_bucket" in text
     assert 'launchcast_model_info{data_as_of="2023-12-30",model="eb-beta",registry_version=' in text
     assert "launchcast_fit_age_seconds" in text
+    assert "launchcast_data_as_of_timestamp_seconds 1.7038944e+09" in text  # 2023-12-30 00:00 UTC
+    assert "launchcast_update_failures_total 0.0" in text
 
 
 def test_no_fit_means_503_saying_how_to_make_one(tmp_path: Path) -> None:
@@ -125,3 +128,51 @@ def test_no_fit_means_503_saying_how_to_make_one(tmp_path: Path) -> None:
         assert ready.status_code == 503 and "launchcast fit" in ready.text
         response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})
         assert response.status_code == 503 and "launchcast fit" in response.text
+
+
+NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def asked_now(settings: Settings) -> Iterator[TestClient]:
+    """The same app with its clock at a fixed moment: "now" comes from the edge."""
+    with TestClient(create_app(settings, clock=lambda: NOW)) as test_client:
+        yield test_client
+
+
+def test_every_answer_carries_the_data_age(asked_now: TestClient) -> None:
+    body = asked_now.get("/v1/forecast/next", params={"vehicle": "Falcon 9"}).json()
+    assert body["as_of"] == "2026-11-23T00:00:00Z" and body["data_age_days"] == 1059
+    assert "the data end 1,059 days before" in body["warnings"][0]
+    assert body["expected_launches_since_data"] > 100
+    fresh = asked_now.get("/v1/forecast/next",
+                          params={"vehicle": "Falcon 9", "as_of": "2024-01-02T00:00:00Z"}).json()  # fmt: skip
+    assert fresh["data_age_days"] == 3 and fresh["warnings"] == []
+    assert fresh["probability"] == body["probability"]  # same flight; only the time fields move
+    for path, payload in (("campaign", {"vehicle": "Nuri", "paths": 2000}),
+                          ("by-date", {"state": "KP", "date": "2027-06-01", "paths": 2000}),
+                          ("versus", {"a": {"state": "KP"}, "b": {"state": "KR"}, "paths": 2000})):  # fmt: skip
+        answer = asked_now.post(f"/v1/forecast/{path}", json=payload).json()
+        assert answer["data_age_days"] == 1059 and answer["warnings"], path
+
+
+def test_by_date_window_starts_now_and_as_of_reproduces(asked_now: TestClient) -> None:
+    week = asked_now.post("/v1/forecast/by-date", json={"state": "KP", "date": "2026-11-30"}).json()
+    assert week["window_start"] == "2026-11-23T00:00:00Z" and week["years"] == pytest.approx(7 / 365, abs=1e-6)
+    earlier = {"state": "KP", "date": "2026-01-01", "as_of": "2025-06-01T12:00:00Z", "seed": 3}
+    one = asked_now.post("/v1/forecast/by-date", json=earlier).json()
+    assert one == asked_now.post("/v1/forecast/by-date", json=earlier).json()
+    assert one["window_start"] == "2025-06-01T12:00:00Z"
+    past = asked_now.post("/v1/forecast/by-date", json={"state": "KP", "date": "2026-01-01"})
+    assert past.status_code == 422 and "history, not a forecast" in past.json()["detail"]
+    before = asked_now.get("/v1/forecast/next", params={"state": "KP", "as_of": "2023-01-01T00:00:00Z"})
+    assert before.status_code == 422 and "before the data's last launch" in before.json()["detail"]
+
+
+def test_model_and_readiness_report_stale_data(asked_now: TestClient) -> None:
+    info = asked_now.get("/v1/model").json()
+    assert info["data_age_days"] == 1059 and info["warnings"] and info["served_version"]
+    assert info["last_update"] is None and info["last_successful_update"] is None
+    ready = asked_now.get("/readyz")
+    assert ready.status_code == 200  # stale data is a warning, not an outage
+    assert ready.json()["data_age_days"] == 1059 and ready.json()["warnings"]

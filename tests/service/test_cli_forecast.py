@@ -23,6 +23,17 @@ def test_next_table_and_json(fit_dir: Path) -> None:
     as_json = invoke(fit_dir, "next", "--state", "KP", "--new-vehicle", "--json")
     body = json.loads(as_json.output)
     assert body["new_vehicle"] is True and body["state"] == "KP"
+    assert body["data_as_of"] == "2023-12-30" and "data_age_days" in body
+
+
+def test_as_of_sets_the_window_and_the_data_age(fit_dir: Path) -> None:
+    week = invoke(fit_dir, "by-date", "--state", "KP", "--date", "2026-11-30", "--as-of", "2026-11-23")
+    assert week.exit_code == 0, week.output
+    assert "2026-11-23 00:00 UTC → 2026-11-30 (7.0 days)" in week.output
+    assert "1,059 days old" in week.output and "launchcast data update" in week.output
+    one = invoke(fit_dir, "versus", "KP", "KR", "--as-of", "2025-01-01T10:00Z", "--json")
+    two = invoke(fit_dir, "versus", "KP", "KR", "--as-of", "2025-01-01T10:00Z", "--json")
+    assert one.exit_code == 0 and json.loads(one.output) == json.loads(two.output)
 
 
 def test_campaign_by_date_versus(fit_dir: Path) -> None:

@@ -20,7 +20,8 @@ from tests.service.conftest import registry_with
 def app_settings(tmp_path: Path, history: LaunchHistory) -> Settings:
     registry = registry_with(tmp_path / "registry", history)
     return Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False,
-                    admin_token="s3cret", refit_model="eb-beta", reload_seconds=0.2)  # fmt: skip
+                    admin_token="s3cret", refit_model="eb-beta", reload_seconds=0.2,
+                    refit_update=False)  # fmt: skip
 
 
 @pytest.fixture
