@@ -1,4 +1,6 @@
-"""Forecast benchmark: next-launch latency and a 50-launch x 100,000-path campaign.
+"""Forecast benchmark: next-launch latency, a 50-launch x 100,000-path campaign, and the
+time questions asked right at the data's end and three years after it (the unseen gap is
+simulated launch by launch, so a stale fit costs more per question).
 
 Uses the registry's current fit (LAUNCHCAST_REGISTRY_DIR, default var/registry),
 running a hierarchical refit first if there is none.  The floor, measured in the same run,
@@ -16,14 +18,17 @@ import time
 import tracemalloc
 import warnings
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 
 warnings.simplefilter("ignore")
 
-from model.forecast import Programme, campaign, next_launch  # noqa: E402
+from model.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
+from model.history import parse_time  # noqa: E402
 from model.refit import refit  # noqa: E402
 from service.settings import get_settings  # noqa: E402
+from service.state import Served  # noqa: E402
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -51,6 +56,28 @@ def main() -> None:
         f"next launch: median {1e3 * statistics.median(latencies):.3f} ms, "
         f"p99 {1e3 * np.quantile(latencies, 0.99):.3f} ms (target <= 1 ms median)"
     )
+
+    served = Served.load(registry, settings.data_dir)
+    served.next_forecast(chollima, now, 45)
+    cached = timed(lambda: served.next_forecast(chollima, now, 45).model_dump_json(), 2000)
+    print(f"next launch as the service answers it (cached, re-anchored, JSON): median "
+          f"{1e3 * statistics.median(cached):.3f} ms")  # fmt: skip
+
+    data_end = parse_time(fit.as_of)
+    kp, kr, f9 = Programme(state="KP"), Programme(state="KR"), Programme(vehicle="Falcon 9")
+    for label, asked in (
+        ("at the data's end", data_end),
+        ("3 years later", data_end.replace(year=data_end.year + 3)),
+    ):
+        until = asked.date().replace(year=asked.year + 2)
+        for name, question in (
+            ("by-date KP, 2 years", partial(by_date, fit, kp, until, now=asked)),
+            ("by-date Falcon 9, 2 years", partial(by_date, fit, f9, until, now=asked)),
+            ("versus KP-KR", partial(versus, fit, kp, kr, now=asked)),
+        ):
+            question()
+            times = timed(question, 5)
+            print(f"{name} ({label}), 20,000 paths: median {1e3 * statistics.median(times):.1f} ms")
 
     launches, paths = 50, 100_000
     campaign(fit, chollima, launches, paths, now=now)

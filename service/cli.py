@@ -79,10 +79,18 @@ def _data_dir(data_dir: Path | None) -> Path:
     return data_dir or get_settings().data_dir
 
 
-LvOption = Annotated[Path | None, typer.Option("--lv", help="GCAT lv.tsv, for vehicle families "
-                                               "(default: families already in vehicles.csv)")]
-OrgsOption = Annotated[Path | None, typer.Option("--orgs", help="GCAT orgs.tsv, to place new "
-                                                 "operators in their states (default: data/orgs.csv)")]
+LvOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--lv", help="GCAT lv.tsv, for vehicle families (default: families already in vehicles.csv)"
+    ),
+]
+OrgsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--orgs", help="GCAT orgs.tsv, to place new operators in their states (default: data/orgs.csv)"
+    ),
+]
 
 
 def _require_files(*paths: Path | None) -> None:

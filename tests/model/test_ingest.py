@@ -86,7 +86,9 @@ def test_unknown_agency_is_named(data_dir: Path, tmp_path: Path) -> None:
         gcat_row("2024-F03", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NEWAG", "OF"),
     ])  # fmt: skip
     before = data_files(data_dir)
-    with pytest.raises(LaunchcastError, match=r"places in a state: NEWAG \(first launch 2024-F03 on 2024-05-27\)"):
+    with pytest.raises(
+        LaunchcastError, match=r"places in a state: NEWAG \(first launch 2024-F03 on 2024-05-27\)"
+    ):
         ingest_gcat(data_dir, upstream)
     assert data_files(data_dir) == before
 

@@ -113,7 +113,10 @@ def test_a_partial_launch_list_is_refused(data_dir: Path, newer: dict[str, bytes
     lines = newer[LAUNCH].decode().splitlines(keepends=True)
     cut = {**newer, LAUNCH: "".join(lines[:3000]).encode()}
     before = data_files(data_dir)
-    with GcatServer(cut).running() as server, pytest.raises(UpdateError, match=r"launch.tsv lacks \d{4} of the 6573 catalogue launches"):
+    with (
+        GcatServer(cut).running() as server,
+        pytest.raises(UpdateError, match=r"launch.tsv lacks \d{4} of the 6573 catalogue launches"),
+    ):
         update(data_dir, config(server), NOW)
     assert data_files(data_dir) == before
 

@@ -158,7 +158,9 @@ def test_every_answer_carries_the_data_age(asked_now: TestClient) -> None:
 
 def test_by_date_window_starts_now_and_as_of_reproduces(asked_now: TestClient) -> None:
     week = asked_now.post("/v1/forecast/by-date", json={"state": "KP", "date": "2026-11-30"}).json()
-    assert week["window_start"] == "2026-11-23T00:00:00Z" and week["years"] == pytest.approx(7 / 365, abs=1e-6)
+    assert week["window_start"] == "2026-11-23T00:00:00Z" and week["years"] == pytest.approx(
+        7 / 365, abs=1e-6
+    )
     earlier = {"state": "KP", "date": "2026-01-01", "as_of": "2025-06-01T12:00:00Z", "seed": 3}
     one = asked_now.post("/v1/forecast/by-date", json=earlier).json()
     assert one == asked_now.post("/v1/forecast/by-date", json=earlier).json()
