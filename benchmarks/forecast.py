@@ -57,7 +57,7 @@ def main() -> None:
         f"p99 {1e3 * np.quantile(latencies, 0.99):.3f} ms (target <= 1 ms median)"
     )
 
-    served = Served.load(registry, settings.data_dir)
+    served = Served.load(registry, str(registry.current_id()), settings.data_dir)
     served.next_forecast(chollima, now, 45)
     cached = timed(lambda: served.next_forecast(chollima, now, 45).model_dump_json(), 2000)
     print(f"next launch as the service answers it (cached, re-anchored, JSON): median "

@@ -231,7 +231,10 @@ class Moment:
 
     @classmethod
     def of(cls, fit: Fit, now: datetime, stale_after_days: int = STALE_AFTER_DAYS) -> Moment:
-        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+        try:
+            now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+        except OverflowError:
+            raise LaunchcastError(f"as_of {now.isoformat()} is out of range: give a time in UTC") from None
         if not fit.as_of:
             raise LaunchcastError("this fit records no data as-of date; refit it with 'launchcast refit'")
         data_end = parse_time(fit.as_of)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ class RefitPolicy:
 
 @dataclass
 class RefitResult:
-    outcome: str  # promoted | skipped | rejected | failed
+    outcome: str  # promoted | skipped | rejected | failed | refused (another refit held the lock)
     reason: str
     version_id: str | None = None
     data_hash: str | None = None
@@ -72,8 +73,15 @@ class RefitRunning(LaunchcastError):
 @contextmanager
 def refit_lock(registry: Registry) -> Iterator[None]:
     """An exclusive, non-blocking lock; the OS releases it if the holder dies (even by SIGKILL)."""
-    registry.root.mkdir(parents=True, exist_ok=True)
-    with open(registry.root / LOCK_FILE, "a+", encoding="utf-8") as handle:
+    try:
+        registry.root.mkdir(parents=True, exist_ok=True)
+        handle = open(registry.root / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise LaunchcastError(
+            f"cannot refit into {registry.root}: {exc.strerror or exc} (a read-only registry serves, "
+            "but refits must run where it is writable)"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -89,17 +97,20 @@ def refit_lock(registry: Registry) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def refit_running(registry: Registry) -> bool:
-    path = registry.root / LOCK_FILE
-    if not path.exists():
-        return False
-    with open(path, "a+", encoding="utf-8") as handle:
+def refit_running(registry: Registry) -> int | None:
+    """The pid of the refit holding the lock, or None. Read-only: works on a read-only registry."""
+    try:
+        handle = open(registry.root / LOCK_FILE, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return None  # no lock file (never refitted here) or unreadable: nothing runs here
+    with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return True
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
         fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+        return None
 
 
 def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(),
@@ -112,7 +123,7 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
     started = time.time()
     result = RefitResult("failed", "", started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                  time.gmtime(started)))  # fmt: skip
-    run = {"run": f"{int(started * 1000)}-{os.getpid()}", "model": policy.model}
+    run = {"run": f"{int(started * 1000)}-{os.getpid()}", "model": policy.model, "pid": os.getpid()}
     try:
         with refit_lock(registry):
             # A 'started' entry with no final one means the run died (e.g. SIGKILL).
@@ -123,7 +134,7 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
                 result.update = f"{attempt.outcome}: {attempt.reason}"
             _run(data_dir, registry, policy, force, result)
     except RefitRunning as exc:
-        result.outcome, result.reason = "failed", str(exc)
+        result.outcome, result.reason = "refused", str(exc)
     except LaunchcastError as exc:
         result.outcome, result.reason = "failed", str(exc)
     except Exception as exc:  # noqa: BLE001 - recorded, then re-raised below
@@ -137,6 +148,22 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
     return result
 
 
+#: A new version needs room for its posterior; without an earlier one to go by, this much.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
+def _require_space(registry: Registry) -> None:
+    """Fail before a minute of sampling, not after it, when the registry's disk is full."""
+    sizes = [p.stat().st_size for p in registry.versions_dir.glob("*/posterior.nc")]
+    needed = max(MIN_FREE_BYTES, 2 * max(sizes, default=0))
+    free = shutil.disk_usage(registry.root).free
+    if free < needed:
+        raise LaunchcastError(
+            f"only {free / 2**20:.0f} MiB free on the registry's disk ({registry.root}); a new version "
+            f"needs about {needed / 2**20:.0f} MiB: free some space (or 'launchcast models list' and prune)"
+        )
+
+
 def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
          result: RefitResult) -> None:  # fmt: skip
     history = load_history(data_dir)  # raises listing every invalid row
@@ -147,6 +174,7 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
         result.outcome, result.version_id = "skipped", existing
         result.reason = f"version {existing} already fits this data and config (use --force)"
         return
+    _require_space(registry)
     fit = model.fit(history)
     diagnostics = fit.manifest.get("diagnostics", {"passed": True})
     if not diagnostics.get("passed", False):

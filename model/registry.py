@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -32,6 +33,19 @@ from model.storage import atomic_write_text, fsync_directory
 CURRENT_FILE = "current"
 PROMOTIONS_FILE = "promotions.log"
 REFIT_LOG = "refits.jsonl"
+#: What a version id may look like (``20261123T214200Z-hierarchical-1a2b3c4d``): a plain
+#: directory name, so an id can never reach outside ``versions/``.
+VERSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def check_version_id(version_id: str) -> str:
+    if not VERSION_ID.match(version_id) or ".." in version_id:
+        shown = version_id if len(version_id) <= 60 else version_id[:60] + "…"
+        raise NotFoundError(
+            f"{shown!r} is not a version id (letters, digits, '.', '_', '-'; at most 128); "
+            "'launchcast models list' shows them"
+        )
+    return version_id
 
 
 @dataclass(frozen=True)
@@ -61,10 +75,28 @@ class Registry:
     # --- reading -------------------------------------------------------------------------
 
     def current_id(self) -> str | None:
+        """The id in ``current``; a file that is not one (binary, over-long) is a clear error."""
         path = self.root / CURRENT_FILE
-        if not path.exists():
+        try:
+            raw = path.read_bytes()[:4096]
+        except FileNotFoundError:
             return None
-        return path.read_text().strip() or None
+        except OSError as exc:
+            raise LaunchcastError(f"cannot read {path}: {exc.strerror or exc}") from None
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise LaunchcastError(
+                f"{path} is corrupt (not text); repair it with 'launchcast models promote ID'"
+            ) from None
+        if not text:
+            return None
+        try:
+            return check_version_id(text)
+        except NotFoundError as exc:
+            raise LaunchcastError(
+                f"{path} is corrupt: {exc}; repair it with 'launchcast models promote ID'"
+            ) from None
 
     def ids(self) -> list[str]:
         """Complete versions, oldest first (ids sort by creation time)."""
@@ -72,11 +104,11 @@ class Registry:
             return []
         return sorted(
             p.name for p in self.versions_dir.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).exists()
+            if p.is_dir() and VERSION_ID.match(p.name) and (p / MANIFEST_FILE).exists()
         )  # fmt: skip
 
     def manifest(self, version_id: str) -> dict[str, Any]:
-        directory = self.versions_dir / version_id
+        directory = self.versions_dir / check_version_id(version_id)
         if not directory.is_dir():
             raise NotFoundError(
                 f"no version {version_id!r} in {self.root}; 'launchcast models list' shows them"
@@ -90,11 +122,17 @@ class Registry:
             data_as_of=m.get("as_of", ""), data_hash=m.get("data_hash", ""),
             fitted_at=m.get("fitted_at", ""),
             passed_gate=bool(m.get("diagnostics", {"passed": True}).get("passed", False)),
-            current=version_id == self.current_id(),
+            current=version_id == self._current_or_none(),
         )  # fmt: skip
 
     def list(self) -> list[VersionInfo]:
         return [self.info(i) for i in self.ids()]
+
+    def _current_or_none(self) -> str | None:
+        try:
+            return self.current_id()
+        except LaunchcastError:
+            return None
 
     def load(self, version_id: str) -> Fit:
         self.manifest(version_id)  # clear error for an unknown id
@@ -161,7 +199,7 @@ class Registry:
 
     def rollback(self) -> str:
         """Promote the version that was current before the current one."""
-        current = self.current_id()
+        current = self._current_or_none()
         history = self._promotions()
         earlier = [v for v in reversed(history) if v != current and v in self.ids()]
         if not earlier:
@@ -178,7 +216,7 @@ class Registry:
     def prune(self) -> list[str]:
         """Delete all but the newest ``keep`` versions, never the current one; staging leftovers too."""
         removed = []
-        current = self.current_id()
+        current = self._current_or_none()
         ids = self.ids()
         for version_id in ids[: max(0, len(ids) - self.keep)]:
             if version_id != current:
@@ -204,17 +242,21 @@ class Registry:
         except OSError:
             pass
 
-    def refits(self, last: int = 50, running: bool = False) -> list[dict[str, Any]]:
+    def refits(self, last: int = 50, running: int | bool | None = None) -> list[dict[str, Any]]:
         """Refit runs, newest last, one entry per run.
 
-        A run that logged 'started' but never finished is 'running' while a refit
-        holds the lock (``running=True``) and 'interrupted' otherwise (it was killed).
+        A run that logged 'started' but never finished is 'running' if it is the one
+        holding the refit lock — ``running`` is that refit's pid (``refit.refit_running``;
+        ``True`` or ``-1`` when the pid is unknown: the newest unfinished run) — and
+        'interrupted' otherwise (it was killed).
         """
         path = self.root / REFIT_LOG
-        if not path.exists():
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
             return []
         runs: dict[str, dict[str, Any]] = {}
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in text.splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
@@ -222,12 +264,16 @@ class Registry:
             key = entry.get("run") or f"line-{len(runs)}"
             runs[key] = {**runs.get(key, {}), **entry}
         entries = list(runs.values())
-        for i, entry in enumerate(entries):
-            if entry.get("outcome") == "started":
-                newest = i == len(entries) - 1
-                entry["outcome"] = "running" if running and newest else "interrupted"
-                if entry["outcome"] == "interrupted":
-                    entry["reason"] = "the run stopped without finishing (killed or crashed)"
+        unfinished = [i for i, e in enumerate(entries) if e.get("outcome") == "started"]
+        for i in unfinished:
+            entry = entries[i]
+            if running is True or running == -1:
+                holder = i == unfinished[-1]
+            else:
+                holder = running is not None and running is not False and entry.get("pid") == running
+            entry["outcome"] = "running" if holder else "interrupted"
+            if not holder:
+                entry["reason"] = "the run stopped without finishing (killed or crashed)"
         return entries[-last:]
 
 

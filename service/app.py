@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,34 +23,103 @@ log = logging.getLogger("launchcast")
 
 
 def load_into(holder: Holder, settings: Settings) -> bool:
-    """Load the current fit fully, then swap the one reference (a failure keeps what was served)."""
+    """Load the current version fully, then swap the one reference.
+
+    Never raises: whatever goes wrong (a corrupt or missing version, a binary
+    ``current``, too many open files) is logged and counted, and what was served is
+    kept.  With nothing served yet, the newest intact version is served instead, and
+    ``holder.fallback`` says so until ``current`` can be read again.
+    """
+    registry = settings.registry()
+    wanted: str | None = None
+    none_promoted = False
     try:
-        served = Served.load(settings.registry(), settings.data_dir)
-    except LaunchcastError as exc:
-        holder.error = str(exc)
-        log.warning("could not load the current fit: %s", exc)
+        wanted = registry.current_id()
+        if wanted is None:
+            none_promoted = True
+            raise LaunchcastError(f"no current model in {registry.root}")
+        served = Served.load(registry, wanted, settings.data_dir)
+    except Exception as exc:  # noqa: BLE001 - any failure must leave the service answering
+        problem = str(exc) if isinstance(exc, LaunchcastError) else f"{type(exc).__name__}: {exc}"
+        if not none_promoted:
+            holder.reload_failures += 1
+        log.warning("could not load the current version %s: %s", wanted or "(none)", problem)
+        if holder.served is None:
+            holder.served = _newest_intact(settings, exclude=wanted)
+        holder.error = problem
+        if holder.served is not None:
+            which = f"the current version {wanted}" if wanted else "the current version"
+            holder.fallback = f"{which} cannot be read ({problem}); serving {holder.served.version_id}"
         return False
     holder.served = served
-    holder.error = ""
+    holder.error = holder.fallback = ""
+    log.info("now serving %s", wanted)
     return True
 
 
-async def watch_registry(holder: Holder, settings: Settings) -> None:
-    """Hot reload: when 'current' changes, load the new version off the event loop, then swap."""
+def _newest_intact(settings: Settings, exclude: str | None) -> Served | None:
     registry = settings.registry()
-    failed: str | None = None
+    try:
+        candidates = [v for v in reversed(registry.ids()) if v != exclude]
+    except OSError:
+        return None
+    for version_id in candidates:
+        try:
+            return Served.load(registry, version_id, settings.data_dir)
+        except Exception as exc:  # noqa: BLE001 - try the next one
+            log.warning("version %s cannot be served either: %s", version_id, exc)
+    return None
+
+
+async def watch_registry(holder: Holder, settings: Settings) -> None:
+    """Hot reload: when ``current`` names another version, load it off the event loop, then swap.
+
+    Every ``reload_seconds`` it reads ``current`` (cheap), so a promotion is picked up
+    within that interval.  A version that failed to load is retried with backoff
+    (doubling up to a minute): a version repaired in place is picked up too.  The loop
+    survives any exception — it is logged and counted — and stamps
+    ``holder.watcher_beat`` each round for readiness.
+    """
+    registry = settings.registry()
+    failed: str | None = None  # the current id (or problem) that last failed
+    failed_at, backoff = 0.0, settings.reload_seconds
+    holder.watcher_beat = time.monotonic()
     while True:
         await asyncio.sleep(settings.reload_seconds)
-        current = registry.current_id()
-        served = holder.served
-        if current is None or current == failed or (served and served.version_id == current):
-            continue
-        if await asyncio.to_thread(load_into, holder, settings):
-            log.info("now serving %s", current)
-            failed = None
-        else:
+        holder.watcher_beat = time.monotonic()
+        try:
+            problem = ""
+            try:
+                current = registry.current_id()
+            except LaunchcastError as exc:
+                current, problem = None, str(exc)
+            served = holder.served
+            if current is None and not problem:
+                continue  # nothing promoted yet: keep what is served
+            if served is not None and served.version_id == current and not holder.fallback:
+                failed = None
+                continue
+            key = current or problem
+            if key == failed and time.monotonic() - failed_at < backoff:
+                continue
+            if problem:
+                holder.reload_failures += 1
+                log.warning("hot reload: %s", problem)
+                if served is not None:
+                    holder.fallback = f"{problem}; still serving {served.version_id}"
+                loaded = False
+            else:
+                loaded = await asyncio.to_thread(load_into, holder, settings)
+        except Exception as exc:  # noqa: BLE001 - the watcher must never die
+            holder.watcher_errors += 1
             holder.reload_failures += 1
-            failed = current  # counted once; retried when 'current' changes again
+            log.warning("hot reload: %s: %s", type(exc).__name__, exc)
+            key, loaded = f"{type(exc).__name__}: {exc}", False
+        if loaded:
+            failed, backoff = None, settings.reload_seconds
+        else:
+            backoff = min(2 * backoff, 60.0) if key == failed else settings.reload_seconds
+            failed, failed_at = key, time.monotonic()
 
 
 class LimitBody:
@@ -81,7 +151,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        load_into(holder, settings)
+        await asyncio.to_thread(load_into, holder, settings)
         watcher = asyncio.create_task(watch_registry(holder, settings))
         if settings.refit_schedule:
             refits.schedule()

@@ -61,6 +61,11 @@ def user_errors(command: F) -> F:
         except LaunchcastError as exc:
             err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
             sys.exit(1)
+        except OSError as exc:  # a full disk, a read-only mount, a missing permission: say which file
+            where = f" ({exc.filename})" if exc.filename else ""
+            err_console.print(f"[red]error:[/red] {exc.strerror or exc}{where}; nothing more was changed",
+                              highlight=False, soft_wrap=True)  # fmt: skip
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -528,7 +533,7 @@ def refit_command(
     result = refit(_data_dir(data_dir), settings.registry(), policy, force, config, datetime.now(UTC))
     if result.update:
         console.print(f"update: {result.update}", highlight=False)
-    colour = {"promoted": "green", "skipped": "yellow"}.get(result.outcome, "red")
+    colour = {"promoted": "green", "skipped": "yellow", "refused": "yellow"}.get(result.outcome, "red")
     console.print(f"[{colour}]{result.outcome}[/{colour}]: {result.reason}", highlight=False)
     if result.scores:
         console.print("scores: " + ", ".join(f"{k} {v:.4f}" for k, v in result.scores.items()))
@@ -646,7 +651,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:  # fmt: skip
     """Serve the forecast API (OpenAPI docs at /docs)."""
-    import uvicorn
+    from service.server import serve as run_server
 
     settings = get_settings()
     if fit_if_missing:
@@ -657,8 +662,7 @@ def serve(
             console.print(f"{exc}\nfitting the hierarchical model now (about a minute) …")
             refit_command(force=False, model="hierarchical", seed=0, update=False, url=None,
                           data_dir=settings.data_dir)  # fmt: skip
-    uvicorn.run("service.app:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, access_log=access_log)  # fmt: skip
+    run_server(settings, host or settings.host, port or settings.port, workers, access_log)
 
 
 if __name__ == "__main__":

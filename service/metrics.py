@@ -36,9 +36,23 @@ class RefitLogCollector:
         )
         for outcome, n in sorted(counts.items()):
             runs.add_metric([outcome], n)
+        # A run refused because another held the lock is not a failure: the other one is running.
         failures.add_metric([], sum(counts.get(k, 0) for k in ("failed", "rejected", "interrupted")))
         yield runs
         yield failures
+
+
+class HolderCollector:
+    """Counts the hot-reload watcher keeps (it runs in this process)."""
+
+    def __init__(self, holder: Holder) -> None:
+        self.holder = holder
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily("launchcast_reload_failures", "Attempts to load a new current version "
+                                  "that failed", value=self.holder.reload_failures)  # fmt: skip
+        yield CounterMetricFamily("launchcast_reload_watcher_errors", "Unexpected errors the hot-reload "
+                                  "watcher survived", value=self.holder.watcher_errors)  # fmt: skip
 
 
 class UpdateLogCollector:
@@ -85,9 +99,9 @@ class Metrics:
                                 registry=self.registry)  # fmt: skip
         self.fit_age = Gauge("launchcast_fit_age_seconds", "Seconds since the served fit was made",
                              registry=self.registry)  # fmt: skip
-        self.reload_failures = Gauge("launchcast_reload_failures",
-                                     "New current versions the service could not load",
-                                     registry=self.registry)  # fmt: skip
+        self.fallback = Gauge("launchcast_serving_fallback", "1 while the current version cannot be "
+                              "read and an older intact one is served", registry=self.registry)  # fmt: skip
+        self.registry.register(HolderCollector(holder))
         self.data_as_of = Gauge("launchcast_data_as_of_timestamp_seconds",
                                 "The last launch the served fit's data records (Unix time)",
                                 registry=self.registry)  # fmt: skip
@@ -96,7 +110,7 @@ class Metrics:
         self.holder = holder
 
     def render(self) -> bytes:
-        self.reload_failures.set(self.holder.reload_failures)
+        self.fallback.set(1 if self.holder.fallback else 0)
         served = self.holder.served
         self.model_info.clear()
         if served is not None:

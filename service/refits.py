@@ -46,14 +46,18 @@ class RefitRunner:
         self._lock = threading.Lock()
         self.scheduler: BackgroundScheduler | None = None
 
-    def running(self) -> bool:
+    def running(self) -> int | None:
+        """The pid of the running refit (this service's child or any other), or None."""
+        holder = refit_running(self.settings.registry())
+        if holder is not None:
+            return holder
         own = self.process is not None and self.process.poll() is None
-        return own or refit_running(self.settings.registry())
+        return self.process.pid if own and self.process else None
 
     def start(self) -> bool:
         """Start a refit in a child process; False if one is already running."""
         with self._lock:
-            if self.running():
+            if self.running() is not None:
                 return False
             env = {
                 **os.environ,

@@ -40,10 +40,7 @@ class Served:
     next_by_vehicle: dict[str, tuple[Resolved, NextLaunchForecast]] = field(repr=False)
 
     @classmethod
-    def load(cls, registry: Registry, data_dir: Path) -> Served:
-        version_id = registry.current_id()
-        if version_id is None:
-            raise LaunchcastError(f"no current model in {registry.root}")
+    def load(cls, registry: Registry, version_id: str, data_dir: Path) -> Served:
         fit = registry.load(version_id)
         try:
             history: LaunchHistory | None = load_history(data_dir)
@@ -66,11 +63,20 @@ class Served:
 
 @dataclass
 class Holder:
-    """The one mutable reference; ``error`` says why nothing is served."""
+    """The one mutable reference, and what the watcher knows about it.
+
+    ``error`` says why nothing (or not the current version) is served; ``fallback`` is
+    set while the service answers from another version than ``current`` because
+    ``current`` cannot be read. ``watcher_beat`` is the monotonic time of the hot-reload
+    watcher's last round (readiness reports a stalled watcher).
+    """
 
     served: Served | None = None
     error: str = "no fit loaded yet"
+    fallback: str = ""
     reload_failures: int = 0
+    watcher_errors: int = 0
+    watcher_beat: float | None = None  # None until the watcher runs (no lifespan, no watcher)
 
     def require(self) -> Served:
         served = self.served

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -28,10 +29,17 @@ async def readyz(
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> JSONResponse:
-    """200 once a fit is loaded; 503 (with how to make one) otherwise.
+    """200 once a fit is loaded; 503 (with how to make one) otherwise, or when the hot-reload
+    watcher has stopped going round (a restart is the fix).
 
     Old data is a warning here, not an outage: a stale answer with its age beats none.
+    Serving an older version because ``current`` cannot be read is said in ``fallback``.
     """
+    stalled = time.monotonic() - (holder.watcher_beat or time.monotonic())
+    if stalled > max(30.0, 10 * settings.reload_seconds):
+        return JSONResponse({"status": "not ready", "detail": f"the hot-reload watcher has not run for "
+                             f"{stalled:.0f} s: promotions are not being picked up; restart the service"},
+                            status_code=503)  # fmt: skip
     served = holder.served
     if served is None:
         return JSONResponse({"status": "not ready", "detail": f"{holder.error}; make a fit with "
@@ -41,4 +49,5 @@ async def readyz(
     return JSONResponse({"status": "ready", "model": fit.model, "version": fit.version,
                          "served_version": served.version_id, "data_as_of": fit.as_of,
                          "data_age_days": moment.age_days,
-                         "warnings": moment.anchored()["warnings"]})  # fmt: skip
+                         "warnings": moment.anchored()["warnings"],
+                         "fallback": holder.fallback or None})  # fmt: skip

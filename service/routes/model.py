@@ -12,7 +12,7 @@ from model.forecast import Moment
 from model.update import update_attempts
 from service.routes import deps
 from service.settings import Settings
-from service.state import Clock, Served
+from service.state import Clock, Holder, Served
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
 
@@ -38,6 +38,9 @@ class ModelOut(BaseModel):
     model: str
     version: str
     served_version: str = Field(description="the registry version being served")
+    fallback: str | None = Field(
+        description="set while the registry's current version cannot be read and another is served"
+    )
     fitted_at: str | None
     fit_seconds: float | None
     draws: int
@@ -59,6 +62,7 @@ class ModelOut(BaseModel):
 @router.get("/model", response_model=ModelOut)
 async def model(
     served: Annotated[Served, Depends(deps.served)],
+    holder: Annotated[Holder, Depends(deps.holder)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> ModelOut:
@@ -72,6 +76,7 @@ async def model(
                    "passed": True}).items() if k != "parameters"}  # fmt: skip
     return ModelOut(
         model=fit.model, version=fit.version, served_version=served.version_id,
+        fallback=holder.fallback or None,
         fitted_at=fit.manifest.get("fitted_at"), **moment.anchored(),
         last_update=UpdateOut(**vars(last)) if last else None,
         last_successful_update=UpdateOut(**vars(good)) if good else None,

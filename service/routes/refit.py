@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from model.errors import LaunchcastError
 from service.routes import deps
 from service.settings import Settings
 
@@ -33,7 +34,10 @@ async def start_refit(
 ) -> JSONResponse:
     """Start a refit now (in a child process); watch it at /v1/refit/status."""
     token = settings.admin_token
-    given = (authorization or "").removeprefix("Bearer ").strip()
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer":
+        given = ""  # a bare token, or another scheme, is not a bearer token
+    given = given.strip()
     if not token:
         return JSONResponse({"detail": "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN"},
                             status_code=401)  # fmt: skip
@@ -51,6 +55,10 @@ async def status(request: Request, settings: Annotated[Settings, Depends(deps.se
     registry = settings.registry()
     served = request.app.state.holder.served
     running = request.app.state.refits.running()
-    return RefitStatus(running=running, current_version=registry.current_id(),
+    try:
+        current: str | None = registry.current_id()
+    except LaunchcastError as exc:
+        current = f"unreadable: {exc}"
+    return RefitStatus(running=running is not None, current_version=current,
                        served_version=served.version_id if served else None,
                        runs=registry.refits(20, running=running))  # fmt: skip

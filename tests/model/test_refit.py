@@ -74,7 +74,8 @@ def test_two_refits_never_run_at_once(data_dir: Path, registry: Registry) -> Non
     with refit_lock(registry):
         assert refit_running(registry)
         result = refit(data_dir, registry, EB)
-    assert result.outcome == "failed" and "already running" in result.reason
+    assert result.outcome == "refused" and "already running" in result.reason
+    assert registry.refits()[-1]["outcome"] == "refused"  # logged, and not counted as a failure
     assert not refit_running(registry)
 
 

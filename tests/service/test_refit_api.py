@@ -105,7 +105,7 @@ def test_a_corrupt_new_current_keeps_the_old_one_serving(
     nc.write_bytes(nc.read_bytes()[:500])
     (registry.root / "current").write_text(bad + "\n")  # as if promoted by a broken tool
     deadline = time.monotonic() + 10
-    while "launchcast_reload_failures 1.0" not in client.get("/metrics").text:
+    while "launchcast_reload_failures_total 1.0" not in client.get("/metrics").text:
         assert time.monotonic() < deadline, "the failed reload was never counted"
         time.sleep(0.2)
     response = client.get("/v1/forecast/next", params={"vehicle": "Nuri"})

@@ -1,0 +1,74 @@
+"""Running the app under uvicorn with limits a public service needs.
+
+uvicorn's defaults let anyone exhaust the process: idle sockets are never closed
+(a connection that never sends a request has no timer), the number of open
+connections is bounded only by the file limit — at which point accept() fails and
+every other file operation with it, the hot-reload watcher included — and with
+httptools the header size is unbounded.  So the service runs uvicorn's h11
+protocol, which bounds header bytes (``h11_max_incomplete_event_size``), with two
+additions in ``BoundedH11Protocol``:
+
+- a connection opened while ``max_connections`` are open is closed at once
+  (a flood gets refusals; connections already open keep working);
+- a new connection that sends nothing is closed after the keep-alive timeout,
+  as an idle keep-alive connection already is.
+
+``max_connections`` is kept below the process's file limit (raised to its hard
+limit first), so files stay available for the registry and the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from typing import ClassVar
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from service.settings import Settings
+
+log = logging.getLogger("launchcast")
+#: File descriptors kept free for the registry, the data, logs and the event loop.
+RESERVED_FILES = 64
+
+
+class BoundedH11Protocol(H11Protocol):
+    max_connections: ClassVar[int] = 1024
+    refused: ClassVar[int] = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            BoundedH11Protocol.refused += 1
+            transport.abort()
+            return
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )
+
+
+def connection_budget(wanted: int) -> int:
+    """``wanted``, or fewer if the file limit (after raising the soft one to the hard) is lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(1, min(wanted, soft - RESERVED_FILES))
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
+    BoundedH11Protocol.max_connections = connection_budget(settings.max_connections)
+    uvicorn.run(
+        "service.app:create_app", factory=True, host=host, port=port, workers=workers,
+        access_log=access_log, http=BoundedH11Protocol,
+        timeout_keep_alive=int(settings.keep_alive_seconds),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        limit_concurrency=BoundedH11Protocol.max_connections,
+        backlog=min(2048, BoundedH11Protocol.max_connections),
+    )  # fmt: skip
