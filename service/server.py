@@ -9,7 +9,9 @@ protocol, which bounds header bytes (``h11_max_incomplete_event_size``), with tw
 additions in ``BoundedH11Protocol``:
 
 - a connection opened while ``max_connections`` are open is closed at once
-  (a flood gets refusals; connections already open keep working);
+  (a flood gets refusals; connections already open keep working — which is why
+  uvicorn's ``limit_concurrency``, which answers 503 on *every* connection once the
+  count is reached, is not used: requests are bounded by connections anyway);
 - a new connection that sends nothing is closed after the keep-alive timeout,
   as an idle keep-alive connection already is.
 
@@ -69,6 +71,5 @@ def serve(settings: Settings, host: str, port: int, workers: int, access_log: bo
         access_log=access_log, http=BoundedH11Protocol,
         timeout_keep_alive=int(settings.keep_alive_seconds),
         h11_max_incomplete_event_size=settings.max_header_bytes,
-        limit_concurrency=BoundedH11Protocol.max_connections,
         backlog=min(2048, BoundedH11Protocol.max_connections),
     )  # fmt: skip

@@ -22,11 +22,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[str]:
-    """Yield the base URL once /readyz answers 200; stop the server afterwards."""
+def running_server(env: dict[str, str], timeout: float = 60, wrap: list[str] | None = None,
+                   ready_status: int = 200) -> Iterator[str]:  # fmt: skip
+    """Yield the base URL once /readyz answers ``ready_status``; stop the server afterwards.
+
+    ``wrap`` runs the server under another command (e.g. a private mount namespace)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-access-log"],
+        [*(wrap or []), sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-access-log"],
         cwd=REPO, env={**os.environ, "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -35,7 +38,7 @@ def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[str]:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == ready_status:
                     break
             except httpx.TransportError:
                 pass

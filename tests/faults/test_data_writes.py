@@ -106,3 +106,25 @@ def test_an_uncommitted_staging_is_dropped(data_dir: Path) -> None:
     add_launch(data_dir, "2024-06-01", "Nuri", "success")
     assert not (data_dir / datadir.STAGING_DIR).exists()
     assert data_files(data_dir)["vehicles.csv"] == before["vehicles.csv"]
+
+
+def test_data_add_on_a_full_disk_is_one_line(data_dir: Path) -> None:
+    """Before: a raw traceback, and vehicles.csv rewritten without its launch row."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    before = data_files(data_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "data", "add", "--time", "2024-05-27", "--vehicle", "Chollima-2",
+         "--outcome", "failure", "--family", "Chollima", "--state", "KP", "--data-dir", str(data_dir)],
+        cwd=REPO, capture_output=True, text=True, check=False, preexec_fn=limit,  # noqa: PLW1509
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "nothing was changed" in done.stderr
+    assert data_files(data_dir) == before
