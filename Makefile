@@ -17,7 +17,7 @@ run: install
 	$(BIN)/launchcast serve --fit-if-missing
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check model service tests benchmarks

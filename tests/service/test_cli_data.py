@@ -11,6 +11,7 @@ from service.cli import app
 from tests.conftest import DATA
 
 runner = CliRunner()
+WIDE = {"COLUMNS": "200"}
 
 
 def test_summary_kp_prints_north_korean_record() -> None:
@@ -65,3 +66,26 @@ def test_every_command_has_help() -> None:
                     ["data", "validate", "--help"], ["data", "summary", "--help"]):  # fmt: skip
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_data_update_cli_prints_what_changed_and_exits_by_outcome(tmp_path: Path, shared_data: Path) -> None:
+    """`launchcast data update --url …` against a GCAT-layout server: new data, then 304, then a fault."""
+    from tests.gcat_server import LAUNCH, GcatServer, newer_gcat
+
+    data = Path(shutil.copytree(DATA, tmp_path / "data"))
+    env = {**WIDE, "LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"), "LAUNCHCAST_GCAT_RETRIES": "0"}
+    server = GcatServer(newer_gcat(shared_data))
+    with server.running():
+        args = ["data", "update", "--url", server.url, "--data-dir", str(data)]
+        first = runner.invoke(app, args, env=env)
+        assert first.exit_code == 0, first.output
+        assert "added 2 launch(es), corrected 1" in first.output
+        assert "new vehicle Spectrum" in first.output and "new operator ISAR → D" in first.output
+        assert "launch.tsv: " in first.output  # plain progress lines when not on a terminal
+        again = runner.invoke(app, args, env=env)
+        assert again.exit_code == 0 and "nothing new" in again.output
+        server.faults[LAUNCH].append("404")
+        server.files[LAUNCH] += b"\n"  # a changed file, so the request is not answered 304
+        failed = runner.invoke(app, args, env=env)
+        assert failed.exit_code == 1 and "HTTP 404 Not Found" in failed.output
+        assert "Traceback" not in failed.output
