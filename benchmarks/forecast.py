@@ -58,8 +58,8 @@ def main() -> None:
     )
 
     served = Served.load(registry, str(registry.current_id()), settings.data_dir)
-    served.next_forecast(chollima, now, 45)
-    cached = timed(lambda: served.next_forecast(chollima, now, 45).model_dump_json(), 2000)
+    served.next_json(chollima, now, 45)
+    cached = timed(lambda: served.next_json(chollima, now, 45), 2000)
     print(f"next launch as the service answers it (cached, re-anchored, JSON): median "
           f"{1e3 * statistics.median(cached):.3f} ms")  # fmt: skip
 

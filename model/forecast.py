@@ -80,7 +80,16 @@ class Anchored(BaseModel):
     warnings: list[str] = Field(description="what the answer cannot know (e.g. stale data), in words")
 
 
-class NextLaunchForecast(Anchored):
+class NextLaunchTimes(Anchored):
+    """The fields of a next-launch answer that depend on when it is asked (the rest does not)."""
+
+    expected_launches_since_data: float | None = Field(
+        description="launches of this programme the cadence model expects between data_as_of and "
+        "as_of (unknown to the model); null for a state that has never launched"
+    )
+
+
+class NextLaunchForecast(NextLaunchTimes):
     subject: str = Field(description="what is forecast, in words")
     vehicle: str | None = Field(description="GCAT vehicle name; null for a new vehicle")
     display_name: str | None
@@ -94,10 +103,6 @@ class NextLaunchForecast(Anchored):
     probability: float = Field(description="posterior predictive P(success)")
     reliability: Reliability
     record: Record
-    expected_launches_since_data: float | None = Field(
-        description="launches of this programme the cadence model expects between data_as_of and "
-        "as_of (unknown to the model); null for a state that has never launched"
-    )
     model: ModelInfo
 
 
@@ -310,22 +315,21 @@ def next_launch(fit: Fit, programme: Programme, *, now: datetime,
 def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForecast:
     draws = fit.success_probability(resolved.query)
     q = resolved.query
-    since = _launches_since_data(fit, resolved, moment)
     return NextLaunchForecast(
         subject=resolved.subject, vehicle=q.vehicle, display_name=resolved.display_name,
         family=q.family, state=q.state, new_vehicle=q.vehicle is None,
         flight_number=q.vehicle_flight, probability=float(draws.mean()),
-        reliability=_summary(draws), record=resolved.record, expected_launches_since_data=since,
-        model=_info(fit), **moment.anchored(_gap_warning(resolved, since)),
+        reliability=_summary(draws), record=resolved.record, model=_info(fit),
+        **next_launch_times(fit, resolved, moment).model_dump(),
     )  # fmt: skip
 
 
-def reanchored(forecast: NextLaunchForecast, fit: Fit, resolved: Resolved,
-               moment: Moment) -> NextLaunchForecast:  # fmt: skip
-    """A cached next-launch answer asked at another moment (only the time fields change)."""
+def next_launch_times(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchTimes:
+    """The time fields of a next-launch answer: what a cached answer needs per question."""
     since = _launches_since_data(fit, resolved, moment)
-    return forecast.model_copy(update={"expected_launches_since_data": since,
-                                       **moment.anchored(_gap_warning(resolved, since))})  # fmt: skip
+    return NextLaunchTimes(
+        expected_launches_since_data=since, **moment.anchored(_gap_warning(resolved, since))
+    )
 
 
 def _check_paths(paths: int) -> None:

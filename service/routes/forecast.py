@@ -94,9 +94,9 @@ async def next_launch(
     "Next" is the first launch after the data's end; when the data is old it may have
     flown already, and the answer's warnings say so.
     """
-    forecast = served.next_forecast(Programme(vehicle, state, family, new_vehicle), as_of or clock(),
-                                    settings.stale_after_days)  # fmt: skip
-    return Response(forecast.model_dump_json(), media_type="application/json")
+    body = served.next_json(Programme(vehicle, state, family, new_vehicle), as_of or clock(),
+                            settings.stale_after_days)  # fmt: skip
+    return Response(body, media_type="application/json")
 
 
 @router.post("/campaign", response_model=CampaignForecast)

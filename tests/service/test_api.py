@@ -178,3 +178,15 @@ def test_model_and_readiness_report_stale_data(asked_now: TestClient) -> None:
     ready = asked_now.get("/readyz")
     assert ready.status_code == 200  # stale data is a warning, not an outage
     assert ready.json()["data_age_days"] == 1059 and ready.json()["warnings"]
+
+
+def test_the_cached_next_launch_answer_is_the_full_answer(asked_now: TestClient, settings: Settings) -> None:
+    """The service joins per-request time fields onto a cached answer: it must equal the model's."""
+    from model.forecast import Programme, next_launch
+
+    fit = settings.registry().load_current()
+    for vehicle, as_of in (("Falcon 9", None), ("Nuri", "2024-02-01T06:30:00Z"), ("Chollima-1", None)):
+        params = {"vehicle": vehicle, **({"as_of": as_of} if as_of else {})}
+        served = asked_now.get("/v1/forecast/next", params=params).json()
+        now = datetime.fromisoformat(as_of) if as_of else NOW
+        assert served == next_launch(fit, Programme(vehicle=vehicle), now=now).model_dump(mode="json")
