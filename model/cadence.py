@@ -15,9 +15,11 @@ Assumptions (stated here because every "by date" and "who is first" answer rests
   and long waits: honest, if a programme is dormant the model says so.
 - A hypothetical new vehicle of a state launches at that state's rate.
 
-Nothing here knows about launches after the as-of date: the forecast window
-starts there, so launches since then must be ingested (``launchcast data``) and
-refitted for the answer to know about them.
+Nothing here knows about launches after the data's end.  Time questions start at
+the moment they are asked (``model.forecast.Moment``); the launches of the gap
+between the data's end and that moment are simulated at this rate, and the rate is
+assumed to hold across the gap — one more reason to keep the data current
+(``launchcast data update``).
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ Each works with every model through the ``Fit`` contract, is vectorised over
 draws (campaign paths advance the flight number step by step, and when the
 model conditions on the previous outcome each path carries its own), and is
 reproducible with a seed.  Results are pydantic models shared with the service.
+
+Every question is asked at a moment ``now`` (UTC), passed in by the caller — this
+module never reads the clock — and every answer carries it with the data's age
+(``Anchored``).  Time windows start at ``now``; the launches between the data's end
+and ``now`` are unknown to the model and are simulated, not assumed away.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from model.forecast import STALE_AFTER_DAYS
 from model.registry import Registry
 from model.update import DEFAULT_URL, UPDATE_LOG, UpdateConfig
 
@@ -45,8 +46,8 @@ class Settings(BaseSettings):
     gcat_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay (doubles each time)")
     refit_update: bool = Field(True, description="service refits (schedule, POST /v1/refit) update from "
                                "GCAT first")  # fmt: skip
-    stale_after_days: int = Field(45, ge=0, description="forecasts warn when the data end this many "
-                                  "days before the question")  # fmt: skip
+    stale_after_days: int = Field(STALE_AFTER_DAYS, ge=0, description="forecasts warn when the data "
+                                  "end this many days before the question")  # fmt: skip
 
     @property
     def update_log(self) -> Path:
