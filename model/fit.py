@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import zlib
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -245,6 +246,11 @@ class Fit:
     @property
     def as_of(self) -> str:
         return str(self.manifest.get("as_of", ""))
+
+    @cached_property
+    def data_end(self) -> datetime | None:
+        """The data's as-of date as a UTC instant (parsed once: every answer needs it)."""
+        return parse_time(self.as_of) if self.as_of else None
 
     @property
     def as_of_year(self) -> float:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from model.errors import LaunchcastError
 from model.fit import Fit, LaunchQuery
-from model.history import decimal_year, parse_time
+from model.history import decimal_year
 
 MAX_CAMPAIGN_LAUNCHES = 100
 #: "Who succeeds first" looks this many launches past the question's time.
@@ -245,26 +246,27 @@ class Moment:
             now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         except OverflowError:
             raise LaunchcastError(f"as_of {now.isoformat()} is out of range: give a time in UTC") from None
-        if not fit.as_of:
+        data_end = fit.data_end
+        if data_end is None:
             raise LaunchcastError("this fit records no data as-of date; refit it with 'launchcast refit'")
-        data_end = parse_time(fit.as_of)
         if now < data_end:
             raise LaunchcastError(
                 f"as_of {now:%Y-%m-%dT%H:%MZ} is before the data's last launch ({fit.as_of}): the fit "
                 f"already knows what happened after it; ask as of {fit.as_of} or later"
             )
-        if _years(data_end, now) > MAX_YEARS_AFTER_DATA:
+        moment = cls(now, data_end, stale_after_days)
+        if moment.gap_years > MAX_YEARS_AFTER_DATA:
             raise LaunchcastError(
                 f"as_of {now:%Y-%m-%d} is more than {MAX_YEARS_AFTER_DATA:.0f} years after the data's "
                 f"end ({fit.as_of}): update the data ('launchcast data update') and refit"
             )
-        return cls(now, data_end, stale_after_days)
+        return moment
 
-    @property
+    @cached_property
     def gap_years(self) -> float:
         return _years(self.data_end, self.now)
 
-    @property
+    @cached_property
     def age_days(self) -> int:
         return (self.now.date() - self.data_end.date()).days
 
