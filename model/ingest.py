@@ -101,10 +101,12 @@ def _insert_in_time_order(rows: list[dict[str, str]], new: dict[str, str]) -> No
     rows.insert(index, new)
 
 
-def merge(tx: datadir.Transaction, incoming: list[dict[str, str]], new_vehicles: list[dict[str, str]],
+def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], incoming: list[dict[str, str]],
+          new_vehicles: list[dict[str, str]],
           report: IngestReport, extra_files: dict[str, bytes] | None = None) -> IngestReport:  # fmt: skip
-    """Merge launch rows into the data (validated as a whole), committing with ``extra_files``."""
-    launches, vehicles = _tables(tx)
+    """Merge launch rows into ``tables`` (the transaction's launches and vehicles, read once by
+    the caller), validate the whole, and commit it with ``extra_files``."""
+    launches, vehicles = tables
     rows = launches.to_dict("records")
     known_operators = {gcat.operator_code(a) for a in launches["agency"]}
     by_tag = {row["launch_tag"]: row for row in rows}
@@ -213,18 +215,18 @@ def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None,
     with the merge (``upstream.json``).
     """
     with datadir.writing(Path(data_dir)) as tx:
-        _, vehicles = _tables(tx)
+        launches, vehicles = tables = _tables(tx)
         families = dict(zip(vehicles["vehicle"], vehicles["family"], strict=True))
         dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families)
         report = IngestReport(left_out={"pad explosions": dataset.report.pad_explosions,
                                         "non-orbital rows": dataset.report.not_orbital})  # fmt: skip
         if require_complete:
-            _require_complete(tx, dataset, launch_path)
-        return merge(tx, dataset.launches, dataset.vehicles, report, {**orgs_file, **(extra_files or {})})
+            _require_complete(launches, dataset, launch_path)
+        return merge(tx, tables, dataset.launches, dataset.vehicles, report,
+                     {**orgs_file, **(extra_files or {})})  # fmt: skip
 
 
-def _require_complete(tx: datadir.Transaction, dataset: gcat.Dataset, launch_path: Path) -> None:
-    launches, _ = _tables(tx)
+def _require_complete(launches: pd.DataFrame, dataset: gcat.Dataset, launch_path: Path) -> None:
     catalogued = launches[launches["source"].str.startswith("GCAT")]["launch_tag"]
     incoming = {row["launch_tag"] for row in dataset.launches}
     missing = int((~catalogued.isin(incoming)).sum())
@@ -271,7 +273,8 @@ def add_launch(
     if moment > datetime.now(UTC):
         raise LaunchcastError(f"--time {time_utc} is in the future: only launches that happened")
     with datadir.writing(Path(data_dir)) as tx:
-        _, vehicles = _tables(tx)
+        tables = _tables(tx)
+        vehicles = tables[1]
         known = vehicles[vehicles["vehicle"] == vehicle]
         new_vehicles = []
         if known.empty:
@@ -293,7 +296,7 @@ def add_launch(
             "state": launch_state, "site": site, "outcome": outcome,
             "success_fraction": f"{fraction:.2f}", "fail_code": "", "source": "manual",
         }  # fmt: skip
-        report = merge(tx, [row], new_vehicles, IngestReport())
+        report = merge(tx, tables, [row], new_vehicles, IngestReport())
     if report.duplicates:
         raise LaunchcastError("not added: " + "; ".join(report.duplicates))
     if not report.changed:

@@ -23,7 +23,7 @@ from model.forecast import (
     next_launch_times,
     resolve,
 )
-from model.history import LaunchHistory, load_history, parse_time
+from model.history import LaunchHistory, load_history
 from model.registry import Registry
 
 #: "Now" for the service: read at the edge, once per request, and passed in (time is an input).
@@ -56,7 +56,7 @@ class Served:
             history: LaunchHistory | None = load_history(data_dir)
         except LaunchcastError:
             history = None  # /v1/history says why; forecasts need only the fit
-        data_end = parse_time(fit.as_of) if fit.as_of else system_clock()
+        data_end = fit.data_end or system_clock()
         cache = {}
         times = set(NextLaunchTimes.model_fields)
         for vehicle in fit.records:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from model.forecast import Moment
-from model.history import parse_time
 from service.routes import deps
 from service.settings import Settings
 from service.state import Clock, Holder
@@ -45,7 +44,8 @@ async def readyz(
         return JSONResponse({"status": "not ready", "detail": f"{holder.error}; make a fit with "
                              "'launchcast fit'"}, status_code=503)  # fmt: skip
     fit = served.fit
-    moment = Moment.of(fit, max(clock(), parse_time(fit.as_of)), settings.stale_after_days)
+    now = clock()
+    moment = Moment.of(fit, max(now, fit.data_end or now), settings.stale_after_days)
     return JSONResponse({"status": "ready", "model": fit.model, "version": fit.version,
                          "served_version": served.version_id, "data_as_of": fit.as_of,
                          "data_age_days": moment.age_days,

@@ -9,21 +9,12 @@ from model.errors import DataValidationError, LaunchcastError
 from model.history import load_history, record_table
 from model.ingest import add_launch, ingest_gcat
 from tests.conftest import DATA, data_files
+from tests.gcat_server import gcat_launch_row as gcat_row
 
 HEADER = ("#Launch_Tag\tLaunch_JD\tLaunch_Date\tLV_Type\tVariant\tFlight_ID\tFlight\tMission\t"
           "FlightCode\tPlatform\tLaunch_Site\tLaunch_Pad\tAscent_Site\tAscent_Pad\tApogee\tApoflag\t"
           "Range\tRangeFlag\tDest\tOrbPay\tAgency\tLaunchCode\tFailCode\tGroup\tCategory\tLTCite\t"
           "Cite\tNotes\n# Updated 2025 Jun  1 0000:00\n")  # fmt: skip
-
-
-def gcat_row(tag: str, jd: float, date: str, vehicle: str, agency: str, code: str,
-             fail: str = "-", site: str = "SOHAE") -> str:  # fmt: skip
-    """One launch in GCAT's upstream layout: 26 fields, space padding, '-' for empty."""
-    fields = [f"{tag}  ", f"{jd:.2f} ", date, vehicle, "-", "-", "-", "-", "-", "-", site, "-",
-              "-", "-", "   500 ", "    - ", "-", "   0.100 ", agency, code, fail, "-", "-", "-",
-              "-", "-"]  # fmt: skip
-    assert len(fields) == 26
-    return "\t".join(fields) + "\n"
 
 
 @pytest.fixture
