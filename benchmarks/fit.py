@@ -17,8 +17,8 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
-from model.hierarchical import HierarchicalConfig, HierarchicalModel  # noqa: E402
-from model.history import load_history  # noqa: E402
+from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel  # noqa: E402
+from launchcast.model.history import load_history  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

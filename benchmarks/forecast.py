@@ -24,11 +24,11 @@ import numpy as np
 
 warnings.simplefilter("ignore")
 
-from model.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
-from model.history import parse_time  # noqa: E402
-from model.refit import refit  # noqa: E402
-from service.settings import get_settings  # noqa: E402
-from service.state import Served  # noqa: E402
+from launchcast.model.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
+from launchcast.model.history import parse_time  # noqa: E402
+from launchcast.model.refit import refit  # noqa: E402
+from launchcast.service.settings import get_settings  # noqa: E402
+from launchcast.service.state import Served  # noqa: E402
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -68,7 +68,7 @@ def main() -> None:
         sys.exit("wrk not found: apt-get install wrk")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--fit-if-missing",
+        [sys.executable, "-m", "launchcast", "serve", "--port", str(port), "--fit-if-missing",
          "--no-access-log"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

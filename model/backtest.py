@@ -26,14 +26,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from model.baselines import BetaFit
-from model.errors import LaunchcastError
-from model.fit import Fit
-from model.gcat import LAUNCH_COLUMNS
-from model.history import LaunchHistory
-from model.models import MODEL_NAMES, make_model
-from model.scoring import brier, expected_calibration_error, launch_query, log_loss
+from launchcast.model.baselines import BetaFit
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit
+from launchcast.model.gcat import LAUNCH_COLUMNS
+from launchcast.model.history import LaunchHistory
+from launchcast.model.models import MODEL_NAMES, make_model
+from launchcast.model.scoring import brier, expected_calibration_error, launch_query, log_loss
 
 UPDATES = ("none", "within-year")
 
@@ -207,8 +206,7 @@ def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from model.scoring import calibration_bins
+    from launchcast.model.scoring import calibration_bins
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

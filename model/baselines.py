@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from launchcast.model.cadence import fit_cadence
+from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_records
+from launchcast.model.history import LaunchHistory
 from scipy import optimize, special
-
-from model.cadence import fit_cadence
-from model.fit import Fit, LaunchQuery, require_history, vehicle_records
-from model.history import LaunchHistory
 
 
 class BetaFit(Fit):

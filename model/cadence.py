@@ -28,9 +28,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-
-from model.errors import LaunchcastError
-from model.history import LaunchHistory
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import LaunchHistory
 
 WINDOW_YEARS = 5.0
 MIN_EXPOSURE_YEARS = 1.0

@@ -34,8 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from model.errors import LaunchcastError
-from model.storage import atomic_write_text, fsync_directory
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.storage import atomic_write_text, fsync_directory
 
 LOCK_FILE = ".launchcast.lock"
 JOURNAL_FILE = ".commit.json"
@@ -187,3 +187,29 @@ def writing(root: Path, wait: float = WAIT_SECONDS) -> Iterator[Transaction]:
         except OSError as exc:
             raise LaunchcastError(f"could not finish an interrupted change in {root}: {exc}") from None
         yield Transaction(root)
+
+
+#: The files of a data set, as shipped in the package (``launchcast.data``).
+SHIPPED_FILES = ("launches.csv", "vehicles.csv", "states.csv", "agencies.csv", "orgs.csv", "README.md")
+
+
+def seed(root: Path) -> bool:
+    """Give an empty data directory the data shipped with the package; True if it did.
+
+    An installed launchcast keeps its live data (which updates change) apart from the
+    copy in the wheel (which they must not): the first run copies the shipped set into
+    the data directory, as one commit under the writer's lock, so two workers starting
+    together copy it once.  A directory that already holds ``launches.csv`` is left alone.
+    """
+    from importlib.resources import files
+
+    root = Path(root)
+    if (root / "launches.csv").exists():
+        return False
+    root.mkdir(parents=True, exist_ok=True)
+    shipped = files("launchcast.data")
+    with writing(root) as tx:
+        if (root / "launches.csv").exists():
+            return False
+        tx.commit({name: shipped.joinpath(name).read_bytes() for name in SHIPPED_FILES})
+    return True

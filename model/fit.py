@@ -18,10 +18,9 @@ from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
-
-from model.cadence import Cadence
-from model.errors import LaunchcastError, NotFoundError
-from model.history import LaunchHistory, decimal_year, parse_time
+from launchcast.model.cadence import Cadence
+from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.history import LaunchHistory, decimal_year, parse_time
 
 
 @dataclass(frozen=True)

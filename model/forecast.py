@@ -25,11 +25,10 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 
 import numpy as np
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit, LaunchQuery
+from launchcast.model.history import decimal_year
 from pydantic import BaseModel, Field
-
-from model.errors import LaunchcastError
-from model.fit import Fit, LaunchQuery
-from model.history import decimal_year
 
 MAX_CAMPAIGN_LAUNCHES = 100
 #: "Who succeeds first" looks this many launches past the question's time.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.errors import LaunchcastError
+from launchcast.model.errors import LaunchcastError
 
 #: Field positions in a launch.tsv row (26 fields; see module docstring).
 LAUNCH_FIELDS = (

@@ -94,12 +94,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-
-from model.baselines import fit_manifest
-from model.diagnostics import GateThresholds, diagnose
-from model.errors import LaunchcastError
-from model.fit import Fit, LaunchQuery, require_history, vehicle_records
-from model.history import LaunchHistory
+from launchcast.model.baselines import fit_manifest
+from launchcast.model.diagnostics import GateThresholds, diagnose
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_records
+from launchcast.model.history import LaunchHistory
 
 NAME = "hierarchical"
 VERSION = "2.0"  # 2.0: learning curves by design novelty, modern maiden term (1.0 fits are refused)

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from model import datadir
-from model.errors import DataValidationError, LaunchcastError
-from model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
-from model.operators import ORGS_FILE, Operators, read_orgs_csv
+from launchcast.model import datadir
+from launchcast.model.errors import DataValidationError, LaunchcastError
+from launchcast.model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
+from launchcast.model.operators import ORGS_FILE, Operators, read_orgs_csv
 
 LAUNCHES_FILE = "launches.csv"
 VEHICLES_FILE = "vehicles.csv"

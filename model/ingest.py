@@ -23,10 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-
-from model import datadir, gcat
-from model.errors import DataValidationError, LaunchcastError
-from model.history import (
+from launchcast.model import datadir, gcat
+from launchcast.model.errors import DataValidationError, LaunchcastError
+from launchcast.model.history import (
     LAUNCHES_FILE,
     VEHICLES_FILE,
     not_before,
@@ -34,7 +33,7 @@ from model.history import (
     time_key,
     validate,
 )
-from model.operators import ORGS_FILE, OVERRIDES_FILE, Operators, read_orgs_csv, read_overrides
+from launchcast.model.operators import ORGS_FILE, OVERRIDES_FILE, Operators, read_orgs_csv, read_overrides
 
 MANUAL_PREFIX = "manual-"
 

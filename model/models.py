@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from model import baselines, hierarchical
-from model.baselines import BetaFit
-from model.errors import LaunchcastError
-from model.fit import Fit, Model
-from model.hierarchical import HierarchicalConfig, HierarchicalFit, HierarchicalModel
+from launchcast.model import baselines, hierarchical
+from launchcast.model.baselines import BetaFit
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit, Model
+from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalFit, HierarchicalModel
 
 MODEL_NAMES = ("laplace", "jeffreys", "eb-beta", "hierarchical")
 

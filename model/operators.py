@@ -21,8 +21,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from model import gcat
-from model.errors import LaunchcastError
+from launchcast.model import gcat
+from launchcast.model.errors import LaunchcastError
 
 ORGS_FILE = "orgs.csv"
 OVERRIDES_FILE = "agencies.csv"

@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.errors import LaunchcastError
-from model.history import load_history
-from model.models import make_model
-from model.registry import Registry
-from model.scoring import log_loss, predict
-from model.update import UPDATE_LOG, UpdateConfig, attempt_update
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import load_history
+from launchcast.model.models import make_model
+from launchcast.model.registry import Registry
+from launchcast.model.scoring import log_loss, predict
+from launchcast.model.update import UPDATE_LOG, UpdateConfig, attempt_update
 
 LOCK_FILE = "refit.lock"
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.errors import LaunchcastError, NotFoundError
-from model.fit import Fit
-from model.saved import MANIFEST_FILE, load_fit, read_manifest, save_fit
-from model.storage import atomic_write_text, fsync_directory
+from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.fit import Fit
+from launchcast.model.saved import MANIFEST_FILE, load_fit, read_manifest, save_fit
+from launchcast.model.storage import atomic_write_text, fsync_directory
 
 CURRENT_FILE = "current"
 PROMOTIONS_FILE = "promotions.log"

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-
-from model.errors import LaunchcastError
-from model.fit import Fit, VehicleRecord
-from model.models import FIT_CLASSES
-from model.storage import atomic_write_bytes, atomic_write_text, sha256_file
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit, VehicleRecord
+from launchcast.model.models import FIT_CLASSES
+from launchcast.model.storage import atomic_write_bytes, atomic_write_text, sha256_file
 
 POSTERIOR_FILE = "posterior.nc"
 MANIFEST_FILE = "manifest.json"

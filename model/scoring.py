@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from model.fit import Fit, LaunchQuery
+from launchcast.model.fit import Fit, LaunchQuery
 
 #: Probabilities are clipped away from 0 and 1 so one confident miss is costly, not infinite.
 EPSILON = 1e-6

@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from model import datadir, gcat
-from model.errors import LaunchcastError
-from model.history import LAUNCHES_FILE, not_before
-from model.ingest import IngestReport, ingest_gcat
+from launchcast.model import datadir, gcat
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import LAUNCHES_FILE, not_before
+from launchcast.model.ingest import IngestReport, ingest_gcat
 
 DEFAULT_URL = "https://planet4589.org/space/gcat/tsv/"
 UPSTREAM_FILE = "upstream.json"

@@ -14,7 +14,7 @@ CELLS: list[tuple[str, str]] = [
     ("md", """# launchcast — inspecting the fitted model
 
 This notebook reads the model the service serves (the registry's *current* version,
-`LAUNCHCAST_REGISTRY_DIR`, default `var/registry`). If there is none, it fits a small
+`LAUNCHCAST_REGISTRY_DIR`, default `var/registry` under the working directory). If there is none, it fits a small
 hierarchical model in memory so that every cell still runs (fewer draws: its
 diagnostics will be weaker than a real fit's). Everything below is numpy on posterior
 draws, exactly as the service computes it."""),
@@ -28,14 +28,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.errors import LaunchcastError
-from model.forecast import Programme, campaign, next_launch
-from model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
-from model.history import load_history
-from service.settings import Settings
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.forecast import Programme, campaign, next_launch
+from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
+from launchcast.model.history import load_history
+from launchcast.service.settings import Settings
 
 settings = Settings()
-history = load_history(settings.data_dir)
+history = load_history(settings.ensure_data())
 registry = settings.registry()
 try:
     fit = registry.load_current()
@@ -132,7 +132,7 @@ a fit on the years before. The committed figures live in `docs/backtest/`."""),
 if not backtest.exists():
     backtest = Path("docs/backtest/predictions.csv")
 if backtest.exists():
-    from model.scoring import calibration_bins
+    from launchcast.model.scoring import calibration_bins
     predictions = pd.read_csv(backtest)
     fig, ax = plt.subplots(figsize=(5, 5)); ax.plot([0, 1], [0, 1], "--", color="grey")
     for model, group in predictions.groupby("model"):

@@ -10,14 +10,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from launchcast.model.errors import LaunchcastError
+from launchcast.service import errors, metrics
+from launchcast.service.refits import RefitRunner
+from launchcast.service.routes import forecast, health, history, model, refit, vehicles
+from launchcast.service.settings import Settings
+from launchcast.service.state import Clock, Holder, Served, system_clock
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from model.errors import LaunchcastError
-from service import errors, metrics
-from service.refits import RefitRunner
-from service.routes import forecast, health, history, model, refit, vehicles
-from service.settings import Settings
-from service.state import Clock, Holder, Served, system_clock
+from launchcast import __version__
 
 log = logging.getLogger("launchcast")
 
@@ -145,6 +146,7 @@ class LimitBody:
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
     """The app; ``clock`` is where "now" comes from when a request does not pass ``as_of``."""
     settings = settings or Settings()
+    settings.ensure_data()
     holder = Holder()
 
     refits = RefitRunner(settings)
@@ -163,7 +165,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app = FastAPI(
         title="launchcast",
-        version="0.1.0",
+        version=__version__,
         description="Monte Carlo launch-reliability forecasts from a Bayesian model of the "
         "world's orbital launch history (GCAT, © J. McDowell, CC BY 4.0).",
         lifespan=lifespan,

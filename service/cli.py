@@ -13,14 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
-
-from model.diagnostics import Diagnostics, closed_form, key_parameter_table
-from model.errors import LaunchcastError
-from model.fit import Fit
-from model.forecast import (
+from launchcast.model.diagnostics import Diagnostics, closed_form, key_parameter_table
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit
+from launchcast.model.forecast import (
     Anchored,
     ModelInfo,
     NextLaunchForecast,
@@ -30,13 +26,16 @@ from model.forecast import (
     next_launch,
     versus,
 )
-from model.history import load_history, parse_time, record_table
-from model.ingest import add_launch, ingest_gcat, rebuild
-from model.models import MODEL_NAMES, make_model
-from model.refit import RefitPolicy, refit
-from model.saved import load_fit, save_fit
-from model.update import attempt_update
-from service.settings import get_settings
+from launchcast.model.history import load_history, parse_time, record_table
+from launchcast.model.ingest import add_launch, ingest_gcat, rebuild
+from launchcast.model.models import MODEL_NAMES, make_model
+from launchcast.model.refit import RefitPolicy, refit
+from launchcast.model.saved import load_fit, save_fit
+from launchcast.model.update import attempt_update
+from launchcast.service.settings import get_settings
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
 app = typer.Typer(
     help="Launch-reliability forecasts from the world's orbital launch history.",
@@ -81,7 +80,7 @@ DataDir = Annotated[
 
 
 def _data_dir(data_dir: Path | None) -> Path:
-    return data_dir or get_settings().data_dir
+    return data_dir or get_settings().ensure_data()
 
 
 LvOption = Annotated[
@@ -602,9 +601,8 @@ def backtest_command(
     data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Rolling-origin backtest: fit on the past, forecast each year, score every model."""
+    from launchcast.model.backtest import jobs_for, run, write_outputs
     from rich.progress import Progress
-
-    from model.backtest import jobs_for, run, write_outputs
 
     history = load_history(_data_dir(data_dir))
     jobs = jobs_for([m.strip() for m in models.split(",") if m.strip()], start, end, update,
@@ -651,7 +649,7 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:  # fmt: skip
     """Serve the forecast API (OpenAPI docs at /docs)."""
-    from service.server import serve as run_server
+    from launchcast.service.server import serve as run_server
 
     settings = get_settings()
     if fit_if_missing:

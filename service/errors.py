@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.service.state import NoFitLoaded
 from starlette.exceptions import HTTPException
-
-from model.errors import LaunchcastError, NotFoundError
-from service.state import NoFitLoaded
 
 
 def install(app: FastAPI) -> None:

@@ -17,10 +17,9 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-
-from model.errors import LaunchcastError
-from model.refit import refit_running
-from service.settings import Settings
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.refit import refit_running
+from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast")
 
@@ -67,7 +66,7 @@ class RefitRunner:
                 "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
             }
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "refit", "--model", self.settings.refit_model,
+                [sys.executable, "-m", "launchcast", "refit", "--model", self.settings.refit_model,
                  *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else [])],
                 env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -27,9 +27,8 @@ import resource
 from typing import ClassVar
 
 import uvicorn
+from launchcast.service.settings import Settings
 from uvicorn.protocols.http.h11_impl import H11Protocol
-
-from service.settings import Settings
 
 log = logging.getLogger("launchcast")
 #: File descriptors kept free for the registry, the data, logs and the event loop.
@@ -67,7 +66,7 @@ def connection_budget(wanted: int) -> int:
 def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
     BoundedH11Protocol.max_connections = connection_budget(settings.max_connections)
     uvicorn.run(
-        "service.app:create_app", factory=True, host=host, port=port, workers=workers,
+        "launchcast.service.app:create_app", factory=True, host=host, port=port, workers=workers,
         access_log=access_log, http=BoundedH11Protocol,
         timeout_keep_alive=int(settings.keep_alive_seconds),
         h11_max_incomplete_event_size=settings.max_header_bytes,

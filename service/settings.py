@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from launchcast.model.datadir import seed
+from launchcast.model.forecast import STALE_AFTER_DAYS
+from launchcast.model.registry import Registry
+from launchcast.model.update import DEFAULT_URL, UPDATE_LOG, UpdateConfig
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from model.forecast import STALE_AFTER_DAYS
-from model.registry import Registry
-from model.update import DEFAULT_URL, UPDATE_LOG, UpdateConfig
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class Settings(BaseSettings):
+    """Where launchcast keeps its state and how it serves; every field is ``LAUNCHCAST_<NAME>``.
+
+    State lives under ``var_dir`` (default ``./var``, the working directory's), as an
+    installed program's should: ``var/data`` holds the live launch data, seeded from the
+    copy shipped in the package on first use; ``var/registry`` holds the fitted versions.
+    """
+
     model_config = SettingsConfigDict(env_prefix="LAUNCHCAST_", extra="ignore")
 
-    data_dir: Path = Field(REPO_ROOT / "data", description="launches.csv, vehicles.csv, …")
+    var_dir: Path = Field(Path("var"), description="state directory: data/ and registry/ unless set")
+    data_dir: Path = Field(None, description="launches.csv, vehicles.csv, … (default var_dir/data)")  # type: ignore[assignment]
     registry_dir: Path = Field(
-        REPO_ROOT / "var" / "registry", description="model registry: versions and 'current'"
-    )
+        None, description="model registry: versions and aliases (default var_dir/registry)"
+    )  # type: ignore[assignment]
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
@@ -48,6 +55,20 @@ class Settings(BaseSettings):
                                "GCAT first")  # fmt: skip
     stale_after_days: int = Field(STALE_AFTER_DAYS, ge=0, description="forecasts warn when the data "
                                   "end this many days before the question")  # fmt: skip
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_under_var_dir(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            var_dir = Path(values.get("var_dir") or "var")
+            values.setdefault("data_dir", var_dir / "data")
+            values.setdefault("registry_dir", var_dir / "registry")
+        return values
+
+    def ensure_data(self) -> Path:
+        """The data directory, seeded from the package's shipped data if it is empty."""
+        seed(self.data_dir)
+        return self.data_dir
 
     @property
     def update_log(self) -> Path:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from model.errors import LaunchcastError
-from model.fit import Fit
-from model.forecast import (
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit
+from launchcast.model.forecast import (
     Moment,
     NextLaunchTimes,
     Programme,
@@ -23,8 +23,8 @@ from model.forecast import (
     next_launch_times,
     resolve,
 )
-from model.history import LaunchHistory, load_history
-from model.registry import Registry
+from launchcast.model.history import LaunchHistory, load_history
+from launchcast.model.registry import Registry
 
 #: "Now" for the service: read at the edge, once per request, and passed in (time is an input).
 Clock = Callable[[], datetime]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from launchcast.model.history import LaunchHistory
 from nbclient import NotebookClient
 
-from model.history import LaunchHistory
 from tests.conftest import REPO
 from tests.service.conftest import registry_with
 
@@ -30,6 +30,7 @@ def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: 
     # hierarchical model (the path a fresh clone takes).
     registry = registry_with(tmp_path / "registry", history)
     monkeypatch.setenv("LAUNCHCAST_REGISTRY_DIR", str(registry.root))
+    monkeypatch.setenv("LAUNCHCAST_DATA_DIR", str(tmp_path / "data"))  # seeded from the package
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,

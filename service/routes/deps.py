@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from launchcast.service.settings import Settings
+from launchcast.service.state import Clock, Holder, Served
 from pydantic import BaseModel
-
-from service.settings import Settings
-from service.state import Clock, Holder, Served
 
 
 async def holder(request: Request) -> Holder:

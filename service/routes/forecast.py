@@ -6,10 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
-
-from model.errors import LaunchcastError
-from model.forecast import (
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
     MAX_PATHS,
     MIN_PATHS,
@@ -22,9 +20,10 @@ from model.forecast import (
     campaign,
     versus,
 )
-from service.routes import deps
-from service.settings import Settings
-from service.state import Clock, Served
+from launchcast.service.routes import deps
+from launchcast.service.settings import Settings
+from launchcast.service.state import Clock, Served
+from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
 

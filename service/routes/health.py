@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-
-from model.forecast import Moment
-from service.routes import deps
-from service.settings import Settings
-from service.state import Clock, Holder
+from launchcast.model.forecast import Moment
+from launchcast.service.routes import deps
+from launchcast.service.settings import Settings
+from launchcast.service.state import Clock, Holder
 
 router = APIRouter(tags=["health"])
 

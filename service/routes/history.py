@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from launchcast.model.errors import LaunchcastError
+from launchcast.service.routes import deps
+from launchcast.service.state import Served
 from pydantic import BaseModel
-
-from model.errors import LaunchcastError
-from service.routes import deps
-from service.state import Served
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
 

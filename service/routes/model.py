@@ -6,13 +6,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from launchcast.model.forecast import Moment
+from launchcast.model.update import update_attempts
+from launchcast.service.routes import deps
+from launchcast.service.settings import Settings
+from launchcast.service.state import Clock, Holder, Served
 from pydantic import BaseModel, Field
-
-from model.forecast import Moment
-from model.update import update_attempts
-from service.routes import deps
-from service.settings import Settings
-from service.state import Clock, Holder, Served
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
 

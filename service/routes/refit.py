@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from launchcast.model.errors import LaunchcastError
+from launchcast.service.routes import deps
+from launchcast.service.settings import Settings
 from pydantic import BaseModel
-
-from model.errors import LaunchcastError
-from service.routes import deps
-from service.settings import Settings
 
 router = APIRouter(prefix="/v1/refit", tags=["refit"])
 

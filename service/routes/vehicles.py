@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from launchcast.service.routes import deps
+from launchcast.service.state import Served
 from pydantic import BaseModel
-
-from service.routes import deps
-from service.state import Served
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
 

@@ -10,11 +10,11 @@ import signal
 from pathlib import Path
 
 import pytest
+from launchcast.model import datadir
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import load_history
+from launchcast.model.ingest import add_launch
 
-from model import datadir
-from model.errors import LaunchcastError
-from model.history import load_history
-from model.ingest import add_launch
 from tests.conftest import DATA, data_files
 
 CONTEXT = multiprocessing.get_context("fork")
@@ -121,7 +121,7 @@ def test_data_add_on_a_full_disk_is_one_line(data_dir: Path) -> None:
 
     before = data_files(data_dir)
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "data", "add", "--time", "2024-05-27", "--vehicle", "Chollima-2",
+        [sys.executable, "-m", "launchcast", "data", "add", "--time", "2024-05-27", "--vehicle", "Chollima-2",
          "--outcome", "failure", "--family", "Chollima", "--state", "KP", "--data-dir", str(data_dir)],
         cwd=REPO, capture_output=True, text=True, check=False, preexec_fn=limit,  # noqa: PLW1509
     )  # fmt: skip

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from launchcast.model.history import LaunchHistory
+from launchcast.model.refit import RefitPolicy, refit, refit_lock
+from launchcast.model.registry import Registry
+from launchcast.service.app import create_app
+from launchcast.service.settings import Settings
 
-from model.history import LaunchHistory
-from model.refit import RefitPolicy, refit, refit_lock
-from model.registry import Registry
-from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA, REPO
 from tests.faults.test_registry_faults import mount_namespaces_work
 from tests.service.conftest import registry_with
@@ -69,7 +69,7 @@ def test_a_full_registry_disk_is_found_before_fitting(tmp_path: Path) -> None:
     root.mkdir()
     script = 'mount -t tmpfs -o size=2m tmpfs "$1" && shift && exec "$@"'
     done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "small-disk", str(root), sys.executable, "-m", "service.cli",
+        ["unshare", "-m", "sh", "-c", script, "small-disk", str(root), sys.executable, "-m", "launchcast",
          "refit", "--model", "hierarchical"],
         cwd=REPO, env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(root), "LAUNCHCAST_DATA_DIR": str(DATA)},
         capture_output=True, text=True, check=False, timeout=60,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from launchcast.model.baselines import jeffreys, laplace
+from launchcast.model.history import LaunchHistory
+from launchcast.model.registry import Registry
 
-from model.baselines import jeffreys, laplace
-from model.history import LaunchHistory
-from model.registry import Registry
 from tests.conftest import DATA, REPO
 from tests.service.conftest import registry_with
 from tests.service.server import running_server
@@ -128,7 +128,7 @@ def test_ids_are_confined_to_the_registry(registry: Registry, tmp_path: Path) ->
 
 
 def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=REPO, env={**os.environ, **env},
+    return subprocess.run([sys.executable, "-m", "launchcast", *args], cwd=REPO, env={**os.environ, **env},
                           capture_output=True, text=True, check=False)  # fmt: skip
 
 
@@ -167,7 +167,7 @@ def test_a_read_only_registry_serves_and_reports(registry: Registry, read_only: 
         assert started.status_code == 202  # the child fails cleanly; the server stays up
         wait_for(lambda: not httpx.get(f"{url}/v1/refit/status").json()["running"], 30, "refit never ended")
         assert httpx.get(f"{url}/metrics").status_code == 200
-    done = subprocess.run([*read_only, sys.executable, "-m", "service.cli", "refit", "--model", "eb-beta",
+    done = subprocess.run([*read_only, sys.executable, "-m", "launchcast", "refit", "--model", "eb-beta",
                            "--force"], cwd=REPO, env={**os.environ, **env},
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from model.diagnostics import Diagnostics, diagnose
+from launchcast.model.diagnostics import Diagnostics, diagnose
 
 
 def _stats(chains: int, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -5,14 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+from launchcast.model.baselines import BetaFit, laplace
+from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.fit import LaunchQuery
+from launchcast.model.forecast import Programme, by_date, campaign, next_launch, simulate, versus
+from launchcast.model.hierarchical import DIMS, HierarchicalFit
+from launchcast.model.history import LaunchHistory
 from scipy import stats
-
-from model.baselines import BetaFit, laplace
-from model.errors import LaunchcastError, NotFoundError
-from model.fit import LaunchQuery
-from model.forecast import Programme, by_date, campaign, next_launch, simulate, versus
-from model.hierarchical import DIMS, HierarchicalFit
-from model.history import LaunchHistory
 
 #: The time every question here is asked: explicit, so every answer is reproducible.
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

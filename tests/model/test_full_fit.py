@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from model.hierarchical import HierarchicalModel
-from model.history import LaunchHistory
-from model.saved import load_fit, save_fit
+from launchcast.model.hierarchical import HierarchicalModel
+from launchcast.model.history import LaunchHistory
+from launchcast.model.saved import load_fit, save_fit
 
 
 @pytest.mark.slow

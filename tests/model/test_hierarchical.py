@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
-from model.errors import LaunchcastError
-from model.fit import LaunchQuery, vehicle_records
-from model.hierarchical import (
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import LaunchQuery, vehicle_records
+from launchcast.model.hierarchical import (
     DIMS,
     HierarchicalConfig,
     HierarchicalFit,
@@ -17,7 +15,9 @@ from model.hierarchical import (
     prior_predictive,
     sample,
 )
-from model.history import LaunchHistory
+from launchcast.model.history import LaunchHistory
+from scipy import stats
+
 from tests.conftest import make_history
 
 # --- no MCMC ------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import load_history
+from launchcast.model.refit import RefitPolicy, refit, refit_lock, refit_running
+from launchcast.model.registry import Registry
 
-from model.errors import LaunchcastError
-from model.history import load_history
-from model.refit import RefitPolicy, refit, refit_lock, refit_running
-from model.registry import Registry
 from tests.conftest import DATA, REPO
 
 EB = RefitPolicy(model="eb-beta")
@@ -86,7 +86,7 @@ def test_a_full_disk_during_publish_leaves_the_registry_intact(data_dir: Path, r
         "import resource, signal, sys; from pathlib import Path;"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN);"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000));"
-        "from model.refit import refit, RefitPolicy; from model.registry import Registry;"
+        "from launchcast.model.refit import refit, RefitPolicy; from launchcast.model.registry import Registry;"
         f"r = refit(Path({str(data_dir)!r}), Registry(Path({str(registry.root)!r})),"
         " RefitPolicy(model='laplace', max_log_loss_increase=1.0), force=True);"
         "print(r.outcome, r.reason); sys.exit(0 if r.outcome == 'failed' else 1)"
@@ -115,7 +115,7 @@ def test_gate_failure_is_rejected(data_dir: Path, registry: Registry) -> None:
 def test_sigkill_mid_fit_leaves_the_registry_consistent(data_dir: Path, registry: Registry) -> None:
     current = refit(data_dir, registry, EB).version_id
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "refit", "--model", "hierarchical", "--force",
+        [sys.executable, "-m", "launchcast", "refit", "--model", "hierarchical", "--force",
          "--data-dir", str(data_dir)], cwd=REPO,
         env={**__import__("os").environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -4,12 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from model.baselines import eb_beta, jeffreys, laplace
-from model.errors import LaunchcastError, NotFoundError
-from model.history import LaunchHistory
-from model.registry import Registry
-from model.saved import POSTERIOR_FILE
+from launchcast.model.baselines import eb_beta, jeffreys, laplace
+from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.history import LaunchHistory
+from launchcast.model.registry import Registry
+from launchcast.model.saved import POSTERIOR_FILE
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from launchcast.model.baselines import eb_beta
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit
+from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel
+from launchcast.model.history import LaunchHistory
+from launchcast.model.saved import MANIFEST_FILE, POSTERIOR_FILE, load_fit, save_fit
 
-from model.baselines import eb_beta
-from model.errors import LaunchcastError
-from model.fit import Fit
-from model.hierarchical import HierarchicalConfig, HierarchicalModel
-from model.history import LaunchHistory
-from model.saved import MANIFEST_FILE, POSTERIOR_FILE, load_fit, save_fit
 from tests.conftest import make_history
 
 
@@ -54,7 +54,7 @@ def test_truncated_posterior_is_rejected(saved_baseline: tuple[Fit, Path]) -> No
 
 def test_corrupt_bytes_with_matching_hash_are_rejected(saved_baseline: tuple[Fit, Path]) -> None:
     """Even if someone 'fixes' the hash, an unreadable file is a clear error, not a traceback."""
-    from model.storage import sha256_file
+    from launchcast.model.storage import sha256_file
 
     _, directory = saved_baseline
     path = directory / POSTERIOR_FILE

@@ -4,8 +4,7 @@ import math
 
 import numpy as np
 import pytest
-
-from model.scoring import brier, calibration_bins, expected_calibration_error, log_loss
+from launchcast.model.scoring import brier, calibration_bins, expected_calibration_error, log_loss
 
 
 def test_log_loss_by_hand() -> None:

@@ -8,9 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from launchcast.model.history import load_history, record_table
+from launchcast.model.update import (
+    UPSTREAM_FILE,
+    UpdateConfig,
+    UpdateError,
+    attempt_update,
+    update,
+    update_attempts,
+)
 
-from model.history import load_history, record_table
-from model.update import UPSTREAM_FILE, UpdateConfig, UpdateError, attempt_update, update, update_attempts
 from tests.conftest import DATA, data_files
 from tests.gcat_server import CORRECTED_TAG, LAUNCH, LV, GcatServer, newer_gcat
 

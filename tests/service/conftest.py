@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from launchcast.model.baselines import eb_beta
+from launchcast.model.history import LaunchHistory
+from launchcast.model.registry import Registry
+from launchcast.model.saved import save_fit
+from launchcast.service.app import create_app
+from launchcast.service.settings import Settings
 
-from model.baselines import eb_beta
-from model.history import LaunchHistory
-from model.registry import Registry
-from model.saved import save_fit
-from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA
 
 

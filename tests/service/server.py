@@ -29,7 +29,7 @@ def running_server(env: dict[str, str], timeout: float = 60, wrap: list[str] | N
     ``wrap`` runs the server under another command (e.g. a private mount namespace)."""
     port = free_port()
     process = subprocess.Popen(
-        [*(wrap or []), sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-access-log"],
+        [*(wrap or []), sys.executable, "-m", "launchcast", "serve", "--port", str(port), "--no-access-log"],
         cwd=REPO, env={**os.environ, "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip

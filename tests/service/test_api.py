@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from launchcast.service.app import create_app
+from launchcast.service.settings import Settings
 
-from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA
 
 FUTURE = (date.today() + timedelta(days=365)).isoformat()
@@ -182,7 +182,7 @@ def test_model_and_readiness_report_stale_data(asked_now: TestClient) -> None:
 
 def test_the_cached_next_launch_answer_is_the_full_answer(asked_now: TestClient, settings: Settings) -> None:
     """The service joins per-request time fields onto a cached answer: it must equal the model's."""
-    from model.forecast import Programme, next_launch
+    from launchcast.model.forecast import Programme, next_launch
 
     fit = settings.registry().load_current()
     for vehicle, as_of in (("Falcon 9", None), ("Nuri", "2024-02-01T06:30:00Z"), ("Chollima-1", None)):

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from launchcast.service.cli import app
 from typer.testing import CliRunner
 
-from service.cli import app
 from tests.conftest import DATA
 
 runner = CliRunner()
@@ -32,7 +32,7 @@ def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "d" / "launches.csv"
     path.write_text(path.read_text().replace(",success,1.00,", ",sucess,1.00,", 1))
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "data", "validate", "--data-dir", str(tmp_path / "d")],
+        [sys.executable, "-m", "launchcast", "data", "validate", "--data-dir", str(tmp_path / "d")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 1

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import httpx
+from launchcast.model.history import LaunchHistory
 
-from model.history import LaunchHistory
 from tests.conftest import DATA, REPO
 from tests.gcat_server import GcatServer, newer_gcat
 from tests.model.test_ingest import gcat_row, write_upstream
@@ -51,7 +51,7 @@ def test_ingest_refit_and_hot_reload_under_load(tmp_path: Path, history: LaunchH
             gcat_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
             gcat_row("2024-099", 2460500.10, "2024 Jul  8 1424", "Nuri", "KARI", "OS", site="NARO"),
         ])  # fmt: skip
-        cli = [sys.executable, "-m", "service.cli"]
+        cli = [sys.executable, "-m", "launchcast"]
         env = {**os.environ, **env}
         ingest = subprocess.run([*cli, "data", "ingest-gcat", str(upstream)], cwd=REPO, env=env,
                                 capture_output=True, text=True, check=False)  # fmt: skip

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from launchcast.model.history import LaunchHistory
+from launchcast.model.refit import refit_lock
+from launchcast.model.registry import Registry
+from launchcast.service.app import create_app
+from launchcast.service.settings import Settings
 
-from model.history import LaunchHistory
-from model.refit import refit_lock
-from model.registry import Registry
-from service.app import create_app
-from service.settings import Settings
 from tests.conftest import DATA
 from tests.service.conftest import registry_with
 
@@ -77,7 +77,7 @@ def test_scheduler_accepts_the_cron_setting(tmp_path: Path, history: LaunchHisto
 def test_hot_reload_swaps_without_failing_requests(
     client: TestClient, app_settings: Settings, history: LaunchHistory
 ) -> None:
-    from model.baselines import laplace
+    from launchcast.model.baselines import laplace
 
     registry: Registry = app_settings.registry()
     statuses: list[int] = []
@@ -96,7 +96,7 @@ def test_hot_reload_swaps_without_failing_requests(
 def test_a_corrupt_new_current_keeps_the_old_one_serving(
     client: TestClient, app_settings: Settings, history: LaunchHistory
 ) -> None:
-    from model.baselines import jeffreys
+    from launchcast.model.baselines import jeffreys
 
     registry = app_settings.registry()
     served = client.get("/v1/refit/status").json()["served_version"]
@@ -120,6 +120,6 @@ def test_a_corrupt_new_current_keeps_the_old_one_serving(
      ("0 3 * * */2", "0 3 * * */2")],
 )  # fmt: skip
 def test_crontab_days_mean_what_cron_means(line: str, expected: str) -> None:
-    from service.refits import crontab_for_apscheduler
+    from launchcast.service.refits import crontab_for_apscheduler
 
     assert crontab_for_apscheduler(line) == expected

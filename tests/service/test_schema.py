@@ -11,6 +11,11 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from launchcast.model.baselines import eb_beta
+from launchcast.model.history import load_history
+from launchcast.model.registry import Registry
+from launchcast.service.app import create_app, load_into
+from launchcast.service.settings import Settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -18,11 +23,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from model.baselines import eb_beta
-from model.history import load_history
-from model.registry import Registry
-from service.app import create_app, load_into
-from service.settings import Settings
 from tests.conftest import DATA
 
 

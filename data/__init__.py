@@ -1,0 +1,1 @@
+"""The launch data shipped with launchcast (see README.md here); read via ``importlib.resources``."""
