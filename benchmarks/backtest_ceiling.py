@@ -22,11 +22,12 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 
 import pandas as pd  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
 from launchcast.model.history import load_history  # noqa: E402
 from launchcast.model.models import MODEL_NAMES, make_model  # noqa: E402
 from launchcast.model.scoring import log_loss, predict  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from launchcast.model.baselines import BetaFit
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
@@ -99,11 +100,10 @@ def run_job(history: LaunchHistory, job: Job) -> JobResult:
         "state_flight": test["state_flight"].to_numpy(), "p": p,
         "outcome": test["success"].to_numpy(),
     })  # fmt: skip
-    diagnostics = fit.manifest.get("diagnostics", {"passed": True})
     facts = {
         "model": job.model, "year": job.year,
         "trained_until": past.launches["time_utc"].iloc[-1] if past.n_launches else "",
-        "training_launches": past.n_launches, "gate_passed": bool(diagnostics.get("passed")),
+        "training_launches": past.n_launches, "gate_passed": fit.diagnostics.passed,
         "seconds": round(time.perf_counter() - started, 2),
     }  # fmt: skip
     return predictions, facts
@@ -206,6 +206,7 @@ def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from launchcast.model.scoring import calibration_bins
 
     out = Path(out_dir)

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import optimize, special
+
 from launchcast.model.cadence import fit_cadence
 from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_records
 from launchcast.model.history import LaunchHistory
-from scipy import optimize, special
 
 
 class BetaFit(Fit):

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import LaunchHistory
 

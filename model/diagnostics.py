@@ -60,6 +60,21 @@ class Diagnostics:
         raw = {k: v for k, v in raw.items() if k != "passed"}
         return cls(**raw)
 
+    @classmethod
+    def of_manifest(cls, manifest: dict[str, Any]) -> Diagnostics:
+        """The gate result a saved or fresh fit records; closed-form fits record none and pass."""
+        raw = manifest.get("diagnostics")
+        return cls.from_dict(raw) if raw else closed_form()
+
+    def summary(self) -> str:
+        """One line for logs, tables and refusals."""
+        if self.method != "mcmc":
+            return f"{self.method}: passed (exact posterior draws)"
+        ebfmi = ", ".join(f"{v:.2f}" for v in self.ebfmi)
+        head = "passed" if self.passed else f"FAILED ({len(self.failures)} checks)"
+        return (f"mcmc: {head}; max R-hat {self.max_rhat:.4f}, min ESS bulk {self.min_ess_bulk:.0f} / "
+                f"tail {self.min_ess_tail:.0f}, {self.divergences} divergences, E-BFMI {ebfmi}")  # fmt: skip
+
 
 def closed_form() -> Diagnostics:
     return Diagnostics(method="closed-form")

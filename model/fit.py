@@ -18,7 +18,9 @@ from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
+
 from launchcast.model.cadence import Cadence
+from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.history import LaunchHistory, decimal_year, parse_time
 
@@ -138,6 +140,11 @@ class Fit:
                        for dim, labels in self.coords.items()}  # fmt: skip
 
     # --- the contract ---------------------------------------------------------------------
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """The convergence gate's result, typed (closed-form fits pass by construction)."""
+        return Diagnostics.of_manifest(self.manifest)
 
     @property
     def n_draws(self) -> int:

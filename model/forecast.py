@@ -25,10 +25,12 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 
 import numpy as np
+from pydantic import BaseModel, Field
+
+from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit, LaunchQuery
 from launchcast.model.history import decimal_year
-from pydantic import BaseModel, Field
 
 MAX_CAMPAIGN_LAUNCHES = 100
 #: "Who succeeds first" looks this many launches past the question's time.
@@ -37,9 +39,7 @@ TIME_HORIZON_LAUNCHES = 100
 MAX_SIMULATED_LAUNCHES = 5000
 #: How far past the data's end a question's time window may reach.
 MAX_YEARS_AFTER_DATA = 30.0
-MIN_PATHS, MAX_PATHS = 1000, 1_000_000
-#: Default of ``LAUNCHCAST_STALE_AFTER_DAYS``: older data gets a warning in every answer.
-STALE_AFTER_DAYS = 45
+MIN_PATHS = 1000
 
 
 class Interval(BaseModel):

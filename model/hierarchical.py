@@ -94,6 +94,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
 from launchcast.model.baselines import fit_manifest
 from launchcast.model.diagnostics import GateThresholds, diagnose
 from launchcast.model.errors import LaunchcastError

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from launchcast.model import datadir
 from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
 from launchcast.model import datadir, gcat
 from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.history import (

@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from launchcast.model.defaults import UPDATE_LOG
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import load_history
 from launchcast.model.models import make_model
 from launchcast.model.registry import Registry
 from launchcast.model.scoring import log_loss, predict
-from launchcast.model.update import UPDATE_LOG, UpdateConfig, attempt_update
+from launchcast.model.update import UpdateConfig, attempt_update
 
 LOCK_FILE = "refit.lock"
 
@@ -175,10 +177,9 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
         return
     _require_space(registry)
     fit = model.fit(history)
-    diagnostics = fit.manifest.get("diagnostics", {"passed": True})
-    if not diagnostics.get("passed", False):
+    if not fit.diagnostics.passed:
         result.outcome = "rejected"
-        result.reason = "failed the convergence gate: " + "; ".join(diagnostics["failures"][:10])
+        result.reason = "failed the convergence gate: " + "; ".join(fit.diagnostics.failures[:10])
         return
 
     recent = history.launches[history.launches["year"] >= history.launches["year"].max()

@@ -160,11 +160,10 @@ class Registry:
 
     def publish(self, fit: Fit) -> str:
         """Save a gated fit as a new immutable version (not yet current)."""
-        diagnostics = fit.manifest.get("diagnostics", {"passed": True})
-        if not diagnostics.get("passed", False):
+        if not fit.diagnostics.passed:
             raise LaunchcastError(
                 "refusing to publish a fit that failed the convergence gate: "
-                + "; ".join(diagnostics.get("failures", [])[:5])
+                + "; ".join(fit.diagnostics.failures[:5])
             )
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         data_hash = str(fit.manifest.get("data_hash", ""))[:8] or "nodata"

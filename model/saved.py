@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit, VehicleRecord
 from launchcast.model.models import FIT_CLASSES

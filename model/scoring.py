@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from launchcast.model.fit import Fit, LaunchQuery
 
 #: Probabilities are clipped away from 0 and 1 so one confident miss is costly, not infinite.

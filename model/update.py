@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from launchcast.model import datadir, gcat
+from launchcast.model.defaults import GCAT_URL
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import LAUNCHES_FILE, not_before
 from launchcast.model.ingest import IngestReport, ingest_gcat
 
-DEFAULT_URL = "https://planet4589.org/space/gcat/tsv/"
 UPSTREAM_FILE = "upstream.json"
 #: GCAT's layout under the base URL, and the header each table starts with.
 TABLES = {
@@ -62,7 +63,7 @@ class _Retryable(Exception):
 
 @dataclass(frozen=True)
 class UpdateConfig:
-    base_url: str = DEFAULT_URL
+    base_url: str = GCAT_URL
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     retries: int = 3
@@ -292,8 +293,6 @@ def _previous_stamp(data_dir: Path, known: dict[str, Any], table: str) -> str | 
 
 
 # --- the attempt log: what /v1/model, /metrics and the refit log report -------------------
-
-UPDATE_LOG = "updates.jsonl"
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
 from launchcast.service import errors, metrics
 from launchcast.service.refits import RefitRunner
 from launchcast.service.routes import forecast, health, history, model, refit, vehicles
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served, system_clock
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from launchcast import __version__
 
 log = logging.getLogger("launchcast")
 

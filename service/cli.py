@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
 from launchcast.model.diagnostics import Diagnostics, closed_form, key_parameter_table
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
@@ -33,9 +37,6 @@ from launchcast.model.refit import RefitPolicy, refit
 from launchcast.model.saved import load_fit, save_fit
 from launchcast.model.update import attempt_update
 from launchcast.service.settings import get_settings
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 app = typer.Typer(
     help="Launch-reliability forecasts from the world's orbital launch history.",
@@ -601,8 +602,9 @@ def backtest_command(
     data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Rolling-origin backtest: fit on the past, forecast each year, score every model."""
-    from launchcast.model.backtest import jobs_for, run, write_outputs
     from rich.progress import Progress
+
+    from launchcast.model.backtest import jobs_for, run, write_outputs
 
     history = load_history(_data_dir(data_dir))
     jobs = jobs_for([m.strip() for m in models.split(",") if m.strip()], start, end, update,

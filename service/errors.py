@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.service.state import NoFitLoaded
-from starlette.exceptions import HTTPException
 
 
 def install(app: FastAPI) -> None:

@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI, Response
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from launchcast.model.history import parse_time
 from launchcast.model.refit import refit_running
 from launchcast.model.registry import Registry
 from launchcast.model.update import update_attempts
 from launchcast.service.state import Holder
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class RefitLogCollector:

@@ -17,6 +17,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.refit import refit_running
 from launchcast.service.settings import Settings

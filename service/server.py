@@ -27,8 +27,9 @@ import resource
 from typing import ClassVar
 
 import uvicorn
-from launchcast.service.settings import Settings
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast")
 #: File descriptors kept free for the registry, the data, logs and the event loop.

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from launchcast.model.datadir import seed
-from launchcast.model.forecast import STALE_AFTER_DAYS
-from launchcast.model.registry import Registry
-from launchcast.model.update import DEFAULT_URL, UPDATE_LOG, UpdateConfig
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from launchcast.model.defaults import GCAT_URL, STALE_AFTER_DAYS, UPDATE_LOG
+
+if TYPE_CHECKING:  # imported where used: every CLI command reads settings, even --help
+    from launchcast.model.registry import Registry
+    from launchcast.model.update import UpdateConfig
 
 
 class Settings(BaseSettings):
@@ -31,7 +33,6 @@ class Settings(BaseSettings):
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
-    max_paths: int = Field(200_000, ge=1000, description="largest Monte Carlo path count per request")
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
     max_header_bytes: int = Field(16_384, ge=1024, description="largest request head (line and headers)")
     max_connections: int = Field(1024, ge=1, description="open connections; more are closed at once")
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
         0.05, ge=0, description="refuse to promote a refit whose recent log loss is this much worse"
     )
     reload_seconds: float = Field(2.0, gt=0, description="how often to look for a new current fit")
-    gcat_url: str = Field(DEFAULT_URL, description="GCAT's tsv/ folder: launch/launch.tsv, tables/lv.tsv, "
+    gcat_url: str = Field(GCAT_URL, description="GCAT's tsv/ folder: launch/launch.tsv, tables/lv.tsv, "
                           "tables/orgs.tsv")  # fmt: skip
     gcat_max_bytes: int = Field(256 * 1024 * 1024, ge=1024, description="largest GCAT file downloaded")
     gcat_connect_timeout: float = Field(10.0, gt=0, description="seconds to connect to GCAT")
@@ -67,6 +68,8 @@ class Settings(BaseSettings):
 
     def ensure_data(self) -> Path:
         """The data directory, seeded from the package's shipped data if it is empty."""
+        from launchcast.model.datadir import seed
+
         seed(self.data_dir)
         return self.data_dir
 
@@ -76,6 +79,8 @@ class Settings(BaseSettings):
         return self.registry_dir / UPDATE_LOG
 
     def update_config(self, url: str | None = None) -> UpdateConfig:
+        from launchcast.model.update import UpdateConfig
+
         return UpdateConfig(
             base_url=url or self.gcat_url,
             connect_timeout=self.gcat_connect_timeout,
@@ -86,6 +91,8 @@ class Settings(BaseSettings):
         )
 
     def registry(self) -> Registry:
+        from launchcast.model.registry import Registry
+
         return Registry(self.registry_dir, keep=self.registry_keep)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from launchcast.model.history import LaunchHistory, load_history
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from launchcast.model.history import LaunchHistory
 from nbclient import NotebookClient
 
+from launchcast.model.history import LaunchHistory
 from tests.conftest import REPO
 from tests.service.conftest import registry_with
 

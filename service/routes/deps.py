@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
+
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served
-from pydantic import BaseModel
 
 
 async def holder(request: Request) -> Holder:

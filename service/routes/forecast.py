@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from launchcast.model.errors import LaunchcastError
+from pydantic import BaseModel, ConfigDict, Field
+
 from launchcast.model.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
     MAX_PATHS,
@@ -23,12 +24,13 @@ from launchcast.model.forecast import (
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Served
-from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
 
 Name = Annotated[str | None, Field(max_length=100)]
-Paths = Annotated[int, Field(ge=MIN_PATHS, le=MAX_PATHS, description="Monte Carlo paths")]
+Paths = Annotated[
+    int, Field(ge=MIN_PATHS, le=MAX_PATHS, description=f"Monte Carlo paths ({MIN_PATHS:,}–{MAX_PATHS:,})")
+]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="same seed, same answer")]
 
 
@@ -72,11 +74,6 @@ class VersusRequest(Asked):
     seed: Seed = 0
 
 
-def _check_paths(paths: int, settings: Settings) -> None:
-    if paths > settings.max_paths:
-        raise LaunchcastError(f"paths must be at most {settings.max_paths} on this server")
-
-
 @router.get("/next", response_model=NextLaunchForecast)
 async def next_launch(
     served: Annotated[Served, Depends(deps.served)],
@@ -106,7 +103,6 @@ def campaign_forecast(
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> CampaignForecast:
     """How many of the next N launches of a vehicle succeed."""
-    _check_paths(request.paths, settings)
     return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
                     now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
 
@@ -119,7 +115,6 @@ def by_date_forecast(
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> ByDateForecast:
     """P(at least one successful launch before a date), with the launch-cadence model."""
-    _check_paths(request.paths, settings)
     return by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
                    now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
 
@@ -132,6 +127,5 @@ def versus_forecast(
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> VersusForecast:
     """Head to head: who is more reliable, whose next success comes first."""
-    _check_paths(request.paths, settings)
     return versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
                   now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+
 from launchcast.model.forecast import Moment
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings

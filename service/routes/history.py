@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.routes import deps
 from launchcast.service.state import Served
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.forecast import Moment
 from launchcast.model.update import update_attempts
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served
-from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
 
@@ -33,6 +36,28 @@ class UpdateOut(BaseModel):
     corrected: int
 
 
+class GateOut(BaseModel):
+    """The convergence gate's result (``model.diagnostics``); closed-form fits pass by construction."""
+
+    method: str = Field(description="mcmc or closed-form")
+    passed: bool
+    max_rhat: float | None = None
+    min_ess_bulk: float | None = None
+    min_ess_tail: float | None = None
+    divergences: int = 0
+    ebfmi: list[float] = []
+    failures: list[str] = []
+
+    @classmethod
+    def of(cls, gate: Diagnostics) -> GateOut:
+        def finite(value: float) -> float | None:
+            return None if math.isnan(value) else value
+
+        return cls(method=gate.method, passed=gate.passed, max_rhat=finite(gate.max_rhat),
+                   min_ess_bulk=finite(gate.min_ess_bulk), min_ess_tail=finite(gate.min_ess_tail),
+                   divergences=gate.divergences, ebfmi=gate.ebfmi, failures=gate.failures)  # fmt: skip
+
+
 class ModelOut(BaseModel):
     model: str
     version: str
@@ -43,7 +68,7 @@ class ModelOut(BaseModel):
     fitted_at: str | None
     fit_seconds: float | None
     draws: int
-    diagnostics: dict[str, Any]
+    diagnostics: GateOut
     data_as_of: date
     as_of: datetime = Field(description="when this was asked (UTC)")
     data_age_days: int
@@ -71,15 +96,13 @@ async def model(
     last = attempts[-1] if attempts else None
     good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
     moment = Moment.of(fit, clock(), settings.stale_after_days)
-    diagnostics = {k: v for k, v in fit.manifest.get("diagnostics", {"method": "closed-form",
-                   "passed": True}).items() if k != "parameters"}  # fmt: skip
     return ModelOut(
         model=fit.model, version=fit.version, served_version=served.version_id,
         fallback=holder.fallback or None,
         fitted_at=fit.manifest.get("fitted_at"), **moment.anchored(),
         last_update=UpdateOut(**vars(last)) if last else None,
         last_successful_update=UpdateOut(**vars(good)) if good else None,
-        fit_seconds=fit.manifest.get("fit_seconds"), draws=fit.n_draws, diagnostics=diagnostics,
+        fit_seconds=fit.manifest.get("fit_seconds"), draws=fit.n_draws, diagnostics=GateOut.of(fit.diagnostics),
         data_hash=str(fit.manifest.get("data_hash", "")),
         n_launches=fit.manifest.get("n_launches"), config=fit.config,
         packages=fit.manifest.get("packages", {}), attribution=ATTRIBUTION,

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/v1/refit", tags=["refit"])
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from launchcast.model.baselines import laplace
 from launchcast.model.history import LaunchHistory
 from launchcast.model.registry import Registry
-
 from tests.faults.test_registry_faults import Load, env_for, wait_for
 from tests.service.conftest import registry_with
 from tests.service.server import running_server

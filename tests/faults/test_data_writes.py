@@ -10,11 +10,11 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from launchcast.model import datadir
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import load_history
 from launchcast.model.ingest import add_launch
-
 from tests.conftest import DATA, data_files
 
 CONTEXT = multiprocessing.get_context("fork")

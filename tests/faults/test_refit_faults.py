@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from launchcast.model.history import LaunchHistory
 from launchcast.model.refit import RefitPolicy, refit, refit_lock
 from launchcast.model.registry import Registry
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
-
 from tests.conftest import DATA, REPO
 from tests.faults.test_registry_faults import mount_namespaces_work
 from tests.service.conftest import registry_with

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from launchcast.model.baselines import jeffreys, laplace
 from launchcast.model.history import LaunchHistory
 from launchcast.model.registry import Registry
-
 from tests.conftest import DATA, REPO
 from tests.service.conftest import registry_with
 from tests.service.server import running_server

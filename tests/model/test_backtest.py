@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
+
 from launchcast.model.backtest import SUBSETS, Job, jobs_for, run, run_job, score_table, training_history
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.gcat import LAUNCH_COLUMNS, VEHICLE_COLUMNS
 from launchcast.model.history import LaunchHistory
 from launchcast.service.cli import app
-from typer.testing import CliRunner
-
 from tests.conftest import REPO
 from tests.model.test_hierarchical import simulate_history
 

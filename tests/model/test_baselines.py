@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from launchcast.model.baselines import BetaFit, _fit_beta_prior, eb_beta, jeffreys, laplace
-from launchcast.model.history import LaunchHistory
 from scipy import stats
 
+from launchcast.model.baselines import BetaFit, _fit_beta_prior, eb_beta, jeffreys, laplace
+from launchcast.model.history import LaunchHistory
 from tests.conftest import make_history
 
 

@@ -5,13 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from launchcast.model.baselines import BetaFit, laplace
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.fit import LaunchQuery
 from launchcast.model.forecast import Programme, by_date, campaign, next_launch, simulate, versus
 from launchcast.model.hierarchical import DIMS, HierarchicalFit
 from launchcast.model.history import LaunchHistory
-from scipy import stats
 
 #: The time every question here is asked: explicit, so every answer is reproducible.
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

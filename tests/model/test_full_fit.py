@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from launchcast.model.hierarchical import HierarchicalModel
 from launchcast.model.history import LaunchHistory
 from launchcast.model.saved import load_fit, save_fit
@@ -14,8 +15,8 @@ from launchcast.model.saved import load_fit, save_fit
 @pytest.mark.slow
 def test_full_history_fit_passes_the_gate_and_answers(history: LaunchHistory, tmp_path: Path) -> None:
     fit = HierarchicalModel().fit(history)
-    diagnostics = fit.manifest["diagnostics"]
-    assert diagnostics["passed"], diagnostics["failures"]
+    diagnostics = fit.diagnostics
+    assert diagnostics.method == "mcmc" and diagnostics.passed, diagnostics.failures
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
     electron = loaded.coords["vehicle"].index("Electron")
     assert np.all(loaded.posterior["a_vehicle"][:, electron] == 0)  # its family carries it

@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from launchcast.model import gcat
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.operators import Operators
-
 from tests.conftest import DATA
 
 

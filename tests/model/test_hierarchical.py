@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import LaunchQuery, vehicle_records
 from launchcast.model.hierarchical import (
@@ -16,8 +18,6 @@ from launchcast.model.hierarchical import (
     sample,
 )
 from launchcast.model.history import LaunchHistory
-from scipy import stats
-
 from tests.conftest import make_history
 
 # --- no MCMC ------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.history import LaunchHistory, load_history, parse_time, record_table
-
 from tests.conftest import DATA
 
 

@@ -4,10 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.history import load_history, record_table
 from launchcast.model.ingest import add_launch, ingest_gcat
-
 from tests.conftest import DATA, data_files
 from tests.gcat_server import gcat_launch_row as gcat_row
 

@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import load_history
 from launchcast.model.refit import RefitPolicy, refit, refit_lock, refit_running
 from launchcast.model.registry import Registry
-
 from tests.conftest import DATA, REPO
 
 EB = RefitPolicy(model="eb-beta")

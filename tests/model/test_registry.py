@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from launchcast.model.baselines import eb_beta, jeffreys, laplace
+from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.history import LaunchHistory
 from launchcast.model.registry import Registry
@@ -53,7 +55,7 @@ def test_keeps_the_last_k_but_never_the_current(registry: Registry, history: Lau
 
 def test_a_gate_failure_can_never_be_published(registry: Registry, history: LaunchHistory) -> None:
     fit = eb_beta(draws=200).fit(history)
-    fit.manifest["diagnostics"] = {"passed": False, "failures": ["mu: R-hat 1.2 > 1.01"]}
+    fit.manifest["diagnostics"] = Diagnostics(method="mcmc", failures=["mu: R-hat 1.2 > 1.01"]).to_dict()
     with pytest.raises(LaunchcastError, match="failed the convergence gate: mu: R-hat 1.2"):
         registry.publish(fit)
     assert registry.ids() == []

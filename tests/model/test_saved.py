@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from launchcast.model.baselines import eb_beta
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
 from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel
 from launchcast.model.history import LaunchHistory
 from launchcast.model.saved import MANIFEST_FILE, POSTERIOR_FILE, load_fit, save_fit
-
 from tests.conftest import make_history
 
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from launchcast.model.scoring import brier, calibration_bins, expected_calibration_error, log_loss
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from launchcast.model.history import load_history, record_table
 from launchcast.model.update import (
     UPSTREAM_FILE,
@@ -17,7 +18,6 @@ from launchcast.model.update import (
     update,
     update_attempts,
 )
-
 from tests.conftest import DATA, data_files
 from tests.gcat_server import CORRECTED_TAG, LAUNCH, LV, GcatServer, newer_gcat
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
-
 from tests.conftest import DATA
 
 FUTURE = (date.today() + timedelta(days=365)).isoformat()
@@ -61,8 +61,8 @@ def test_by_date_and_versus(client: TestClient) -> None:
         ("get", "/v1/forecast/next", {}, 422, "say whose launch"),
         ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": 101}, 422,
          "less than or equal to 100"),
-        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "paths": 150_000}, 422,
-         "paths must be at most 100000"),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "paths": 250_000}, 422,
+         "less than or equal to 200000"),
         ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": "five"}, 422,
          "valid integer"),
         ("post", "/v1/forecast/by-date", {"state": "KP", "date": "2020-01-01"}, 422,

@@ -5,9 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from launchcast.service.cli import app
 from typer.testing import CliRunner
 
+from launchcast.service.cli import app
 from tests.conftest import DATA
 
 runner = CliRunner()

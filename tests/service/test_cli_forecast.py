@@ -4,8 +4,9 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-from launchcast.service.cli import app
 from typer.testing import CliRunner
+
+from launchcast.service.cli import app
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}

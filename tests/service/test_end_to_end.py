@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import httpx
-from launchcast.model.history import LaunchHistory
 
+from launchcast.model.history import LaunchHistory
 from tests.conftest import DATA, REPO
 from tests.gcat_server import GcatServer, newer_gcat
 from tests.model.test_ingest import gcat_row, write_upstream

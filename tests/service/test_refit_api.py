@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from launchcast.model.history import LaunchHistory
 from launchcast.model.refit import refit_lock
 from launchcast.model.registry import Registry
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
-
 from tests.conftest import DATA
 from tests.service.conftest import registry_with
 

@@ -11,11 +11,6 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from launchcast.model.baselines import eb_beta
-from launchcast.model.history import load_history
-from launchcast.model.registry import Registry
-from launchcast.service.app import create_app, load_into
-from launchcast.service.settings import Settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,13 +18,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from launchcast.model.baselines import eb_beta
+from launchcast.model.history import load_history
+from launchcast.model.registry import Registry
+from launchcast.service.app import create_app, load_into
+from launchcast.service.settings import Settings
 from tests.conftest import DATA
 
 
 def _app():  # type: ignore[no-untyped-def]
     registry = Registry(Path(tempfile.mkdtemp(prefix="launchcast-schema-")))
     registry.promote(registry.publish(eb_beta(draws=500).fit(load_history(DATA))))
-    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, max_paths=50_000,
+    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, 
                             refit_schedule=False)  # fmt: skip
     app = create_app(app_settings)
     load_into(app.state.holder, app_settings)  # ASGI calls below do not run the lifespan

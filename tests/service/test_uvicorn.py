@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from launchcast.service.settings import Settings
 
+from launchcast.service.settings import Settings
 from tests.conftest import DATA
 from tests.service.server import running_server
 

@@ -1,0 +1,18 @@
+"""Operational defaults the model layer and the service's settings share.
+
+This module imports nothing, so the settings (read by every CLI command, even
+``--help``) can take their defaults from here without loading pandas or httpx.
+Each is overridable by the ``LAUNCHCAST_`` setting named beside it.
+"""
+
+#: ``LAUNCHCAST_GCAT_URL``: GCAT's tsv/ folder (J. McDowell, https://planet4589.org/space/gcat/).
+GCAT_URL = "https://planet4589.org/space/gcat/tsv/"
+
+#: ``LAUNCHCAST_STALE_AFTER_DAYS``: older data gets a warning in every answer.
+STALE_AFTER_DAYS = 45
+
+#: The update attempt log, in the registry's directory (``var/registry/updates.jsonl``).
+UPDATE_LOG = "updates.jsonl"
+
+#: ``LAUNCHCAST_MAX_PATHS``' ceiling: the most Monte Carlo paths one request may ask for.
+MAX_PATHS = 200_000
