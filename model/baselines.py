@@ -115,6 +115,7 @@ def fit_manifest(history: LaunchHistory, seconds: float) -> dict[str, Any]:
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cadence": fit_cadence(history).to_dict(),
         "state_names": history.state_names,
+        "aliases": history.aliases,
     }
 
 

@@ -190,7 +190,15 @@ def writing(root: Path, wait: float = WAIT_SECONDS) -> Iterator[Transaction]:
 
 
 #: The files of a data set, as shipped in the package (``launchcast.data``).
-SHIPPED_FILES = ("launches.csv", "vehicles.csv", "states.csv", "agencies.csv", "orgs.csv", "README.md")
+SHIPPED_FILES = (
+    "launches.csv",
+    "vehicles.csv",
+    "states.csv",
+    "agencies.csv",
+    "orgs.csv",
+    "names.csv",
+    "README.md",
+)
 
 
 def seed(root: Path) -> bool:

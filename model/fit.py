@@ -10,7 +10,6 @@ notebook use only this, in numpy — no PyMC downstream of fitting.
 
 from __future__ import annotations
 
-import difflib
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,6 +22,7 @@ from launchcast.model.cadence import Cadence
 from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.history import LaunchHistory, decimal_year, parse_time
+from launchcast.model.names import Names, closest
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,19 @@ class VehicleRecord:
     last_failed: bool
     family_flights: int
     state_flights: int
+    #: Launches in the ``RECENT_YEARS`` before the data's end: which vehicle a state flies now.
+    recent_attempts: int = 0
+
+
+#: The window that decides a state's current vehicle (``model.forecast.state_vehicle``).
+RECENT_YEARS = 3.0
 
 
 def vehicle_records(history: LaunchHistory) -> dict[str, VehicleRecord]:
     launches = history.launches
     family_flights = launches.groupby("family").size()
+    end = launches["year"].max() if len(launches) else 0.0
+    recent = launches[launches["year"] > end - RECENT_YEARS].groupby("vehicle").size()
     state_flights = launches.groupby("vehicle_state").size()
     records = {}
     grouped = launches.groupby("vehicle", sort=False)
@@ -99,16 +107,9 @@ def vehicle_records(history: LaunchHistory) -> dict[str, VehicleRecord]:
             last_failed=not bool(s["last_success"]),
             family_flights=int(family_flights.get(row.family, 0)),
             state_flights=int(state_flights.get(row.state, 0)),
+            recent_attempts=int(recent.get(row.vehicle, 0)),
         )
     return records
-
-
-def closest(name: str, known: list[str], n: int = 5) -> str:
-    matches = difflib.get_close_matches(name, known, n=n, cutoff=0.4)
-    if not matches:
-        lowered = name.lower()
-        matches = [k for k in known if lowered in k.lower()][:n]
-    return ", ".join(matches) if matches else "none close"
 
 
 @dataclass
@@ -173,10 +174,17 @@ class Fit:
             return None
         return self._index.get(dim, {}).get(label)
 
+    @cached_property
+    def names(self) -> Names:
+        return Names(self.manifest.get("state_names", {}), self.manifest.get("aliases", {}))
+
     def record(self, vehicle: str) -> VehicleRecord:
-        """A vehicle's record by GCAT name or display name (case-insensitive)."""
+        """A vehicle's record by GCAT name, display name or alias (천리마-1), case-insensitive."""
         if vehicle in self.records:
             return self.records[vehicle]
+        alias = self.names.vehicle(vehicle)
+        if alias in self.records:
+            return self.records[alias]
         wanted = vehicle.strip().lower()
         for record in self.records.values():
             if wanted in (record.vehicle.lower(), record.display_name.lower()):
@@ -193,9 +201,21 @@ class Fit:
     def state_name(self, state: str) -> str:
         return str(self.manifest.get("state_names", {}).get(state, state))
 
-    def require_state(self, state: str) -> None:
-        if state not in self.states:
-            raise NotFoundError(f"unknown state {state!r}; closest known: {closest(state, self.states)}")
+    def find_state(self, text: str) -> str | None:
+        """The code of a known state given by code, name or alias ('Korea, North' → KP), or None."""
+        return text if text in self._state_set else self.names.state_code(text, self._state_set)
+
+    def state_code(self, text: str) -> str:
+        """As ``find_state``, but an unknown state is a 404 with the closest names."""
+        code = self.find_state(text)
+        if code is None:
+            choices = self.names.state_choices(self._state_set)
+            raise NotFoundError(f"unknown state {text!r}; closest known: {closest(text, choices)}")
+        return code
+
+    @cached_property
+    def _state_set(self) -> set[str]:
+        return {r.state for r in self.records.values()}
 
     @property
     def states(self) -> list[str]:
@@ -224,7 +244,7 @@ class Fit:
     ) -> LaunchQuery:
         """The maiden flight of a vehicle not yet flown, of a known (or new) family and state."""
         if state is not None:
-            self.require_state(state)
+            state = self.state_code(state)
         if family is not None and family not in self.families:
             raise NotFoundError(f"unknown family {family!r}; closest known: {closest(family, self.families)}")
         family_flights = sum(r.attempts for r in self.records.values() if r.family == family)

@@ -20,7 +20,7 @@ and ``now`` are unknown to the model and are simulated, not assumed away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 
@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.fit import Fit, LaunchQuery
+from launchcast.model.fit import RECENT_YEARS, Fit, LaunchQuery, VehicleRecord
 from launchcast.model.history import decimal_year
 
 MAX_CAMPAIGN_LAUNCHES = 100
@@ -108,6 +108,10 @@ class NextLaunchForecast(NextLaunchTimes):
     probability: float = Field(description="posterior predictive P(success)")
     reliability: Reliability
     record: Record
+    vehicle_choice: str | None = Field(
+        None, description="for a state's next launch: the vehicle it is taken to fly, and the rule that "
+        "chose it (the state's vehicle with the most launches in the 3 years to the data's end)",
+    )  # fmt: skip
     model: ModelInfo
 
 
@@ -171,16 +175,42 @@ class Resolved:
     record: Record
     cadence_kind: str
     cadence_name: str | None  # None: a new launching state, no cadence to learn from
+    #: For a state's next launch: which vehicle it is taken to fly, and why.
+    vehicle_choice: str | None = None
+
+
+def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
+    """The vehicle a state's next orbital attempt will most likely fly, and why.
+
+    The rule: the state's vehicle with the most launches in the ``RECENT_YEARS`` (3)
+    before the data's end; ties, or no launch in that window, go to the one that
+    flew last.  "Whichever flew last" alone picks one-off test vehicles: South
+    Korea's last launch in the data is ADD's solid-fuel test vehicle (one flight,
+    December 2023), while its orbital programme flies Nuri (three flights 2021–2023).
+    """
+    records = [r for r in fit.records.values() if r.state == state]
+    chosen = max(records, key=lambda r: (r.recent_attempts, r.last_launch))
+    name = fit.state_name(state)
+    if chosen.recent_attempts:
+        total = sum(r.recent_attempts for r in records)
+        why = (f"{chosen.display_name}: the {name} vehicle with the most launches in the "
+               f"{RECENT_YEARS:.0f} years to the data's end ({chosen.recent_attempts} of {total}); "
+               "ask about another with vehicle=")  # fmt: skip
+    else:
+        why = (f"{chosen.display_name}: the {name} vehicle that flew last ({chosen.last_launch[:10]}); "
+               "ask about another with vehicle=")  # fmt: skip
+    return chosen, why
 
 
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its cadence."""
+    if programme.state:
+        programme = replace(programme, state=fit.state_code(programme.state))
     if programme.vehicle and programme.new_vehicle:
         raise LaunchcastError("give either a vehicle or new_vehicle (with a state), not both")
     if programme.vehicle:
         r = fit.record(programme.vehicle)
         if programme.state and programme.state != r.state:
-            fit.require_state(programme.state)
             raise LaunchcastError(
                 f"{r.display_name} ({r.vehicle}) is a {r.state} vehicle, not {programme.state}"
             )
@@ -203,15 +233,12 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
         subject = f"maiden flight of a new {fit.state_name(query.state)} vehicle{where}"
         return Resolved(query, subject, None, _state_record(fit, query.state), "state", query.state)
     if programme.state:
-        fit.require_state(programme.state)
-        latest = max((r for r in fit.records.values() if r.state == programme.state),
-                     key=lambda r: r.last_launch)  # fmt: skip
-        resolved = resolve(fit, Programme(vehicle=latest.vehicle))
+        chosen, why = state_vehicle(fit, programme.state)
+        resolved = resolve(fit, Programme(vehicle=chosen.vehicle))
         return Resolved(
             resolved.query,
-            f"next {fit.state_name(programme.state)} launch (on {latest.display_name}, "
-            f"its latest vehicle)",
-            latest.display_name, _state_record(fit, programme.state), "state", programme.state,
+            f"next {fit.state_name(programme.state)} launch (on {chosen.display_name})",
+            chosen.display_name, _state_record(fit, programme.state), "state", programme.state, why,
         )  # fmt: skip
     raise LaunchcastError("say whose launch: a vehicle, a state, or a state with new_vehicle")
 
@@ -325,7 +352,8 @@ def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForeca
         subject=resolved.subject, vehicle=q.vehicle, display_name=resolved.display_name,
         family=q.family, state=q.state, new_vehicle=q.vehicle is None,
         flight_number=q.vehicle_flight, probability=float(draws.mean()),
-        reliability=_summary(draws), record=resolved.record, model=_info(fit),
+        reliability=_summary(draws), record=resolved.record, vehicle_choice=resolved.vehicle_choice,
+        model=_info(fit),
         **next_launch_times(fit, resolved, moment).model_dump(),
     )  # fmt: skip
 

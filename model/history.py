@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from launchcast.model import datadir
-from launchcast.model.errors import DataValidationError, LaunchcastError
+from launchcast.model.errors import DataValidationError, LaunchcastError, NotFoundError
 from launchcast.model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
+from launchcast.model.names import NAMES_FILE, Names, closest, read_names
 from launchcast.model.operators import ORGS_FILE, Operators, read_orgs_csv
 
 LAUNCHES_FILE = "launches.csv"
@@ -173,7 +174,7 @@ class LaunchHistory:
     Columns added to ``launches``: ``family``, ``vehicle_state`` (owner of the
     vehicle: Naro-1 is KR's though its family is Angara), ``year`` (decimal),
     ``success`` (0/1), flight numbers ``vehicle_flight``, ``family_flight``,
-    ``state_flight``, ``agency_flight`` (1 = maiden), and ``previous_failed``
+    ``state_flight`` (1 = maiden), and ``previous_failed``
     (the vehicle's previous flight failed; 0 on a maiden flight).
     """
 
@@ -182,6 +183,8 @@ class LaunchHistory:
     state_names: dict[str, str]
     data_hash: str
     source_files: dict[str, str]
+    #: Other names of states and vehicles ({kind: {alias: name}}, from names.csv).
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_frames(
@@ -191,6 +194,7 @@ class LaunchHistory:
         state_names: dict[str, str] | None = None,
         data_hash: str = "",
         source_files: dict[str, str] | None = None,
+        aliases: dict[str, dict[str, str]] | None = None,
     ) -> LaunchHistory:
         launches = launches[list(LAUNCH_COLUMNS)].reset_index(drop=True).copy()
         vehicles = vehicles[list(VEHICLE_COLUMNS)].reset_index(drop=True).copy()
@@ -203,7 +207,6 @@ class LaunchHistory:
         launches["vehicle_flight"] = _counter(launches["vehicle"])
         launches["family_flight"] = _counter(launches["family"])
         launches["state_flight"] = _counter(launches["vehicle_state"])
-        launches["agency_flight"] = _counter(launches["agency"])
         previous = launches.groupby("vehicle", sort=False)["success"].shift(1)
         launches["previous_failed"] = (previous == 0).astype(np.int8)
         for frame in (launches, vehicles):
@@ -212,7 +215,8 @@ class LaunchHistory:
         if not data_hash:
             digest = hashlib.sha256(pd.util.hash_pandas_object(launches[list(LAUNCH_COLUMNS)]).to_numpy())
             data_hash = digest.hexdigest()
-        return cls(launches, vehicles, dict(state_names or {}), data_hash, dict(source_files or {}))
+        return cls(launches, vehicles, dict(state_names or {}), data_hash, dict(source_files or {}),
+                   dict(aliases or {}))  # fmt: skip
 
     # --- derived views -------------------------------------------------------------------
 
@@ -222,6 +226,19 @@ class LaunchHistory:
         if self.launches.empty:
             raise LaunchcastError("the launch history is empty")
         return parse_time(self.launches["time_utc"].iloc[-1]).date()
+
+    @property
+    def names(self) -> Names:
+        return Names(self.state_names, self.aliases)
+
+    def state_code(self, text: str) -> str:
+        """A state's code from its code, name or alias ('North Korea' → KP), or a clear 404."""
+        known = set(self.vehicles["state"])
+        code = self.names.state_code(text, known)
+        if code is None:
+            raise NotFoundError(f"unknown state {text!r}; closest known: "
+                                f"{closest(text, self.names.state_choices(known))}")  # fmt: skip
+        return code
 
     @property
     def n_launches(self) -> int:
@@ -238,13 +255,8 @@ class LaunchHistory:
             self.vehicles[self.vehicles["vehicle"].isin(flown)],
             self.state_names,
             "",
+            aliases=self.aliases,
         )
-
-    def vehicle_row(self, vehicle: str) -> pd.Series:
-        rows = self.vehicles[self.vehicles["vehicle"] == vehicle]
-        if rows.empty:
-            raise LaunchcastError(f"vehicle {vehicle!r} is not in the vehicle table")
-        return rows.iloc[0]
 
 
 def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
@@ -259,6 +271,7 @@ def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
         launches = _read_csv(snapshot, LAUNCHES_FILE, LAUNCH_COLUMNS)
         vehicles = _read_csv(snapshot, VEHICLES_FILE, VEHICLE_COLUMNS)
         raw_states = snapshot.read_bytes(STATES_FILE) if snapshot.path(STATES_FILE).exists() else b""
+        aliases = read_names(snapshot.read_bytes(NAMES_FILE)) if snapshot.path(NAMES_FILE).exists() else {}
         orgs_path = snapshot.path(ORGS_FILE)
         country_names = Operators(read_orgs_csv(orgs_path), {}).country_names() if orgs_path.exists() else {}
     problems = validate(launches, vehicles, launches_path, vehicles_path, now)
@@ -270,7 +283,7 @@ def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
         state_names.update(zip(states["state"], states["name"], strict=True))
     files = {LAUNCHES_FILE: launches.attrs["sha256"], VEHICLES_FILE: vehicles.attrs["sha256"]}
     data_hash = hashlib.sha256("".join(files.values()).encode()).hexdigest()
-    return LaunchHistory.from_frames(launches, vehicles, state_names, data_hash, files)
+    return LaunchHistory.from_frames(launches, vehicles, state_names, data_hash, files, aliases)
 
 
 def record_table(

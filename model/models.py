@@ -1,28 +1,39 @@
-"""Every model by name: what ``launchcast fit --model``, backtests and saved fits look up."""
+"""Every model by name: what ``launchcast fit --model``, backtests and saved fits look up.
+
+The names are plain data, so the command line can list them without importing the
+models (pandas, PyMC); the classes are imported when a model is made or a fit read.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from launchcast.model import baselines, hierarchical
-from launchcast.model.baselines import BetaFit
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.fit import Fit, Model
-from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalFit, HierarchicalModel
+
+if TYPE_CHECKING:
+    from launchcast.model.fit import Fit, Model
 
 MODEL_NAMES = ("laplace", "jeffreys", "eb-beta", "hierarchical")
 
-#: Model name → (fit class, the fit version this code reads).
-FIT_CLASSES: dict[str, tuple[type[Fit], str]] = {
-    "laplace": (BetaFit, "1.0"),
-    "jeffreys": (BetaFit, "1.0"),
-    "eb-beta": (BetaFit, "1.0"),
-    "hierarchical": (HierarchicalFit, hierarchical.VERSION),
-}
+
+def fit_classes() -> dict[str, tuple[type[Fit], str]]:
+    """Model name → (fit class, the fit version this code reads)."""
+    from launchcast.model import hierarchical
+    from launchcast.model.baselines import BetaFit
+
+    return {
+        "laplace": (BetaFit, "1.0"),
+        "jeffreys": (BetaFit, "1.0"),
+        "eb-beta": (BetaFit, "1.0"),
+        "hierarchical": (hierarchical.HierarchicalFit, hierarchical.VERSION),
+    }
 
 
 def make_model(name: str, seed: int = 0, **hierarchical_config: Any) -> Model:
     """A model by name; ``hierarchical_config`` overrides ``HierarchicalConfig`` fields."""
+    from launchcast.model import baselines
+    from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel
+
     if name == "laplace":
         return baselines.laplace(seed=seed)
     if name == "jeffreys":

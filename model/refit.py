@@ -1,4 +1,11 @@
-"""The refit pipeline: [update →] validate data → fit → gate → sanity score → publish → promote.
+"""The one promotion path: [update →] validate data → fit → gate → sanity score → publish → promote.
+
+Every way a new fit reaches the service goes through ``refit``: ``launchcast fit``
+(which forces a fit), ``launchcast refit``, ``serve --fit-if-missing``, the
+service's schedule and ``POST /v1/refit``.  A fit of another model than the one
+served is published but not promoted unless the policy says ``promote=True``
+(``--promote``): a baseline must never replace the hierarchical model silently,
+even when its recent log loss is inside the allowance.
 
 With an ``UpdateConfig`` it first brings ``data/`` up to GCAT (``model.update``); a
 failed update is recorded (update log and this run's entry) and the refit goes on
@@ -15,13 +22,14 @@ service workers, a cron job and a hand-started refit) never fit at once.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +38,7 @@ import numpy as np
 
 from launchcast.model.defaults import UPDATE_LOG
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.fit import Fit
 from launchcast.model.history import load_history
 from launchcast.model.models import make_model
 from launchcast.model.registry import Registry
@@ -37,6 +46,7 @@ from launchcast.model.scoring import log_loss, predict
 from launchcast.model.update import UpdateConfig, attempt_update
 
 LOCK_FILE = "refit.lock"
+log = logging.getLogger("launchcast.refit")
 
 
 @dataclass(frozen=True)
@@ -49,11 +59,15 @@ class RefitPolicy:
     #: this much (in nats per launch) above the current fit's.
     max_log_loss_increase: float = 0.05
     recent_days: int = 365
+    #: Promote even when the served version is another model (``--promote``).
+    promote: bool = False
 
 
 @dataclass
 class RefitResult:
-    outcome: str  # promoted | skipped | rejected | failed | refused (another refit held the lock)
+    #: promoted | published (another model is served) | skipped | rejected | failed
+    #: | refused (another refit held the lock)
+    outcome: str
     reason: str
     version_id: str | None = None
     data_hash: str | None = None
@@ -62,9 +76,11 @@ class RefitResult:
     scores: dict[str, float] = field(default_factory=dict)
     #: The update before the fit, in words ("updated: …", "current: …", "failed: …"), if any.
     update: str | None = None
+    #: The new fit (not logged): ``launchcast fit`` prints its key parameters.
+    fit: Fit | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(replace(self, fit=None)).items() if k != "fit"}
 
 
 class RefitRunning(LaunchcastError):
@@ -146,6 +162,8 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
         raise
     result.seconds = round(time.time() - started, 2)
     registry.record_refit({**run, **result.to_dict()})
+    level = logging.INFO if result.outcome in ("promoted", "published", "skipped") else logging.WARNING
+    log.log(level, "refit %s: %s (%s)", result.outcome, result.reason, result.version_id or "no version")
     return result
 
 
@@ -177,6 +195,9 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
         return
     _require_space(registry)
     fit = model.fit(history)
+    result.fit = fit
+    log.info("fitted %s on %d launches in %.1f s; gate %s", policy.model, history.n_launches,
+             fit.manifest.get("fit_seconds", 0.0), fit.diagnostics.summary())  # fmt: skip
     if not fit.diagnostics.passed:
         result.outcome = "rejected"
         result.reason = "failed the convergence gate: " + "; ".join(fit.diagnostics.failures[:10])
@@ -187,6 +208,7 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
     outcomes = recent["success"].to_numpy()
     result.scores["new_log_loss"] = log_loss(predict(fit, recent), outcomes)
     current_id = registry.current_id()
+    current = None
     if current_id is not None:
         try:
             current = registry.load(current_id)
@@ -203,8 +225,13 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool,
                     f"{result.scores['current_log_loss']:.4f} (allowed +{policy.max_log_loss_increase})"
                 )
                 return
+    result.scores = {k: float(np.round(v, 6)) for k, v in result.scores.items()}
     result.version_id = registry.publish(fit)
+    if current is not None and current.model != fit.model and not policy.promote:
+        result.outcome = "published"
+        result.reason = (f"gate passed; published but not promoted: {current_id} ({current.model}) "
+                         f"stays served (pass --promote to serve {fit.model})")  # fmt: skip
+        return
     registry.promote(result.version_id)
     result.outcome = "promoted"
     result.reason = f"gate passed; {len(recent)} recent launches scored"
-    result.scores = {k: float(np.round(v, 6)) for k, v in result.scores.items()}

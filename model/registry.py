@@ -1,17 +1,25 @@
-"""The model registry: immutable fit versions and an atomically switched ``current`` pointer.
+"""The model registry: immutable fit versions, an atomically switched ``current``, and aliases.
 
 Layout under the registry root (default ``./var/registry``)::
 
     versions/<id>/posterior.nc      a saved fit (see model.saved)
     versions/<id>/manifest.json
     current                         the id being served (one line)
-    promotions.log                  every promotion, oldest first (for rollback)
+    aliases.json                    pinned names → ids (e.g. "champion")
+    promotions.log                  every promotion and rollback, oldest first
     refits.jsonl                    every refit run, success or not (model.refit)
+
+Aliases follow MLflow's model-registry aliases: ``current`` is the served version,
+``previous`` the one a rollback returns to (derived from the promotion history),
+and any other name is pinned by hand (``launchcast models alias champion ID``).
+Promotions form a stack: a rollback pops the current version, so a second rollback
+goes one further back instead of toggling between two versions.
 
 A version directory is written under a temporary name and renamed into place, so
 it is either complete or absent; ``current`` is replaced by write-temp, fsync,
 rename.  A failed publish, a crash, or a corrupt file therefore never changes
-what ``current`` points at.  The last ``keep`` versions are kept (never the current one).
+what ``current`` points at.  The last ``keep`` versions are kept, and never the
+current one or one an alias names.
 """
 
 from __future__ import annotations
@@ -23,15 +31,21 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.errors import LaunchcastError, NotFoundError
-from launchcast.model.fit import Fit
-from launchcast.model.saved import MANIFEST_FILE, load_fit, read_manifest, save_fit
+from launchcast.model.saved import MANIFEST_FILE, read_manifest
 from launchcast.model.storage import atomic_write_text, fsync_directory
+
+if TYPE_CHECKING:
+    from launchcast.model.fit import Fit
 
 CURRENT_FILE = "current"
 PROMOTIONS_FILE = "promotions.log"
+ALIASES_FILE = "aliases.json"
+#: Aliases the registry derives itself; the rest are pinned by hand.
+DERIVED_ALIASES = ("current", "previous")
 REFIT_LOG = "refits.jsonl"
 #: What a version id may look like (``20261123T214200Z-hierarchical-1a2b3c4d``): a plain
 #: directory name, so an id can never reach outside ``versions/``.
@@ -50,17 +64,23 @@ def check_version_id(version_id: str) -> str:
 
 @dataclass(frozen=True)
 class VersionInfo:
+    """A version's summary: what ``models list`` and ``models show`` print."""
+
     id: str
     model: str
     version: str
     data_as_of: str
     data_hash: str
+    n_launches: int | None
     fitted_at: str
+    fit_seconds: float | None
+    gate: str
     passed_gate: bool
-    current: bool
+    aliases: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+    @property
+    def current(self) -> bool:
+        return "current" in self.aliases
 
 
 class Registry:
@@ -115,18 +135,75 @@ class Registry:
             )
         return read_manifest(directory)
 
-    def info(self, version_id: str) -> VersionInfo:
+    def info(self, version_id: str, aliases: dict[str, str] | None = None) -> VersionInfo:
         m = self.manifest(version_id)
+        gate = Diagnostics.of_manifest(m)
+        named = aliases if aliases is not None else self.aliases()
         return VersionInfo(
             id=version_id, model=m.get("model", "?"), version=m.get("version", "?"),
             data_as_of=m.get("as_of", ""), data_hash=m.get("data_hash", ""),
-            fitted_at=m.get("fitted_at", ""),
-            passed_gate=bool(m.get("diagnostics", {"passed": True}).get("passed", False)),
-            current=version_id == self._current_or_none(),
+            n_launches=m.get("n_launches"), fitted_at=m.get("fitted_at", ""),
+            fit_seconds=m.get("fit_seconds"), gate=gate.summary(), passed_gate=gate.passed,
+            aliases=tuple(name for name, target in named.items() if target == version_id),
         )  # fmt: skip
 
     def list(self) -> list[VersionInfo]:
-        return [self.info(i) for i in self.ids()]
+        aliases = self.aliases()
+        return [self.info(i, aliases) for i in self.ids()]
+
+    # --- aliases -------------------------------------------------------------------------
+
+    def aliases(self) -> dict[str, str]:
+        """Every alias → id: ``current``, ``previous`` (the rollback target), then pinned ones."""
+        out: dict[str, str] = {}
+        current = self._current_or_none()
+        if current:
+            out["current"] = current
+        previous = self._rollback_target()
+        if previous:
+            out["previous"] = previous
+        out.update(self._pinned())
+        return out
+
+    def resolve(self, ref: str) -> str:
+        """An id, or an alias naming one (``current``, ``previous``, ``champion`` …)."""
+        aliases = self.aliases()
+        if ref in aliases:
+            return aliases[ref]
+        if ref in DERIVED_ALIASES:
+            raise NotFoundError(f"no version is {ref!r} yet in {self.root}")
+        return check_version_id(ref)
+
+    def set_alias(self, name: str, version_id: str) -> None:
+        """Pin ``name`` to a version (kept from pruning while pinned)."""
+        if name in DERIVED_ALIASES:
+            raise LaunchcastError(f"{name!r} is set by promotions; use 'launchcast models promote'")
+        check_version_id(name)
+        self.manifest(version_id)
+        self._write_aliases({**self._pinned(), name: version_id})
+
+    def remove_alias(self, name: str) -> None:
+        pinned = self._pinned()
+        if name not in pinned:
+            raise NotFoundError(f"no alias {name!r}; pinned: {', '.join(pinned) or 'none'}")
+        del pinned[name]
+        self._write_aliases(pinned)
+
+    def _pinned(self) -> dict[str, str]:
+        try:
+            raw = json.loads((self.root / ALIASES_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            path = self.root / ALIASES_FILE
+            raise LaunchcastError(f"{path} cannot be read ({exc}); fix or delete it") from None
+        return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+    def _write_aliases(self, pinned: dict[str, str]) -> None:
+        try:
+            atomic_write_text(self.root / ALIASES_FILE, json.dumps(pinned, indent=2, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise LaunchcastError(f"could not write {self.root / ALIASES_FILE}: {exc}") from None
 
     def _current_or_none(self) -> str | None:
         try:
@@ -135,6 +212,8 @@ class Registry:
             return None
 
     def load(self, version_id: str) -> Fit:
+        from launchcast.model.saved import load_fit  # xarray: only when a fit is read
+
         self.manifest(version_id)  # clear error for an unknown id
         return load_fit(self.versions_dir / version_id)
 
@@ -172,6 +251,8 @@ class Registry:
         while (self.versions_dir / version_id).exists():
             suffix += 1
             version_id = f"{stamp}-{fit.model}-{data_hash}-{suffix}"
+        from launchcast.model.saved import save_fit
+
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         staging = self.versions_dir / f".staging-{version_id}-{os.getpid()}"
         try:
@@ -183,13 +264,18 @@ class Registry:
             raise LaunchcastError(f"could not write the new version to {self.root}: {exc}") from None
         return version_id
 
-    def promote(self, version_id: str) -> None:
-        """Make a version current (after checking it loads: a corrupt version is refused)."""
+    def promote(self, version_id: str, action: str = "promote") -> None:
+        """Make a version current (after checking it loads: a corrupt version is refused).
+
+        Callers that publish a new fit go through ``model.refit.refit`` (gate, sanity
+        score, the served model's name); this is the pointer switch underneath it and
+        ``launchcast models promote``, an operator's explicit choice.
+        """
         self.load(version_id)
         try:
             atomic_write_text(self.root / CURRENT_FILE, version_id + "\n")
             with open(self.root / PROMOTIONS_FILE, "a", encoding="utf-8") as log:
-                log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {version_id}\n")
+                log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {version_id} {action}\n")
                 log.flush()
                 os.fsync(log.fileno())
         except OSError as exc:
@@ -197,28 +283,53 @@ class Registry:
         self.prune()
 
     def rollback(self) -> str:
-        """Promote the version that was current before the current one."""
-        current = self._current_or_none()
-        history = self._promotions()
-        earlier = [v for v in reversed(history) if v != current and v in self.ids()]
-        if not earlier:
+        """Go back one step along the promotion history (a second rollback goes further back)."""
+        target = self._rollback_target()
+        if target is None:
             raise LaunchcastError("nothing to roll back to: no earlier promoted version is kept")
-        self.promote(earlier[0])
-        return earlier[0]
+        self.promote(target, action="rollback")
+        return target
 
-    def _promotions(self) -> list[str]:
+    def _stack(self) -> list[str]:
+        """The promotion stack: each promotion pushes, each rollback pops back to its target."""
         path = self.root / PROMOTIONS_FILE
-        if not path.exists():
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
             return []
-        return [line.split()[1] for line in path.read_text().splitlines() if len(line.split()) == 2]
+        stack: list[str] = []
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 2:
+                continue  # a line cut by a crash
+            version_id, action = fields[1], fields[2] if len(fields) > 2 else "promote"
+            if action == "rollback":
+                while stack and stack[-1] != version_id:
+                    stack.pop()
+                if not stack:
+                    stack.append(version_id)
+            else:
+                stack.append(version_id)
+        return stack
+
+    def _rollback_target(self) -> str | None:
+        stack, kept, current = self._stack(), set(self.ids()), self._current_or_none()
+        while stack and stack[-1] == current:
+            stack.pop()
+        while stack and (stack[-1] not in kept or stack[-1] == current):
+            stack.pop()
+        return stack[-1] if stack else None
 
     def prune(self) -> list[str]:
         """Delete all but the newest ``keep`` versions, never the current one; staging leftovers too."""
         removed = []
-        current = self._current_or_none()
+        try:
+            protected = {self._current_or_none(), *self._pinned().values()}
+        except LaunchcastError:
+            return removed  # an unreadable alias file: delete nothing rather than a pinned version
         ids = self.ids()
         for version_id in ids[: max(0, len(ids) - self.keep)]:
-            if version_id != current:
+            if version_id not in protected:
                 shutil.rmtree(self.versions_dir / version_id, ignore_errors=True)
                 removed.append(version_id)
         if self.versions_dir.exists():

@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.fit import Fit, VehicleRecord
-from launchcast.model.models import FIT_CLASSES
 from launchcast.model.storage import atomic_write_bytes, atomic_write_text, sha256_file
+
+if TYPE_CHECKING:  # xarray and the fit classes load with a fit, not with the registry's listing
+    import xarray as xr
+
+    from launchcast.model.fit import Fit
 
 POSTERIOR_FILE = "posterior.nc"
 MANIFEST_FILE = "manifest.json"
@@ -39,6 +41,8 @@ def package_versions() -> dict[str, str]:
 
 def _dataset(arrays: dict[str, np.ndarray], dims: dict[str, list[str]],
              coords: dict[str, list[str]], leading: list[str]) -> xr.Dataset:  # fmt: skip
+    import xarray as xr
+
     variables = {}
     for name, values in arrays.items():
         extra = dims.get(name, [f"{name}_dim_{i}" for i in range(values.ndim - len(leading))])
@@ -49,6 +53,8 @@ def _dataset(arrays: dict[str, np.ndarray], dims: dict[str, list[str]],
 
 def save_fit(fit: Fit, directory: Path) -> Path:
     """Write ``posterior.nc`` then ``manifest.json`` (the manifest last: it vouches for the file)."""
+    import xarray as xr
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     chains = fit.chains
@@ -101,12 +107,16 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def load_fit(directory: Path) -> Fit:
     """Load a saved fit, refusing one whose file does not match its manifest."""
+    from launchcast.model.fit import VehicleRecord
+    from launchcast.model.models import fit_classes
+
     directory = Path(directory)
     manifest = read_manifest(directory)
     model, version = manifest.get("model"), manifest.get("version")
-    if model not in FIT_CLASSES:
-        raise LaunchcastError(f"{directory}: unknown model {model!r}; known: {', '.join(FIT_CLASSES)}")
-    fit_class, supported = FIT_CLASSES[model]
+    classes = fit_classes()
+    if model not in classes:
+        raise LaunchcastError(f"{directory}: unknown model {model!r}; known: {', '.join(classes)}")
+    fit_class, supported = classes[model]
     if version != supported:
         raise LaunchcastError(
             f"{directory}: {model} version {version} cannot be read by this launchcast "
@@ -140,6 +150,8 @@ def load_fit(directory: Path) -> Fit:
 
 
 def _load_group(path: Path, group: str) -> dict[str, np.ndarray] | None:
+    import xarray as xr
+
     try:
         with xr.open_dataset(path, group=group, engine="h5netcdf") as dataset:
             return {name: np.asarray(dataset[name].values) for name in dataset.data_vars}

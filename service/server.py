@@ -29,6 +29,7 @@ from typing import ClassVar
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from launchcast.service.logs import logging_config
 from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast")
@@ -69,6 +70,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, access_log: bo
     uvicorn.run(
         "launchcast.service.app:create_app", factory=True, host=host, port=port, workers=workers,
         access_log=access_log, http=BoundedH11Protocol,
+        log_config=logging_config(settings.log_format, settings.log_level),
         timeout_keep_alive=int(settings.keep_alive_seconds),
         h11_max_incomplete_event_size=settings.max_header_bytes,
         backlog=min(2048, BoundedH11Protocol.max_connections),

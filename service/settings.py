@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         None, description="model registry: versions and aliases (default var_dir/registry)"
     )  # type: ignore[assignment]
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
+    log_format: Literal["plain", "json"] = Field("plain", description="log lines: plain text or JSON")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="least severe "
+                                                                    "level logged")  # fmt: skip
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,10 @@ from launchcast.model.history import LaunchHistory, load_history
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Tests read the repository's data set unless they name another: a developer's own
+# ./var/data (updated from GCAT) must not change what the tests see.  Subprocesses inherit it.
+os.environ["LAUNCHCAST_DATA_DIR"] = str(DATA)
 
 
 @pytest.fixture(scope="session")

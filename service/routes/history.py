@@ -40,7 +40,7 @@ async def history(
         name = served.fit.record(vehicle).vehicle
         launches = launches[launches["vehicle"] == name]
     elif state:
-        served.fit.require_state(state)
+        state = served.fit.state_code(state)
         launches = launches[launches["vehicle_state"] == state]
     else:
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")

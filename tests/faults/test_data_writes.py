@@ -89,7 +89,7 @@ def test_a_crash_after_the_commit_point_is_rolled_forward(data_dir: Path) -> Non
     (data_dir / datadir.STAGING_DIR).mkdir()
     (data_dir / datadir.STAGING_DIR / "launches.csv").write_bytes(new["launches.csv"])
     (data_dir / datadir.JOURNAL_FILE).write_text(json.dumps(["launches.csv", "vehicles.csv"]))
-    assert load_history(data_dir).vehicle_row("Chollima-2")["state"] == "KP"
+    assert load_history(data_dir).vehicles.set_index("vehicle").loc["Chollima-2", "state"] == "KP"
     assert "manual-2024-05-27-Chollima-2" in set(load_history(data_dir).launches["launch_tag"])
     add_launch(data_dir, "2024-06-01", "Nuri", "success")
     assert not (data_dir / datadir.JOURNAL_FILE).exists()

@@ -68,8 +68,8 @@ def test_new_vehicle_needs_lv_or_command_line(data_dir: Path, tmp_path: Path) ->
     report = ingest_gcat(data_dir, upstream, lv)
     assert report.new_vehicles == ["Chollima-2"]
     history = load_history(data_dir)
-    assert history.vehicle_row("Chollima-2")["family"] == "Chollima"
-    assert history.vehicle_row("Chollima-2")["state"] == "KP"
+    assert history.vehicles.set_index("vehicle").loc["Chollima-2", "family"] == "Chollima"
+    assert history.vehicles.set_index("vehicle").loc["Chollima-2", "state"] == "KP"
 
 
 def test_unknown_agency_is_named(data_dir: Path, tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_add_new_vehicle_needs_family_and_state(data_dir: Path) -> None:
     with pytest.raises(LaunchcastError, match="give its --family and --state"):
         add_launch(data_dir, "2024-05-27", "Chollima-2", "failure")
     add_launch(data_dir, "2024-05-27", "Chollima-2", "failure", family="Chollima", state="KP")
-    assert load_history(data_dir).vehicle_row("Chollima-2")["state"] == "KP"
+    assert load_history(data_dir).vehicles.set_index("vehicle").loc["Chollima-2", "state"] == "KP"
 
 
 @pytest.mark.parametrize(

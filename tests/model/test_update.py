@@ -54,8 +54,8 @@ def test_update_takes_in_new_operators_vehicles_and_corrections_then_304(
         assert report.new_operators == ["NATA → KP", "ISAR → D"]
         assert report.left_out["non-orbital rows"] == 1
         history = load_history(data_dir)
-        assert history.vehicle_row("Spectrum")["state"] == "D"
-        assert history.vehicle_row("Spectrum")["family"] == "Spectrum"
+        assert history.vehicles.set_index("vehicle").loc["Spectrum", "state"] == "D"
+        assert history.vehicles.set_index("vehicle").loc["Spectrum", "family"] == "Spectrum"
         assert record_table(history, vehicle="Cheonlima-1")["attempts"].item() == 4
         fixed = history.launches[history.launches["launch_tag"] == CORRECTED_TAG].iloc[0]
         assert (fixed["outcome"], fixed["success_fraction"]) == ("failure", 0.40)

@@ -41,8 +41,15 @@ def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 
 def test_summary_unknown_state_is_a_clear_error() -> None:
-    result = runner.invoke(app, ["data", "summary", "--state", "XX"])
-    assert result.exit_code == 1 and "no launches match state='XX'" in result.output
+    result = runner.invoke(app, ["data", "summary", "--state", "North Koera"])
+    assert result.exit_code == 1 and "unknown state 'North Koera'; closest known: North Korea" in result.output
+
+
+def test_states_are_accepted_by_name_and_korean_name() -> None:
+    for name in ("North Korea", "Korea, North", "조선", "kp"):
+        result = runner.invoke(app, ["data", "summary", "--state", name], env={"COLUMNS": "160"})
+        assert result.exit_code == 0, result.output
+        assert "North Korea (KP)" in result.output and "Chollima-1" in result.output
 
 
 def test_import_gcat_end_to_end_is_deterministic(tmp_path: Path, shared_data: Path) -> None:

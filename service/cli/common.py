@@ -1,0 +1,116 @@
+"""What every command shares: consoles, error handling, options and where data lives.
+
+Imports here stay light (typer, rich, settings): ``launchcast --help`` and
+``models list`` must start in well under a second, so pandas, xarray and PyMC are
+imported inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from launchcast.model.errors import LaunchcastError
+from launchcast.service.settings import Settings, get_settings
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(command: F) -> F:
+    """Turn LaunchcastError (and a bad setting, a full disk) into one red line and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LaunchcastError as exc:
+            fail(str(exc))
+        except ValidationError as exc:  # a LAUNCHCAST_ setting that is not valid
+            fail(settings_problem(exc))
+        except OSError as exc:  # a full disk, a read-only mount, a missing permission: say which file
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"{exc.strerror or exc}{where}; nothing more was changed")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """'LAUNCHCAST_PORT=abc: Input should be a valid integer' — one line per bad setting."""
+    problems = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        problems.append(f"LAUNCHCAST_{name}={error.get('input')!s}: {error['msg']}")
+    return "bad setting: " + "; ".join(problems)
+
+
+def settings() -> Settings:
+    """The settings, read from the environment (a bad value is one clear line, exit 1)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        fail(settings_problem(exc))
+        raise  # unreachable: fail exits
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="directory with launches.csv and vehicles.csv (default: LAUNCHCAST_DATA_DIR, else "
+        "./var/data, seeded from the data shipped with launchcast)",
+    ),
+]
+
+
+def data_dir(given: Path | None) -> Path:
+    return given or settings().ensure_data()
+
+
+class Progress:
+    """Progress of long work: a rich bar on a terminal; plain lines when output is not one.
+
+    ``step(label, done, total)`` reports; plain mode prints a line at the start, every
+    quarter and the end, so a log or CI transcript shows progress without bar noise.
+    """
+
+    def __init__(self, transient: bool = True) -> None:
+        from rich.progress import Progress as Bar
+
+        self.bar: Bar | None = Bar(console=console, transient=transient) if console.is_terminal else None
+        self.tasks: dict[str, Any] = {}
+        self.reported: dict[str, int] = {}
+
+    def __enter__(self) -> Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def step(self, label: str, done: float, total: float | None, unit: str = "") -> None:
+        if self.bar:
+            if label not in self.tasks:
+                self.tasks[label] = self.bar.add_task(label, total=total)
+            self.bar.update(self.tasks[label], completed=done)
+            return
+        quarter = int(4 * done // total) if total else 0
+        if self.reported.get(label, -1) < quarter:
+            self.reported[label] = quarter
+            of = f" of {total:,.1f}{unit}" if total else ""
+            console.print(f"{label}: {done:,.1f}{unit}{of}", highlight=False)

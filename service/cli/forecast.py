@@ -1,0 +1,225 @@
+"""``launchcast forecast …``: the four questions, from a saved fit (numpy on posterior draws)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from launchcast.model.errors import LaunchcastError
+from launchcast.service.cli.common import console, err_console, settings, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from launchcast.model.fit import Fit
+    from launchcast.model.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
+
+app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).", no_args_is_help=True)
+
+FitDir = Annotated[
+    Path | None, typer.Option("--fit", help="a saved fit directory (default: the registry's current version)")
+]
+Vehicle = Annotated[
+    str | None, typer.Option(help="vehicle, GCAT, display or Korean name (Cheonlima-1, Chollima-1, 천리마-1)")
+]
+State = Annotated[str | None, typer.Option(help="state code or name, e.g. KP or 'North Korea'")]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
+    "time windows start here; pass an earlier answer's to reproduce it")]  # fmt: skip
+
+
+def _now(as_of: str | None) -> datetime:
+    """The question's time: given, or the clock read here, at the edge."""
+    from launchcast.model.history import parse_time
+
+    if as_of is None:
+        return datetime.now(UTC)
+    try:
+        return parse_time(as_of if as_of.endswith("Z") or len(as_of) <= 10 else as_of + "Z")
+    except ValueError as exc:
+        raise LaunchcastError(f"--as-of: {exc}") from None
+
+
+def _load(fit_dir: Path | None) -> Fit:
+    from launchcast.model.saved import load_fit
+
+    return load_fit(fit_dir) if fit_dir else settings().registry().load_current()
+
+
+def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
+    """A positional programme: a state (code or name) if the fit knows one, else a vehicle."""
+    from launchcast.model.forecast import Programme
+
+    state = fit.find_state(text)
+    if state is not None:
+        return Programme(state=state, new_vehicle=new_vehicle)
+    return Programme(vehicle=text)
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def _print_freshness(result: Anchored) -> None:
+    console.print(f"asked {result.as_of:%Y-%m-%d %H:%M} UTC; data as of {result.data_as_of} "
+                  f"({result.data_age_days:,} days old)", highlight=False)  # fmt: skip
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+
+
+def _model_rows(table: Table, info: ModelInfo) -> None:
+    table.add_row("model", f"{info.model} {info.version}, {info.draws} draws")
+
+
+def _print_next(result: NextLaunchForecast) -> None:
+    from rich.table import Table
+
+    r = result.reliability
+    table = Table(title=result.subject, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("P(success)", _pct(result.probability))
+    table.add_row("reliability median", _pct(r.median))
+    table.add_row("50% interval", f"{_pct(r.interval_50.low)} – {_pct(r.interval_50.high)}")
+    table.add_row("90% interval", f"{_pct(r.interval_90.low)} – {_pct(r.interval_90.high)}")
+    rec = result.record
+    table.add_row("record", f"{rec.subject}: {rec.successes}/{rec.attempts} successes, "
+                  f"last launch {rec.last_launch or 'never'}")  # fmt: skip
+    if result.vehicle_choice:
+        table.add_row("vehicle", result.vehicle_choice)
+    table.add_row("flight", f"{result.flight_number} (the first after the data's end)")
+    _model_rows(table, result.model)
+    console.print(table)
+    _print_freshness(result)
+
+
+@app.command("next")
+@user_errors
+def forecast_next(
+    vehicle: Vehicle = None, state: State = None,
+    family: Annotated[str | None, typer.Option(help="a family's next new variant")] = None,
+    new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+) -> None:  # fmt: skip
+    """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
+    from launchcast.model.forecast import Programme, next_launch
+
+    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle),
+                         now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    console.print_json(result.model_dump_json()) if as_json else _print_next(result)
+
+
+@app.command("campaign")
+@user_errors
+def forecast_campaign(
+    vehicle: Vehicle = None, state: State = None,
+    launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
+    paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
+    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+) -> None:  # fmt: skip
+    """Distribution of successes in the next N launches of one vehicle."""
+    from rich.table import Table
+
+    from launchcast.model.forecast import Programme, campaign
+
+    result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed,
+                      now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=result.subject)
+    for column in ("successes k", "P(exactly k)", "P(at least k)"):
+        table.add_column(column, justify="right")
+    for k, (p, q) in enumerate(zip(result.success_pmf, result.at_least, strict=True)):
+        table.add_row(str(k), _pct(p), _pct(q))
+    console.print(table)
+    console.print(f"expected successes {result.expected_successes:.2f}; expected attempts to "
+                  f"first success {result.expected_attempts_to_first_success:.2f}; "
+                  f"P(no success in {launches}) {_pct(result.probability_no_success)}; "
+                  f"{result.model.model} {result.model.version}")  # fmt: skip
+    _print_freshness(result)
+
+
+@app.command("by-date")
+@user_errors
+def forecast_by_date(
+    date_: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
+    vehicle: Vehicle = None, state: State = None,
+    new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
+    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+) -> None:  # fmt: skip
+    """P(at least one successful launch from now until a date), with a launch-cadence model."""
+    from rich.table import Table
+
+    from launchcast.model.forecast import Programme, by_date
+
+    try:
+        until = date.fromisoformat(date_)
+    except ValueError:
+        raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
+    result = by_date(_load(fit_dir), Programme(vehicle, state, None, new_vehicle), until,
+                     paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{result.subject} before {result.date}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("P(at least one success)", _pct(result.probability))
+    table.add_row("window", f"{result.window_start:%Y-%m-%d %H:%M} UTC → {result.date} "
+                  f"({result.years * 365.25:.1f} days)")  # fmt: skip
+    rate = result.launch_rate_per_year
+    table.add_row("launch rate / year", f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – "
+                  f"{rate.interval_90.high:.2f})")  # fmt: skip
+    table.add_row("expected launches", f"{result.expected_launches:.1f}")
+    _model_rows(table, result.model)
+    console.print(table)
+    _print_freshness(result)
+
+
+@app.command("versus")
+@user_errors
+def forecast_versus(
+    a: Annotated[str, typer.Argument(help="state (code or name) or vehicle, e.g. KP")],
+    b: Annotated[str, typer.Argument(help="state (code or name) or vehicle, e.g. KR")],
+    a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
+    b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
+    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+) -> None:  # fmt: skip
+    """Head to head: who is more reliable, and whose next success (from now) comes first."""
+    from rich.table import Table
+
+    from launchcast.model.forecast import versus
+
+    fit = _load(fit_dir)
+    result = versus(fit, _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle),
+                    paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=f"{a} vs {b}")
+    table.add_column("")
+    table.add_column(a, justify="right")
+    table.add_column(b, justify="right")
+    table.add_row("next launch", result.a.subject, result.b.subject)
+    table.add_row("P(next launch succeeds)", _pct(result.a.probability), _pct(result.b.probability))
+    table.add_row("P(more reliable)", _pct(result.probability_a_more_reliable),
+                  _pct(1 - result.probability_a_more_reliable))  # fmt: skip
+    table.add_row("P(next success first)", _pct(result.probability_a_first),
+                  _pct(result.probability_b_first))  # fmt: skip
+    table.add_row("median years from now to a success", str(result.median_years_to_success_a),
+                  str(result.median_years_to_success_b))  # fmt: skip
+    console.print(table)
+    console.print(f"{result.model.model} {result.model.version}; P(neither within 100 launches "
+                  f"from now) {_pct(result.probability_neither)}")  # fmt: skip
+    for side in (result.a, result.b):
+        if side.vehicle_choice:
+            console.print(f"{side.subject}: {side.vehicle_choice}", highlight=False)
+    _print_freshness(result)
