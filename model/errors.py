@@ -12,7 +12,15 @@ class LaunchcastError(Exception):
 
 
 class NotFoundError(LaunchcastError):
-    """A name (vehicle, family, state, fit version) that does not exist; the API answers 404."""
+    """A name (vehicle, family, state, fit version) that does not exist; the API answers 404.
+
+    ``suggestions`` are the closest known names, for machines (the API's problem
+    details carry them as a field); the message names them for people.
+    """
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = list(suggestions or [])
 
 
 class DataValidationError(LaunchcastError):

@@ -20,9 +20,9 @@ import numpy as np
 
 from launchcast.model.cadence import Cadence
 from launchcast.model.diagnostics import Diagnostics
-from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import LaunchHistory, decimal_year, parse_time
-from launchcast.model.names import Names, closest
+from launchcast.model.names import Names, unknown
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ class Fit:
                 return record
         names = sorted({r.vehicle for r in self.records.values()}
                        | {r.display_name for r in self.records.values()})  # fmt: skip
-        raise NotFoundError(f"unknown vehicle {vehicle!r}; closest known: {closest(vehicle, names)}")
+        raise unknown("vehicle", vehicle, names)
 
     def state_name(self, state: str) -> str:
         return str(self.manifest.get("state_names", {}).get(state, state))
@@ -210,7 +210,7 @@ class Fit:
         code = self.find_state(text)
         if code is None:
             choices = self.names.state_choices(self._state_set)
-            raise NotFoundError(f"unknown state {text!r}; closest known: {closest(text, choices)}")
+            raise unknown("state", text, choices)
         return code
 
     @cached_property
@@ -246,7 +246,7 @@ class Fit:
         if state is not None:
             state = self.state_code(state)
         if family is not None and family not in self.families:
-            raise NotFoundError(f"unknown family {family!r}; closest known: {closest(family, self.families)}")
+            raise unknown("family", family, self.families)
         family_flights = sum(r.attempts for r in self.records.values() if r.family == family)
         if state is None and family is not None:
             owners = [r.state for r in self.records.values() if r.family == family]

@@ -88,6 +88,8 @@ Bernoulli terms.
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
@@ -111,6 +113,8 @@ STATE_EXPERIENCE_CAP = 9  # 512 flights
 MODERN_FROM = 1990.0  # maiden flights of new designs from this year on get b_modern_maiden
 ERA_START, ERA_WIDTH = 1955.0, 5.0
 ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd
+
+log = logging.getLogger("launchcast.fit")
 
 
 def vehicle_flight_bin(flight: np.ndarray | int) -> np.ndarray:
@@ -406,7 +410,12 @@ class HierarchicalModel:
             if attempt:
                 config = replace(config, draws=2 * config.draws, seed=config.seed + 1,
                                  target_accept=max(config.target_accept, 0.95))  # fmt: skip
+            log.info("sampling %d chains × (%d warm-up + %d draws) on %d cells (%s)%s", config.chains,
+                     config.tune, config.draws, len(cells.attempts), config.sampler,
+                     f", attempt {attempt + 1}" if attempt else "")  # fmt: skip
+            sampled = time.perf_counter()
             idata = sample(model, config)
+            log.info("sampled in %.1f s; checking convergence", time.perf_counter() - sampled)
             posterior = {
                 name: np.asarray(idata.posterior[name].values, dtype=float) for name in SAVED_VARIABLES
             }
@@ -421,6 +430,7 @@ class HierarchicalModel:
             attempts.append({"draws": config.draws, "target_accept": config.target_accept,
                              "seed": config.seed, "passed": diagnostics.passed,
                              "failures": diagnostics.failures[:10]})  # fmt: skip
+            log.info("gate: %s", diagnostics.summary())
             if diagnostics.passed:
                 break
         seconds = time.perf_counter() - started
@@ -451,7 +461,7 @@ def sample(model: Any, config: HierarchicalConfig) -> Any:
         return nutpie.sample(
             compiled, draws=config.draws, tune=config.tune, chains=config.chains,
             seed=config.seed, target_accept=config.target_accept,
-            progress_bar=config.progress,
+            progress_bar=config.progress and sys.stderr.isatty(),  # plain log lines otherwise
         )  # fmt: skip
     import pymc as pm
 
@@ -459,7 +469,7 @@ def sample(model: Any, config: HierarchicalConfig) -> Any:
         return pm.sample(
             draws=config.draws, tune=config.tune, chains=config.chains,
             target_accept=config.target_accept, random_seed=config.seed,
-            progressbar=config.progress, compute_convergence_checks=False,
+            progressbar=config.progress and sys.stderr.isatty(), compute_convergence_checks=False,
         )  # fmt: skip
 
 

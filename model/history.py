@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from launchcast.model import datadir
-from launchcast.model.errors import DataValidationError, LaunchcastError, NotFoundError
+from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
-from launchcast.model.names import NAMES_FILE, Names, closest, read_names
+from launchcast.model.names import NAMES_FILE, Names, read_names, unknown
 from launchcast.model.operators import ORGS_FILE, Operators, read_orgs_csv
 
 LAUNCHES_FILE = "launches.csv"
@@ -236,8 +236,7 @@ class LaunchHistory:
         known = set(self.vehicles["state"])
         code = self.names.state_code(text, known)
         if code is None:
-            raise NotFoundError(f"unknown state {text!r}; closest known: "
-                                f"{closest(text, self.names.state_choices(known))}")  # fmt: skip
+            raise unknown("state", text, self.names.state_choices(known))
         return code
 
     @property

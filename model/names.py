@@ -14,16 +14,25 @@ import difflib
 import io
 from dataclasses import dataclass, field
 
+from launchcast.model.errors import NotFoundError
+
 NAMES_FILE = "names.csv"
 
 
-def closest(name: str, known: list[str], n: int = 5) -> str:
+def closest(name: str, known: list[str], n: int = 5) -> list[str]:
     """Suggestions for a misspelt name: close matches, else names containing it."""
     matches = difflib.get_close_matches(name, known, n=n, cutoff=0.4)
     if not matches:
         lowered = name.lower()
         matches = [k for k in known if lowered in k.lower()][:n]
-    return ", ".join(matches) if matches else "none close"
+    return matches
+
+
+def unknown(kind: str, name: str, known: list[str]) -> NotFoundError:
+    """'unknown vehicle 'Chollma'; closest known: Chollima-1', with the suggestions as data."""
+    matches = closest(name, known)
+    return NotFoundError(f"unknown {kind} {name!r}; closest known: {', '.join(matches) or 'none close'}",
+                         matches)  # fmt: skip
 
 
 def _key(text: str) -> str:

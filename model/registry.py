@@ -119,13 +119,18 @@ class Registry:
             ) from None
 
     def ids(self) -> list[str]:
-        """Complete versions, oldest first (ids sort by creation time)."""
+        """Complete versions, oldest first: by the id's time stamp (seconds), then by when the
+        manifest was written (two publishes in one second)."""
         if not self.versions_dir.exists():
             return []
-        return sorted(
-            p.name for p in self.versions_dir.iterdir()
-            if p.is_dir() and VERSION_ID.match(p.name) and (p / MANIFEST_FILE).exists()
-        )  # fmt: skip
+        found = []
+        for p in self.versions_dir.iterdir():
+            if p.is_dir() and VERSION_ID.match(p.name):
+                try:
+                    found.append((p.name.split("-", 1)[0], (p / MANIFEST_FILE).stat().st_mtime_ns, p.name))
+                except FileNotFoundError:
+                    continue  # incomplete
+        return [name for *_, name in sorted(found)]
 
     def manifest(self, version_id: str) -> dict[str, Any]:
         directory = self.versions_dir / check_version_id(version_id)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi_offline import FastAPIOffline
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
@@ -21,6 +25,7 @@ from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served, system_clock
 
 log = logging.getLogger("launchcast")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def load_into(holder: Holder, settings: Settings) -> bool:
@@ -124,23 +129,55 @@ async def watch_registry(holder: Holder, settings: Settings) -> None:
 
 
 class LimitBody:
-    """Refuse request bodies above the limit before reading them (422, naming the limit)."""
+    """Refuse request bodies above the limit before reading them (413, naming the limit).
+
+    A body announced by ``Content-Length`` is refused at once; a chunked body is counted
+    as it arrives and refused when it passes the limit.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-                response = JSONResponse(
-                    {"detail": f"request body larger than the limit of {self.max_bytes} bytes"},
-                    status_code=422,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and not length.isdigit():
+            await errors.problem(422, f"Content-Length {length.decode(errors='replace')!r} is not a number")(
+                scope, receive, send)  # fmt: skip
+            return
+        if length is not None and int(length) > self.max_bytes:
+            await self._too_large()(scope, receive, send)
+            return
+        received, refused = 0, False
+
+        async def counted() -> Message:
+            # Past the limit: answer 413 ourselves, and tell the app the client left.
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    refused = True
+                    await self._too_large()(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_refused)
+        except ClientDisconnect:
+            if not refused:
+                raise
+
+    def _too_large(self) -> JSONResponse:
+        return errors.problem(413, f"request body larger than the limit of {self.max_bytes:,} bytes "
+                       "(LAUNCHCAST_MAX_BODY_BYTES)")  # fmt: skip
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -163,12 +200,15 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             watcher.cancel()
             refits.stop()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works offline.
+    app = FastAPIOffline(
         title="launchcast",
         version=__version__,
         description="Monte Carlo launch-reliability forecasts from a Bayesian model of the "
-        "world's orbital launch history (GCAT, © J. McDowell, CC BY 4.0).",
+        "world's orbital launch history (GCAT, © J. McDowell, CC BY 4.0). Errors are RFC 9457 "
+        "problem details (application/problem+json); every answer carries X-Request-ID.",
         lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operation ids: next_launch, …
     )
     app.state.settings = settings
     app.state.holder = holder
@@ -177,6 +217,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     metrics.install(app, metrics.Metrics(holder, settings.registry(), settings.update_log))
+    # Outermost: the request id is set before anything logs, and echoed on every answer.
+    # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",
+                       validator=lambda value: REQUEST_ID.fullmatch(value) is not None)  # fmt: skip
     errors.install(app)
     for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
                    health.router):  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def logging_config(log_format: str = "plain", level: str = "INFO") -> dict[str, Any]:
     """A ``dictConfig`` for launchcast's and uvicorn's loggers; uvicorn applies it in every worker."""
     formatter = {"()": JsonFormatter} if log_format == "json" else {"format": PLAIN}
@@ -43,10 +59,11 @@ def logging_config(log_format: str = "plain", level: str = "INFO") -> dict[str, 
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": CorrelationIdFilter, "default_value": "-"}},
         "formatters": {"default": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                "formatter": "default", "filters": ["request_id"]}},
+        "handlers": {"stderr": {"()": StderrHandler, "formatter": "default", "filters": ["request_id"]}},
         "loggers": {
-            name: {"handlers": ["stderr"], "level": level.upper(), "propagate": False}
+            # launchcast's records also reach the root logger's handlers, if anything installed
+            # some (a test runner's capture); a CLI or server process has none there.
+            name: {"handlers": ["stderr"], "level": level.upper(), "propagate": name == "launchcast"}
             for name in ("launchcast", "uvicorn", "apscheduler")
         },
     }  # fmt: skip

@@ -1,15 +1,29 @@
-"""Prometheus metrics: requests and latency by route and status, model version, fit age."""
+"""Prometheus metrics, named by Prometheus' conventions.
+
+Requests and latency by route template and status; counters end in ``_total``;
+times are Unix timestamps (``launchcast_fit_timestamp_seconds``), not computed
+ages, so an alert reads ``time() - launchcast_fit_timestamp_seconds > …``; the
+process collector adds CPU, memory and open files.  Refits and updates run in
+other processes, so their counts come from their logs.
+"""
 
 from __future__ import annotations
 
-import calendar
 import time
 from collections import Counter as Counter_
 from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import FastAPI, Response
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,8 +111,10 @@ class Metrics:
         self.model_info = Gauge("launchcast_model_info", "The served model (value 1)",
                                 ["model", "version", "data_as_of", "registry_version"],
                                 registry=self.registry)  # fmt: skip
-        self.fit_age = Gauge("launchcast_fit_age_seconds", "Seconds since the served fit was made",
-                             registry=self.registry)  # fmt: skip
+        self.fitted_at = Gauge("launchcast_fit_timestamp_seconds", "When the served fit was made (Unix "
+                               "time; alert on time() - this)", registry=self.registry)  # fmt: skip
+        ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, resident memory, open fds
+        PlatformCollector(registry=self.registry)
         self.fallback = Gauge("launchcast_serving_fallback", "1 while the current version cannot be "
                               "read and an older intact one is served", registry=self.registry)  # fmt: skip
         self.registry.register(HolderCollector(holder))
@@ -118,8 +134,7 @@ class Metrics:
             self.model_info.labels(fit.model, fit.version, fit.as_of, served.version_id).set(1)
             fitted = fit.manifest.get("fitted_at")
             if fitted:
-                made = calendar.timegm(time.strptime(fitted, "%Y-%m-%dT%H:%M:%SZ"))
-                self.fit_age.set(time.time() - made)
+                self.fitted_at.set(_unix(fitted))
             if fit.as_of:
                 self.data_as_of.set(_unix(fit.as_of))
         return generate_latest(self.registry)

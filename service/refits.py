@@ -8,6 +8,7 @@ a cron job and a hand-started refit never fit at once.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import re
@@ -22,7 +23,7 @@ from launchcast.model.errors import LaunchcastError
 from launchcast.model.refit import refit_running
 from launchcast.service.settings import Settings
 
-log = logging.getLogger("launchcast")
+log = logging.getLogger("launchcast.refit")
 
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,6 +38,19 @@ def crontab_for_apscheduler(line: str) -> str:
     if len(fields) == 5:
         fields[4] = re.sub(r"(?<![/\d])[0-7](?!\d)", lambda m: _DAY_NAMES[int(m.group())], fields[4])
     return " ".join(fields)
+
+
+def _relay(process: subprocess.Popen[bytes]) -> None:
+    """Log each line the refit child prints, then how it ended."""
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = raw.decode("utf-8", errors="replace").rstrip()
+        if line:
+            log.info("refit[%d] %s", process.pid, line)
+    code = process.wait()
+    log.log(
+        logging.INFO if code == 0 else logging.WARNING, "refit[%d] exited with status %d", process.pid, code
+    )
 
 
 class RefitRunner:
@@ -69,10 +83,13 @@ class RefitRunner:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "launchcast", "refit", "--model", self.settings.refit_model,
                  *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else [])],
-                env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             )  # fmt: skip
             log.info("refit started (pid %s)", self.process.pid)
+            # The child's output goes to this service's log, under the request id that started it.
+            context = contextvars.copy_context()
+            threading.Thread(target=context.run, args=(_relay, self.process), daemon=True,
+                             name=f"refit-{self.process.pid}").start()  # fmt: skip
             return True
 
     def schedule(self) -> None:

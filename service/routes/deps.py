@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel
 
+from launchcast.service.errors import documented
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served
 
@@ -37,13 +37,10 @@ AS_OF_DESCRIPTION = (
 )
 
 
-class ErrorOut(BaseModel):
-    detail: Any
-
-
-#: Error answers every forecast/catalogue route may give, for the OpenAPI schema.
+#: Error answers every forecast/catalogue route may give (RFC 9457 problem details).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "unknown vehicle, family or state (closest names)"},
-    422: {"model": ErrorOut, "description": "invalid input or a limit exceeded"},
-    503: {"model": ErrorOut, "description": "no fit loaded: make one with 'launchcast fit'"},
+    404: documented("unknown vehicle, family or state (suggestions: closest names)"),
+    413: documented("request body over the limit (LAUNCHCAST_MAX_BODY_BYTES)"),
+    422: documented("invalid input or a limit exceeded (errors: each field)"),
+    503: documented("no fit loaded: make one with 'launchcast fit'"),
 }

@@ -27,6 +27,11 @@ from launchcast.service.state import Clock, Served
 
 router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
 
+VEHICLE = "a vehicle by GCAT, display or Korean name (Cheonlima-1, Chollima-1, 천리마-1)"
+STATE = ("a state by code or name (KP, North Korea, 'Korea, North'); alone: its next launch, on the vehicle "
+         "it flies most now (the answer's vehicle_choice says which)")  # fmt: skip
+FAMILY = "a vehicle family (GCAT), for its next new variant"
+NEW_VEHICLE = "the maiden flight of a new vehicle of `state` (or of `family`)"
 Name = Annotated[str | None, Field(max_length=100)]
 Paths = Annotated[
     int, Field(ge=MIN_PATHS, le=MAX_PATHS, description=f"Monte Carlo paths ({MIN_PATHS:,}–{MAX_PATHS:,})")
@@ -38,10 +43,10 @@ class ProgrammeIn(BaseModel):
     """A vehicle (GCAT or display name), a state's next launch, or a state's new vehicle."""
 
     model_config = ConfigDict(extra="forbid")
-    vehicle: Name = Field(None, examples=["Chollima-1"])
-    state: Name = Field(None, examples=["KP"])
-    family: Name = None
-    new_vehicle: bool = False
+    vehicle: Name = Field(None, examples=["Chollima-1"], description=VEHICLE)
+    state: Name = Field(None, examples=["KP"], description=STATE)
+    family: Name = Field(None, examples=["Unha"], description=FAMILY)
+    new_vehicle: bool = Field(False, description=NEW_VEHICLE)
 
     def programme(self) -> Programme:
         return Programme(self.vehicle, self.state, self.family, self.new_vehicle)
@@ -79,10 +84,12 @@ async def next_launch(
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
-    vehicle: Annotated[str | None, Query(max_length=100, examples=["Chollima-1"])] = None,
-    state: Annotated[str | None, Query(max_length=100, examples=["KP"])] = None,
-    family: Annotated[str | None, Query(max_length=100)] = None,
-    new_vehicle: bool = False,
+    vehicle: Annotated[
+        str | None, Query(max_length=100, examples=["Chollima-1"], description=VEHICLE)
+    ] = None,  # fmt: skip
+    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
+    family: Annotated[str | None, Query(max_length=100, examples=["Unha"], description=FAMILY)] = None,
+    new_vehicle: Annotated[bool, Query(description=NEW_VEHICLE)] = False,
     as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
 ) -> Response:
     """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle.

@@ -22,7 +22,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"model": deps.ErrorOut, "description": "no fit loaded"}})
+@router.get("/readyz", responses={503: {"description": "not ready: no fit, or a stalled reload watcher"}})
 async def readyz(
     holder: Annotated[Holder, Depends(deps.holder)],
     settings: Annotated[Settings, Depends(deps.settings)],

@@ -29,8 +29,14 @@ class LaunchOut(BaseModel):
 @router.get("/history", response_model=list[LaunchOut])
 async def history(
     served: Annotated[Served, Depends(deps.served)],
-    state: Annotated[str | None, Query(max_length=100, examples=["KP"])] = None,
-    vehicle: Annotated[str | None, Query(max_length=100)] = None,
+    state: Annotated[
+        str | None,
+        Query(max_length=100, examples=["KP"], description="a state by code or name (KP, North Korea)"),
+    ] = None,
+    vehicle: Annotated[
+        str | None,
+        Query(max_length=100, examples=["Nuri"], description="a vehicle by GCAT, display or Korean name"),
+    ] = None,
 ) -> list[LaunchOut]:
     """Launches of a state's vehicles (by owner), or of one vehicle, in time order."""
     if served.history is None:

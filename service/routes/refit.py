@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated, Any
 
@@ -10,9 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
+from launchcast.service.errors import documented, problem
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 
+log = logging.getLogger("launchcast.refit")
 router = APIRouter(prefix="/v1/refit", tags=["refit"])
 
 
@@ -24,8 +27,8 @@ class RefitStatus(BaseModel):
 
 
 @router.post("", status_code=202, responses={
-    401: {"model": deps.ErrorOut, "description": "missing or wrong bearer token"},
-    409: {"model": deps.ErrorOut, "description": "a refit is already running"},
+    401: documented("missing or wrong bearer token"),
+    409: documented("a refit is already running"),
 })  # fmt: skip
 async def start_refit(
     request: Request,
@@ -39,13 +42,13 @@ async def start_refit(
         given = ""  # a bare token, or another scheme, is not a bearer token
     given = given.strip()
     if not token:
-        return JSONResponse({"detail": "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN"},
-                            status_code=401)  # fmt: skip
+        return problem(401, "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN", request)
     if not secrets.compare_digest(given.encode(), token.encode()):
-        return JSONResponse({"detail": "missing or wrong bearer token (Authorization: Bearer …)"},
-                            status_code=401, headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        return problem(401, "missing or wrong bearer token (Authorization: Bearer …)", request,
+                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
     if not request.app.state.refits.start():
-        return JSONResponse({"detail": "a refit is already running"}, status_code=409)
+        return problem(409, "a refit is already running; watch it at /v1/refit/status", request)
+    log.info("refit started over HTTP")
     return JSONResponse({"detail": "refit started"}, status_code=202)
 
 

@@ -70,6 +70,17 @@ def test_markedly_worse_fit_is_not_promoted(data_dir: Path, registry: Registry) 
     assert registry.current_id() == current and len(registry.ids()) == 1
 
 
+def test_another_model_is_published_but_not_promoted_unless_asked(data_dir: Path, registry: Registry) -> None:
+    """Before: a laplace refit replaced the served hierarchical fit because it was within the allowance."""
+    served = refit(data_dir, registry, EB).version_id
+    other = refit(data_dir, registry, RefitPolicy(model="laplace", max_log_loss_increase=1.0))
+    assert other.outcome == "published" and "--promote" in other.reason
+    assert registry.current_id() == served and other.version_id in registry.ids()
+    asked = refit(data_dir, registry, RefitPolicy(model="laplace", max_log_loss_increase=1.0, promote=True),
+                  force=True)  # fmt: skip
+    assert asked.outcome == "promoted" and registry.current_id() == asked.version_id
+
+
 def test_two_refits_never_run_at_once(data_dir: Path, registry: Registry) -> None:
     with refit_lock(registry):
         assert refit_running(registry)

@@ -32,14 +32,36 @@ def test_publish_promote_list_show(registry: Registry, history: LaunchHistory) -
         registry.manifest("nope")
 
 
-def test_rollback_returns_to_the_previous_promotion(registry: Registry, history: LaunchHistory) -> None:
-    a = registry.publish(eb_beta(draws=200).fit(history))
-    registry.promote(a)
-    b = registry.publish(laplace(draws=200).fit(history))
-    registry.promote(b)
+def test_rollback_walks_back_along_the_promotions(registry: Registry, history: LaunchHistory) -> None:
+    """Before: a second rollback re-promoted the version just rolled back from."""
+    a, b, c = (registry.publish(m(draws=200).fit(history)) for m in (eb_beta, laplace, jeffreys))
+    for version in (a, b, c):
+        registry.promote(version)
+    assert registry.aliases()["previous"] == b
+    assert registry.rollback() == b and registry.current_id() == b
     assert registry.rollback() == a and registry.current_id() == a
     with pytest.raises(LaunchcastError, match="nothing to roll back"):
+        registry.rollback()
+    registry.promote(c)  # a new promotion pushes onto what is left: back goes to a
+    assert registry.aliases()["previous"] == a
+    with pytest.raises(LaunchcastError, match="nothing to roll back"):
         Registry(registry.root.parent / "empty").rollback()
+
+
+def test_pinned_aliases_resolve_and_are_never_pruned(registry: Registry, history: LaunchHistory) -> None:
+    champion = registry.publish(eb_beta(draws=200).fit(history))
+    registry.set_alias("champion", champion)
+    for model in (laplace, jeffreys, laplace, jeffreys):
+        registry.promote(registry.publish(model(draws=200).fit(history)))
+    assert champion in registry.ids() and registry.resolve("champion") == champion
+    assert registry.info(champion).aliases == ("champion",)
+    registry.promote(registry.resolve("champion"))
+    assert registry.list()[0].aliases == ("current", "champion")
+    with pytest.raises(LaunchcastError, match="set by promotions"):
+        registry.set_alias("current", champion)
+    registry.remove_alias("champion")
+    with pytest.raises(NotFoundError, match="no alias"):
+        registry.remove_alias("champion")
 
 
 def test_keeps_the_last_k_but_never_the_current(registry: Registry, history: LaunchHistory) -> None:

@@ -89,7 +89,49 @@ def test_errors_are_4xx_with_the_reason(
 def test_body_size_limit(client: TestClient) -> None:
     response = client.post("/v1/forecast/campaign", content=b"{" + b" " * 20_000 + b"}",
                            headers={"content-type": "application/json"})  # fmt: skip
-    assert response.status_code == 422 and "limit of 16384 bytes" in response.text
+    assert response.status_code == 413 and "limit of 16,384 bytes" in response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"vehicle": "Nuri", "x": "'
+        for _ in range(40):
+            yield b"a" * 1000
+        yield b'"}'
+
+    chunked = client.post(
+        "/v1/forecast/campaign", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert chunked.status_code == 413
+
+
+def test_errors_are_problem_details_with_suggestions_and_request_id(client: TestClient) -> None:
+    response = client.get(
+        "/v1/forecast/next", params={"vehicle": "Chollma"}, headers={"X-Request-ID": "abc-123"}
+    )
+    problem = response.json()
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+    assert problem["type"] == "/problems/not-found" and problem["status"] == 404
+    assert problem["suggestions"][0] == "Chollima-1" and problem["instance"] == "/v1/forecast/next"
+    assert problem["request_id"] == "abc-123" and response.headers["X-Request-ID"] == "abc-123"
+    invalid = client.post("/v1/forecast/campaign", json={"vehicle": "Nuri", "launches": "five"}).json()
+    assert invalid["status"] == 422 and invalid["errors"][0]["loc"] == ["body", "launches"]
+    assert client.get("/v1/model").headers["X-Request-ID"]  # generated when not sent
+
+
+def test_states_by_name_and_korean_vehicle_names(client: TestClient) -> None:
+    by_code = client.get("/v1/forecast/next", params={"state": "KR"}).json()
+    for name in ("South Korea", "Korea, South", "대한민국"):
+        assert (
+            client.get("/v1/forecast/next", params={"state": name}).json()["probability"]
+            == by_code["probability"]
+        )
+    # South Korea's next launch flies Nuri (3 launches 2021-2023), not ADD's one-off test vehicle.
+    assert by_code["vehicle"] == "Nuri" and "Nuri" in by_code["vehicle_choice"]
+    hangul = client.get("/v1/forecast/next", params={"vehicle": "천리마-1"}).json()
+    assert hangul["vehicle"] == "Cheonlima-1"
+    assert client.get("/v1/forecast/next", params={"vehicle": "누리호"}).json()["vehicle"] == "Nuri"
+    wrong = client.get("/v1/forecast/next", params={"state": "North Koera"}).json()
+    assert "North Korea" in wrong["suggestions"]
 
 
 def test_vehicles_states_history(client: TestClient) -> None:
@@ -115,7 +157,7 @@ def test_model_health_ready_metrics(client: TestClient) -> None:
     assert 'launchcast_requests_total{method="GET",route="/v1/forecast/next",status="200"}' in text
     assert "launchcast_request_seconds_bucket" in text
     assert 'launchcast_model_info{data_as_of="2023-12-30",model="eb-beta",registry_version=' in text
-    assert "launchcast_fit_age_seconds" in text
+    assert "launchcast_fit_timestamp_seconds" in text and "process_resident_memory_bytes" in text
     assert "launchcast_data_as_of_timestamp_seconds 1.7038944e+09" in text  # 2023-12-30 00:00 UTC
     assert "launchcast_update_failures_total 0.0" in text
 

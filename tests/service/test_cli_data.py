@@ -42,7 +42,9 @@ def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
 
 def test_summary_unknown_state_is_a_clear_error() -> None:
     result = runner.invoke(app, ["data", "summary", "--state", "North Koera"])
-    assert result.exit_code == 1 and "unknown state 'North Koera'; closest known: North Korea" in result.output
+    assert (
+        result.exit_code == 1 and "unknown state 'North Koera'; closest known: North Korea" in result.output
+    )
 
 
 def test_states_are_accepted_by_name_and_korean_name() -> None:

@@ -1,0 +1,31 @@
+"""Log lines carry the request id, as plain text or JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from asgi_correlation_id import correlation_id
+
+from launchcast.service.logs import configure_logging
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_records_carry_the_request_id(log_format: str, capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(log_format)
+    token = correlation_id.set("req-42")
+    try:
+        logging.getLogger("launchcast.test").info("now serving %s", "v1")
+    finally:
+        correlation_id.reset(token)
+    logging.getLogger("launchcast.test").warning("outside a request")
+    lines = capsys.readouterr().err.splitlines()
+    if log_format == "json":
+        first, second = (json.loads(line) for line in lines[-2:])
+        assert first["request_id"] == "req-42" and first["message"] == "now serving v1"
+        assert first["level"] == "info" and first["logger"] == "launchcast.test"
+        assert second["request_id"] == "-" and second["level"] == "warning"
+    else:
+        assert "[req-42] now serving v1" in lines[-2] and "INFO" in lines[-2]
+        assert "[-] outside a request" in lines[-1]
