@@ -30,8 +30,7 @@ import pandas as pd
 from launchcast.model.baselines import BetaFit
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
-from launchcast.model.gcat import LAUNCH_COLUMNS
-from launchcast.model.history import LaunchHistory
+from launchcast.model.history import LAUNCH_COLUMNS, LaunchHistory
 from launchcast.model.models import MODEL_NAMES, make_model
 from launchcast.model.scoring import brier, expected_calibration_error, launch_query, log_loss
 

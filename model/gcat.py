@@ -36,15 +36,6 @@ LV_FIELDS = (
     "LEO_Capacity", "GTO_Capacity", "TO_Thrust", "Class", "Apogee", "Range",
 )  # fmt: skip
 
-LAUNCH_COLUMNS = (
-    "launch_tag", "time_utc", "vehicle", "variant", "agency", "state", "site", "outcome",
-    "success_fraction", "fail_code", "source",
-)  # fmt: skip
-VEHICLE_COLUMNS = ("vehicle", "family", "state", "display_name", "first_flight")
-
-#: GCAT counts a launch whose success fraction is below this as a failure
-#: (https://planet4589.org/space/gcat/web/intro/success.html).
-SUCCESS_THRESHOLD = 0.75
 
 #: Names people use for vehicles GCAT spells differently.
 DISPLAY_NAMES = {
@@ -62,6 +53,11 @@ _DATE_RE = re.compile(
     r"^(?P<y>\d{4})(?:\s+(?P<mon>[A-Z][a-z]{2})(?:\s+(?P<d>\d{1,2})"
     r"(?:\s+(?P<hh>\d{2})(?P<mm>\d{2})(?::(?P<ss>\d{2}(?:\.\d+)?))?)?)?)?\??$"
 )
+
+
+#: GCAT counts a launch whose success fraction is below this as a failure
+#: (https://planet4589.org/space/gcat/web/intro/success.html).
+SUCCESS_THRESHOLD = 0.75
 
 
 def parse_gcat_date(text: str) -> str:

@@ -23,9 +23,17 @@ import pandas as pd
 
 from launchcast.model import datadir
 from launchcast.model.errors import DataValidationError, LaunchcastError
-from launchcast.model.gcat import LAUNCH_COLUMNS, SUCCESS_THRESHOLD, VEHICLE_COLUMNS
+from launchcast.model.gcat import SUCCESS_THRESHOLD
 from launchcast.model.names import NAMES_FILE, Names, read_names, unknown
 from launchcast.model.operators import ORGS_FILE, Operators, read_orgs_csv
+
+#: The data set's schema: ``launches.csv`` and ``vehicles.csv`` columns, in file order
+#: (documented in data/README.md; written by ``model.gcat`` and ``model.ingest``).
+LAUNCH_COLUMNS = (
+    "launch_tag", "time_utc", "vehicle", "variant", "agency", "state", "site", "outcome",
+    "success_fraction", "fail_code", "source",
+)  # fmt: skip
+VEHICLE_COLUMNS = ("vehicle", "family", "state", "display_name", "first_flight")
 
 LAUNCHES_FILE = "launches.csv"
 VEHICLES_FILE = "vehicles.csv"

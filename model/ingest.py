@@ -27,7 +27,9 @@ import pandas as pd
 from launchcast.model import datadir, gcat
 from launchcast.model.errors import DataValidationError, LaunchcastError
 from launchcast.model.history import (
+    LAUNCH_COLUMNS,
     LAUNCHES_FILE,
+    VEHICLE_COLUMNS,
     VEHICLES_FILE,
     not_before,
     parse_time,
@@ -160,9 +162,9 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
     known = set(vehicles["vehicle"])
     added_vehicles = [v for v in new_vehicles if v["vehicle"] not in known]
     report.new_vehicles = [v["vehicle"] for v in added_vehicles]
-    merged_launches = pd.DataFrame(rows, columns=list(gcat.LAUNCH_COLUMNS))
+    merged_launches = pd.DataFrame(rows, columns=list(LAUNCH_COLUMNS))
     merged_vehicles = pd.concat([vehicles, pd.DataFrame(added_vehicles,
-                                columns=list(gcat.VEHICLE_COLUMNS))], ignore_index=True)  # fmt: skip
+                                columns=list(VEHICLE_COLUMNS))], ignore_index=True)  # fmt: skip
     merged_vehicles = merged_vehicles.sort_values("vehicle", kind="stable").reset_index(drop=True)
     problems = validate(merged_launches, merged_vehicles, tx.root / LAUNCHES_FILE, tx.root / VEHICLES_FILE)
     if problems:
@@ -171,8 +173,8 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
         report.as_of = merged_launches["time_utc"].iloc[-1][:10]
     files = dict(extra_files or {})
     if report.changed:
-        files[VEHICLES_FILE] = gcat.to_csv(merged_vehicles.to_dict("records"), gcat.VEHICLE_COLUMNS).encode()
-        files[LAUNCHES_FILE] = gcat.to_csv(merged_launches.to_dict("records"), gcat.LAUNCH_COLUMNS).encode()
+        files[VEHICLES_FILE] = gcat.to_csv(merged_vehicles.to_dict("records"), VEHICLE_COLUMNS).encode()
+        files[LAUNCHES_FILE] = gcat.to_csv(merged_launches.to_dict("records"), LAUNCH_COLUMNS).encode()
     tx.commit(files)
     return report
 
@@ -252,8 +254,8 @@ def rebuild(data_dir: Path, launch_path: Path, lv_path: Path | None = None,
         dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families, source)
         tx.commit({
             **orgs_file,
-            LAUNCHES_FILE: gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS).encode(),
-            VEHICLES_FILE: gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS).encode(),
+            LAUNCHES_FILE: gcat.to_csv(dataset.launches, LAUNCH_COLUMNS).encode(),
+            VEHICLES_FILE: gcat.to_csv(dataset.vehicles, VEHICLE_COLUMNS).encode(),
         })  # fmt: skip
         return dataset
 

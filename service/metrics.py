@@ -26,6 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast.model.history import parse_time
@@ -163,11 +164,26 @@ class MeasureRequests:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
             method = scope["method"]
+            path = route_template(scope)
             self.metrics.requests.labels(path, method, str(status)).inc()
             self.metrics.latency.labels(path, method).observe(time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The route's path template (``/v1/history``, ``/openapi.json``); ``unmatched`` for a 404.
+
+    FastAPI's own routes put themselves in the scope; plain Starlette routes (the OpenAPI
+    document, the docs' static files) do not, so those are matched here.
+    """
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    for candidate in getattr(scope.get("app"), "routes", ()):
+        path = getattr(candidate, "path", None)
+        if path is not None and candidate.matches(scope)[0] == Match.FULL:
+            return str(path)
+    return "unmatched"
 
 
 def install(app: FastAPI, metrics: Metrics) -> None:

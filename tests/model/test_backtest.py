@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from launchcast.model.backtest import SUBSETS, Job, jobs_for, run, run_job, score_table, training_history
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.gcat import LAUNCH_COLUMNS, VEHICLE_COLUMNS
-from launchcast.model.history import LaunchHistory
+from launchcast.model.history import LAUNCH_COLUMNS, VEHICLE_COLUMNS, LaunchHistory
 from launchcast.service.cli import app
 from tests.conftest import REPO
 from tests.model.test_hierarchical import simulate_history

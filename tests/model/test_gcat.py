@@ -6,6 +6,7 @@ import pytest
 
 from launchcast.model import gcat
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.history import LAUNCH_COLUMNS, VEHICLE_COLUMNS
 from launchcast.model.operators import Operators
 from tests.conftest import DATA
 
@@ -72,8 +73,8 @@ def test_import_reproduces_data_byte_for_byte(shared_data: Path) -> None:
     families = gcat.read_vehicle_families(shared_data / "gcat-lv.tsv")
     operators = Operators.load(DATA).with_orgs(gcat.read_orgs(shared_data / "gcat-orgs.tsv"))
     dataset = gcat.build_dataset(launches, families, operators.state_of, "GCAT 2025-12")
-    assert gcat.to_csv(dataset.launches, gcat.LAUNCH_COLUMNS) == (DATA / "launches.csv").read_text()
-    assert gcat.to_csv(dataset.vehicles, gcat.VEHICLE_COLUMNS) == (DATA / "vehicles.csv").read_text()
+    assert gcat.to_csv(dataset.launches, LAUNCH_COLUMNS) == (DATA / "launches.csv").read_text()
+    assert gcat.to_csv(dataset.vehicles, VEHICLE_COLUMNS) == (DATA / "vehicles.csv").read_text()
     report = dataset.report
     assert report.source_rows == 6588
     assert report.kept == 6573 and report.pad_explosions == 15 and report.not_orbital == 0

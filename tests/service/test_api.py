@@ -232,3 +232,18 @@ def test_the_cached_next_launch_answer_is_the_full_answer(asked_now: TestClient,
         served = asked_now.get("/v1/forecast/next", params=params).json()
         now = datetime.fromisoformat(as_of) if as_of else NOW
         assert served == next_launch(fit, Programme(vehicle=vehicle), now=now).model_dump(mode="json")
+
+
+def test_docs_work_offline_and_are_measured_by_route(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()
+    script = next(part.split('"')[1] for part in page.text.split("<script src=")[1:])
+    assert script.startswith("/static-offline-docs/") and client.get(script).status_code == 200
+    assert "Redoc" in client.get("/redoc").text or "redoc" in client.get("/redoc").text
+    spec = client.get("/openapi.json").json()
+    operation = spec["paths"]["/v1/forecast/next"]["get"]
+    assert operation["operationId"] == "next_launch"
+    assert all(p.get("description") for p in operation["parameters"])
+    assert "application/problem+json" in operation["responses"]["404"]["content"]
+    metrics = client.get("/metrics").text
+    assert 'route="/docs"' in metrics and 'route="/openapi.json"' in metrics
