@@ -30,10 +30,14 @@ def test_dockerfile_runs_what_the_readme_runs() -> None:
     makefile = (REPO / "Makefile").read_text()
     readme = (REPO / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
-    # make run: editable install, then `launchcast serve --fit-if-missing`.
-    assert "pip install --quiet -e '.[dev]'" in makefile
+    # make run: the pinned dev lock, the project, then `launchcast serve --fit-if-missing`;
+    # the image: the pinned runtime lock, then the wheel (not an editable install).
+    assert "pip install --quiet -r requirements/dev.lock" in makefile
     assert "launchcast serve --fit-if-missing" in makefile
-    assert re.search(r"pip install [^\n]*-e \.", dockerfile)
+    assert "pip install --no-cache-dir -r /tmp/runtime.lock" in dockerfile
+    assert re.search(r"pip wheel [^\n]*--no-deps", dockerfile)
+    assert re.search(r"pip install --no-cache-dir --no-deps /wheels/launchcast-\*\.whl", dockerfile)
+    assert " -e " not in dockerfile
     cmd = re.search(r"^CMD \[(.*)\]$", dockerfile, re.M)
     assert cmd is not None
     assert [part.strip(' "') for part in cmd.group(1).split(",")] == [
@@ -46,4 +50,18 @@ def test_dockerfile_runs_what_the_readme_runs() -> None:
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert re.search(r"^USER \S+", dockerfile, re.M) and "EXPOSE 8000" in dockerfile
     assert "FROM python:3.11-slim" in dockerfile
-    assert 'VOLUME ["/app/var/registry", "/app/data"]' in dockerfile
+    assert 'VOLUME ["/app/var"]' in dockerfile and "LAUNCHCAST_VAR_DIR=/app/var" in dockerfile
+
+
+def test_the_locks_pin_every_dependency_the_project_declares() -> None:
+    """The image and CI install from the locks: each must pin what pyproject.toml asks for."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    for lock, wanted in (("runtime.lock", project["dependencies"]),
+                         ("dev.lock", project["dependencies"] + project["optional-dependencies"]["dev"])):  # fmt: skip
+        pinned = {line.split("==")[0].strip().lower().replace("_", "-")
+                  for line in (REPO / "requirements" / lock).read_text().splitlines() if "==" in line}  # fmt: skip
+        for requirement in wanted:
+            name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+            assert name in pinned, f"{name} is not pinned in requirements/{lock}: run 'make lock'"

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -23,14 +24,16 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(env: dict[str, str], timeout: float = 60, wrap: list[str] | None = None,
-                   ready_status: int = 200) -> Iterator[str]:  # fmt: skip
+                   ready_status: int = 200, python: str = sys.executable, cwd: Path = REPO,
+                   inherit_env: bool = True) -> Iterator[str]:  # fmt: skip
     """Yield the base URL once /readyz answers ``ready_status``; stop the server afterwards.
 
-    ``wrap`` runs the server under another command (e.g. a private mount namespace)."""
+    ``wrap`` runs the server under another command (e.g. a private mount namespace);
+    ``python`` may be another installation's interpreter (the wheel test's)."""
     port = free_port()
     process = subprocess.Popen(
-        [*(wrap or []), sys.executable, "-m", "launchcast", "serve", "--port", str(port), "--no-access-log"],
-        cwd=REPO, env={**os.environ, "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
+        [*(wrap or []), python, "-m", "launchcast", "serve", "--port", str(port), "--no-access-log"],
+        cwd=cwd, env={**(os.environ if inherit_env else {}), "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
