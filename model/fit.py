@@ -68,19 +68,11 @@ class VehicleRecord:
     last_failed: bool
     family_flights: int
     state_flights: int
-    #: Launches in the ``RECENT_YEARS`` before the data's end: which vehicle a state flies now.
-    recent_attempts: int = 0
-
-
-#: The window that decides a state's current vehicle (``model.forecast.state_vehicle``).
-RECENT_YEARS = 3.0
 
 
 def vehicle_records(history: LaunchHistory) -> dict[str, VehicleRecord]:
     launches = history.launches
     family_flights = launches.groupby("family").size()
-    end = launches["year"].max() if len(launches) else 0.0
-    recent = launches[launches["year"] > end - RECENT_YEARS].groupby("vehicle").size()
     state_flights = launches.groupby("vehicle_state").size()
     records = {}
     grouped = launches.groupby("vehicle", sort=False)
@@ -107,7 +99,6 @@ def vehicle_records(history: LaunchHistory) -> dict[str, VehicleRecord]:
             last_failed=not bool(s["last_success"]),
             family_flights=int(family_flights.get(row.family, 0)),
             state_flights=int(state_flights.get(row.state, 0)),
-            recent_attempts=int(recent.get(row.vehicle, 0)),
         )
     return records
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.fit import RECENT_YEARS, Fit, LaunchQuery, VehicleRecord
+from launchcast.model.fit import Fit, LaunchQuery, VehicleRecord
 from launchcast.model.history import decimal_year
 
 MAX_CAMPAIGN_LAUNCHES = 100
@@ -182,19 +182,22 @@ class Resolved:
 def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
     """The vehicle a state's next orbital attempt will most likely fly, and why.
 
-    The rule: the state's vehicle with the most launches in the ``RECENT_YEARS`` (3)
-    before the data's end; ties, or no launch in that window, go to the one that
-    flew last.  "Whichever flew last" alone picks one-off test vehicles: South
-    Korea's last launch in the data is ADD's solid-fuel test vehicle (one flight,
-    December 2023), while its orbital programme flies Nuri (three flights 2021–2023).
+    The rule: the state's vehicle with the most launches in the launch-cadence window
+    (``cadence.WINDOW_YEARS``, the 5 years before the data's end: the production line
+    that is running); ties, or no launch in the window, go to the one that flew last.
+    "Whichever flew last" alone picks one-off test vehicles: South Korea's last launch
+    in the data is ADD's solid-fuel test vehicle (one flight, December 2023), while its
+    orbital programme flies Nuri (three flights, 2021–2023).
     """
     records = [r for r in fit.records.values() if r.state == state]
-    chosen = max(records, key=lambda r: (r.recent_attempts, r.last_launch))
+    counts = fit.cadence.vehicle_counts
+    chosen = max(records, key=lambda r: (counts.get(r.vehicle, 0), r.last_launch))
     name = fit.state_name(state)
-    if chosen.recent_attempts:
-        total = sum(r.recent_attempts for r in records)
-        why = (f"{chosen.display_name}: the {name} vehicle with the most launches in the "
-               f"{RECENT_YEARS:.0f} years to the data's end ({chosen.recent_attempts} of {total}); "
+    if counts.get(chosen.vehicle, 0):
+        total = sum(counts.get(r.vehicle, 0) for r in records)
+        years = fit.cadence.window_years
+        why = (f"{chosen.display_name}: the {name} vehicle with the most launches in the {years:.0f} "
+               f"years to the data's end ({counts[chosen.vehicle]} of {total}); "
                "ask about another with vehicle=")  # fmt: skip
     else:
         why = (f"{chosen.display_name}: the {name} vehicle that flew last ({chosen.last_launch[:10]}); "
