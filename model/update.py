@@ -24,6 +24,7 @@ Any failure raises ``UpdateError`` with one line saying what and where, and leav
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -51,6 +52,8 @@ TABLES = {
 
 #: (table, bytes received, bytes expected or None) — for a progress bar or plain lines.
 ProgressFn = Callable[[str, int, int | None], None]
+
+logger = logging.getLogger("launchcast.update")
 
 
 class UpdateError(LaunchcastError):
@@ -330,6 +333,8 @@ def attempt_update(
         )
     except LaunchcastError as exc:
         attempt = UpdateAttempt(at, "failed", str(exc), config.base_url)
+    logger.log(logging.WARNING if attempt.outcome == "failed" else logging.INFO, "update %s: %s (%s)",
+               attempt.outcome, attempt.reason, config.base_url)  # fmt: skip
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as handle:
