@@ -116,7 +116,7 @@ def test_a_full_disk_during_publish_leaves_the_registry_intact(data_dir: Path, r
 @pytest.mark.slow
 def test_gate_failure_is_rejected(data_dir: Path, registry: Registry) -> None:
     current = refit(data_dir, registry, EB).version_id
-    starved = RefitPolicy(options={"draws": 10, "tune": 10})
+    starved = RefitPolicy(options={"draws": 10, "tune": 10, "retries": 0})
     result = refit(data_dir, registry, starved)
     assert result.outcome == "rejected" and "convergence gate" in result.reason
     assert registry.current_id() == current and len(registry.ids()) == 1
