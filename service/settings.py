@@ -26,10 +26,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAUNCHCAST_", extra="ignore")
 
     var_dir: Path = Field(Path("var"), description="state directory: data/ and registry/ unless set")
-    data_dir: Path = Field(None, description="launches.csv, vehicles.csv, … (default var_dir/data)")  # type: ignore[assignment]
-    registry_dir: Path = Field(
-        None, description="model registry: versions and aliases (default var_dir/registry)"
-    )  # type: ignore[assignment]
+    data_dir: Path = Field(Path("var/data"), description="the live launch data (default var_dir/data)")
+    registry_dir: Path = Field(Path("var/registry"), description="fitted versions and aliases "
+                               "(default var_dir/registry)")  # fmt: skip
+    database_url: str | None = Field(None, description="the forecast ledger's database, a SQLAlchemy URL "
+                                     "(postgresql://…); default SQLite at var_dir/ledger.sqlite")  # fmt: skip
+    audit_log: bool = Field(False, description="record every served forecast request in the ledger")
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     log_format: Literal["plain", "json"] = Field("plain", description="log lines: plain text or JSON")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="least severe "
@@ -75,6 +77,12 @@ class Settings(BaseSettings):
 
         seed(self.data_dir)
         return self.data_dir
+
+    @property
+    def ledger_url(self) -> str:
+        from launchcast.model.ledger import default_url
+
+        return self.database_url or default_url(self.var_dir)
 
     @property
     def update_log(self) -> Path:
