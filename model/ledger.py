@@ -637,6 +637,15 @@ class Upkeep:
     attempts: int = 0
 
 
+def upkeep_summary(upkeep: Upkeep) -> str:
+    """One line for the CLI, the refit log and the service's log."""
+    if upkeep.error:
+        return f"ledger unavailable ({upkeep.error}); it catches up on the next refit, update or start"
+    if upkeep.recorded:
+        return f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; {upkeep.report.summary()}"
+    return upkeep.report.summary()
+
+
 def keep_record(url: str, registry: Any, data_dir: Path, now: datetime, retries: int = 2,
                 backoff_seconds: float = 0.5) -> Upkeep:  # fmt: skip
     """Record the current version's standing forecasts if they are missing, then score new launches.

@@ -40,6 +40,7 @@ from launchcast.model.defaults import UPDATE_LOG
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
 from launchcast.model.history import load_history
+from launchcast.model.ledger import keep_record, upkeep_summary
 from launchcast.model.models import make_model
 from launchcast.model.registry import Registry
 from launchcast.model.scoring import log_loss, predict
@@ -76,6 +77,8 @@ class RefitResult:
     scores: dict[str, float] = field(default_factory=dict)
     #: The update before the fit, in words ("updated: …", "current: …", "failed: …"), if any.
     update: str | None = None
+    #: The forecast ledger after the run, in words (standing forecasts recorded, launches scored).
+    ledger: str | None = None
     #: The new fit (not logged): ``launchcast fit`` prints its key parameters.
     fit: Fit | None = field(default=None, repr=False, compare=False)
 
@@ -132,10 +135,13 @@ def refit_running(registry: Registry) -> int | None:
 
 def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(),
           force: bool = False, update: UpdateConfig | None = None,
-          now: datetime | None = None) -> RefitResult:  # fmt: skip
+          now: datetime | None = None, ledger_url: str | None = None) -> RefitResult:  # fmt: skip
     """Run the pipeline once under the lock and record the outcome, whatever it is.
 
     ``update`` (with ``now``, the time recorded for it) fetches GCAT's tables first.
+    ``ledger_url``: afterwards, the forecast ledger records the current version's
+    standing forecasts (if new) and scores launches the update brought; a ledger that
+    cannot be reached is reported in ``ledger`` and never fails the refit.
     """
     started = time.time()
     result = RefitResult("failed", "", started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -161,6 +167,9 @@ def refit(data_dir: Path, registry: Registry, policy: RefitPolicy = RefitPolicy(
         registry.record_refit({**run, **result.to_dict()})
         raise
     result.seconds = round(time.time() - started, 2)
+    if ledger_url is not None and result.outcome != "refused":
+        moment = now or datetime.fromtimestamp(time.time(), UTC)
+        result.ledger = upkeep_summary(keep_record(ledger_url, registry, data_dir, moment))
     registry.record_refit({**run, **result.to_dict()})
     level = logging.INFO if result.outcome in ("promoted", "published", "skipped") else logging.WARNING
     log.log(level, "refit %s: %s (%s)", result.outcome, result.reason, result.version_id or "no version")

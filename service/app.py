@@ -18,11 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.ledger import Totals, Upkeep, keep_record, upkeep_summary
 from launchcast.service import errors, metrics
+from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
-from launchcast.service.routes import forecast, health, history, model, refit, vehicles
+from launchcast.service.routes import forecast, health, history, model, refit, track_record, vehicles
 from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder, Served, system_clock
+from launchcast.service.state import Clock, Holder, LedgerHolder, Served, system_clock
 
 log = logging.getLogger("launchcast")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -77,7 +79,46 @@ def _newest_intact(settings: Settings, exclude: str | None) -> Served | None:
     return None
 
 
-async def watch_registry(holder: Holder, settings: Settings) -> None:
+class Upkeeper:
+    """Keeps the forecast ledger after each load, in the background: a slow or unreachable
+    database never delays serving. Failures are logged (by ``keep_record``) and counted."""
+
+    def __init__(self, ledger: LedgerHolder | None, settings: Settings, clock: Clock) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.clock = clock
+        self.failures = 0
+        self.last: Upkeep | None = None
+        self.totals: list[Totals] = []  # the track record's totals after the last upkeep, for /metrics
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        if self.ledger is None:
+            return
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.run))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def run(self) -> None:
+        assert self.settings.ledger_url is not None
+        self.last = keep_record(self.settings.ledger_url, self.settings.registry(), self.settings.data_dir,
+                                self.clock())  # fmt: skip
+        if self.last.error:
+            self.failures += 1
+            return
+        log.info("ledger: %s", upkeep_summary(self.last))
+        try:
+            assert self.ledger is not None
+            self.totals = self.ledger.get().track_record().totals
+        except Exception as exc:  # noqa: BLE001 - metrics are best effort
+            log.warning("ledger: could not read the totals for /metrics: %s", exc)
+
+    async def wait(self) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=60)
+
+
+async def watch_registry(holder: Holder, settings: Settings, upkeep: Upkeeper | None = None) -> None:
     """Hot reload: when ``current`` names another version, load it off the event loop, then swap.
 
     Every ``reload_seconds`` it reads ``current`` (cheap), so a promotion is picked up
@@ -116,6 +157,8 @@ async def watch_registry(holder: Holder, settings: Settings) -> None:
                 loaded = False
             else:
                 loaded = await asyncio.to_thread(load_into, holder, settings)
+                if loaded and upkeep is not None:
+                    upkeep.start()  # a promotion or rollback: record the new current version's forecasts
         except Exception as exc:  # noqa: BLE001 - the watcher must never die
             holder.watcher_errors += 1
             holder.reload_failures += 1
@@ -188,10 +231,17 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     refits = RefitRunner(settings)
 
+    ledger = LedgerHolder(settings.ledger_url) if settings.ledger_url else None
+    audit = AuditWriter(settings.ledger_url) if settings.ledger_url and settings.audit_log else None
+    upkeep = Upkeeper(ledger, settings, clock)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(load_into, holder, settings)
-        watcher = asyncio.create_task(watch_registry(holder, settings))
+        upkeep.start()  # catch up: the served version's standing forecasts, launches not yet scored
+        watcher = asyncio.create_task(watch_registry(holder, settings, upkeep))
+        if audit is not None:
+            audit.start()
         if settings.refit_schedule:
             refits.schedule()
         try:
@@ -199,6 +249,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         finally:
             watcher.cancel()
             refits.stop()
+            await upkeep.wait()
+            if audit is not None:
+                await asyncio.to_thread(audit.stop)
+            if ledger is not None:
+                ledger.close()
 
     # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works offline.
     app = FastAPIOffline(
@@ -214,15 +269,18 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.holder = holder
     app.state.refits = refits
     app.state.clock = clock
+    app.state.ledger = ledger
+    app.state.audit = audit
+    app.state.upkeep = upkeep
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    metrics.install(app, metrics.Metrics(holder, settings.registry(), settings.update_log))
+    metrics.install(app, metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit))
     # Outermost: the request id is set before anything logs, and echoed on every answer.
     # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",
                        validator=lambda value: REQUEST_ID.fullmatch(value) is not None)  # fmt: skip
     errors.install(app)
     for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
-                   health.router):  # fmt: skip
+                   track_record.router, health.router):  # fmt: skip
         app.include_router(router)
     return app

@@ -21,14 +21,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
-from launchcast.service.state import NoFitLoaded
+from launchcast.service.state import LedgerUnavailable, NoFitLoaded
 
 MEDIA_TYPE = "application/problem+json"
 
 TITLES = {
     400: "Bad request", 401: "Not authorised", 403: "Forbidden", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
-    422: "Invalid input", 503: "No model loaded",
+    422: "Invalid input", 503: "Service unavailable",
 }  # fmt: skip
 
 
@@ -82,6 +82,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LaunchcastError)
     async def bad_request(request: Request, exc: LaunchcastError) -> JSONResponse:
         return problem(422, str(exc), request)
+
+    @app.exception_handler(LedgerUnavailable)
+    async def no_ledger(request: Request, exc: LedgerUnavailable) -> JSONResponse:
+        return problem(503, f"the track record is unavailable: {exc}", request)
 
     @app.exception_handler(NoFitLoaded)
     async def no_fit(request: Request, exc: NoFitLoaded) -> JSONResponse:

@@ -13,6 +13,7 @@ import time
 from collections import Counter as Counter_
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Response
 from prometheus_client import (
@@ -99,8 +100,42 @@ def _unix(stamp: str) -> float:
     return parse_time(stamp).timestamp()
 
 
+class LedgerCollector:
+    """The track record's figures (refreshed after each upkeep) and the ledger's write failures."""
+
+    def __init__(self, upkeep: Any, audit: Any) -> None:
+        self.upkeep = upkeep
+        self.audit = audit
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        by = ["tier", "model"]
+        launches = GaugeMetricFamily(
+            "launchcast_track_record_launches", "Launches scored in the ledger", labels=by
+        )
+        loss = GaugeMetricFamily("launchcast_track_record_log_loss", "Mean log loss (nats/launch)", labels=by)
+        brier = GaugeMetricFamily("launchcast_track_record_brier", "Mean Brier score", labels=by)
+        for total in self.upkeep.totals:
+            launches.add_metric([total.tier, total.model], total.launches)
+            loss.add_metric([total.tier, total.model], total.log_loss)
+            brier.add_metric([total.tier, total.model], total.brier)
+        yield from (launches, loss, brier)
+        failures = "Ledger upkeep (recording, scoring) that could not reach the database"
+        yield CounterMetricFamily("launchcast_ledger_failures", failures, value=self.upkeep.failures)
+        audit = self.audit
+        if audit is not None:
+            yield CounterMetricFamily("launchcast_audit_rows_written", "Served forecasts written to the "
+                                      "audit log", value=audit.written)  # fmt: skip
+            yield CounterMetricFamily("launchcast_audit_rows_dropped", "Audit rows dropped: the database "
+                                      "stayed unreachable too long", value=audit.dropped)  # fmt: skip
+            yield CounterMetricFamily("launchcast_audit_write_failures", "Audit batches not written "
+                                      "(kept and retried)", value=audit.failures)  # fmt: skip
+            yield GaugeMetricFamily("launchcast_audit_rows_pending", "Audit rows waiting to be written",
+                                    value=len(audit.pending))  # fmt: skip
+
+
 class Metrics:
-    def __init__(self, holder: Holder, model_registry: Registry, update_log: Path) -> None:
+    def __init__(self, holder: Holder, model_registry: Registry, update_log: Path, upkeep: Any = None,
+                 audit: Any = None) -> None:  # fmt: skip
         self.registry = CollectorRegistry()
         self.requests = Counter("launchcast_requests_total", "HTTP requests",
                                 ["route", "method", "status"], registry=self.registry)  # fmt: skip
@@ -124,6 +159,8 @@ class Metrics:
                                 registry=self.registry)  # fmt: skip
         self.registry.register(RefitLogCollector(model_registry))
         self.registry.register(UpdateLogCollector(update_log))
+        if upkeep is not None:
+            self.registry.register(LedgerCollector(upkeep, audit))
         self.holder = holder
 
     def render(self) -> bytes:

@@ -79,6 +79,8 @@ class RefitRunner:
                 "LAUNCHCAST_REGISTRY_KEEP": str(self.settings.registry_keep),
                 "LAUNCHCAST_DATA_DIR": str(self.settings.data_dir),
                 "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
+                "LAUNCHCAST_TRACK_RECORD": str(self.settings.ledger_url is not None).lower(),
+                **({"LAUNCHCAST_DATABASE_URL": self.settings.ledger_url} if self.settings.ledger_url else {}),
             }
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "launchcast", "refit", "--model", self.settings.refit_model,

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
                                "(default var_dir/registry)")  # fmt: skip
     database_url: str | None = Field(None, description="the forecast ledger's database, a SQLAlchemy URL "
                                      "(postgresql://…); default SQLite at var_dir/ledger.sqlite")  # fmt: skip
+    track_record: bool = Field(True, description="keep the forecast ledger: record standing forecasts when a "
+                               "fit becomes current, score launches as they arrive")  # fmt: skip
     audit_log: bool = Field(False, description="record every served forecast request in the ledger")
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     log_format: Literal["plain", "json"] = Field("plain", description="log lines: plain text or JSON")
@@ -79,9 +81,12 @@ class Settings(BaseSettings):
         return self.data_dir
 
     @property
-    def ledger_url(self) -> str:
+    def ledger_url(self) -> str | None:
+        """The ledger's database, or None with ``track_record`` off."""
         from launchcast.model.ledger import default_url
 
+        if not self.track_record:
+            return None
         return self.database_url or default_url(self.var_dir)
 
     @property

@@ -7,6 +7,7 @@ model under an in-flight request.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from launchcast.model.forecast import (
     resolve,
 )
 from launchcast.model.history import LaunchHistory, load_history
+from launchcast.model.ledger import Ledger, LedgerError
 from launchcast.model.registry import Registry
 
 #: "Now" for the service: read at the edge, once per request, and passed in (time is an input).
@@ -47,7 +49,7 @@ class Served:
     fit: Fit
     version_id: str
     history: LaunchHistory | None
-    next_by_vehicle: dict[str, tuple[Resolved, bytes]] = field(repr=False)
+    next_by_vehicle: dict[str, tuple[Resolved, bytes, float]] = field(repr=False)
 
     @classmethod
     def load(cls, registry: Registry, version_id: str, data_dir: Path) -> Served:
@@ -61,22 +63,20 @@ class Served:
         times = set(NextLaunchTimes.model_fields)
         for vehicle in fit.records:
             programme = Programme(vehicle=vehicle)
-            timeless = next_launch(fit, programme, now=data_end).model_dump_json(exclude=times).encode()
-            cache[vehicle] = (resolve(fit, programme), timeless)
+            answer = next_launch(fit, programme, now=data_end)
+            timeless = answer.model_dump_json(exclude=times).encode()
+            cache[vehicle] = (resolve(fit, programme), timeless, answer.probability)
         return cls(fit, version_id, history, cache)
 
-    def next_json(self, programme: Programme, now: datetime, stale_after_days: int) -> bytes:
-        """The next-launch answer as JSON, asked at ``now``."""
+    def next_json(self, programme: Programme, now: datetime, stale_after_days: int) -> tuple[bytes, float]:
+        """The next-launch answer as JSON, asked at ``now``, and its probability (for the audit log)."""
         if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
             record = self.fit.record(programme.vehicle)
-            resolved, timeless = self.next_by_vehicle[record.vehicle]
+            resolved, timeless, probability = self.next_by_vehicle[record.vehicle]
             times = next_launch_times(self.fit, resolved, Moment.of(self.fit, now, stale_after_days))
-            return times.model_dump_json().encode()[:-1] + b"," + timeless[1:]
-        return (
-            next_launch(self.fit, programme, now=now, stale_after_days=stale_after_days)
-            .model_dump_json()
-            .encode()
-        )
+            return times.model_dump_json().encode()[:-1] + b"," + timeless[1:], probability
+        answer = next_launch(self.fit, programme, now=now, stale_after_days=stale_after_days)
+        return answer.model_dump_json().encode(), answer.probability
 
 
 @dataclass
@@ -101,6 +101,35 @@ class Holder:
         if served is None:
             raise NoFitLoaded(self.error)
         return served
+
+
+class LedgerHolder:
+    """The service's one connection pool to the ledger, opened on first use and reopened after a failure."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.failures = 0  # upkeep (recording, scoring) that could not reach the database
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Ledger:
+        with self._lock:
+            if self._ledger is None:
+                try:
+                    self._ledger = Ledger.open(self.url)
+                except LedgerError as exc:
+                    raise LedgerUnavailable(str(exc)) from None
+            return self._ledger
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ledger is not None:
+                self._ledger.dispose()
+                self._ledger = None
+
+
+class LedgerUnavailable(Exception):
+    """The ledger database cannot be reached; the API answers 503 (forecasts never depend on it)."""
 
 
 class NoFitLoaded(Exception):

@@ -17,6 +17,9 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # Tests read the repository's data set unless they name another: a developer's own
 # ./var/data (updated from GCAT) must not change what the tests see.  Subprocesses inherit it.
 os.environ["LAUNCHCAST_DATA_DIR"] = str(DATA)
+# The forecast ledger is kept only where a test asks for it (tests/model/test_ledger.py,
+# tests/service/test_track_record.py): elsewhere it would only add work to every start.
+os.environ["LAUNCHCAST_TRACK_RECORD"] = "false"
 
 
 @pytest.fixture(scope="session")

@@ -80,6 +80,21 @@ def data_dir(given: Path | None) -> Path:
     return given or settings().ensure_data()
 
 
+def keep_record(data: Path | None = None) -> None:
+    """After a data change or a promotion: the ledger records and scores (best effort, one line)."""
+    from datetime import UTC, datetime
+
+    from launchcast.model.ledger import keep_record as keep
+    from launchcast.model.ledger import upkeep_summary
+
+    config = settings()
+    if config.ledger_url is None:
+        return
+    upkeep = keep(config.ledger_url, config.registry(), data_dir(data), datetime.now(UTC))
+    colour = "yellow" if upkeep.error else "dim"
+    console.print(f"[{colour}]{upkeep_summary(upkeep)}[/{colour}]", highlight=False)
+
+
 class Progress:
     """Progress of long work: a rich bar on a terminal; plain lines when output is not one.
 

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.service.cli.common import DataDir, Progress, console, data_dir, settings, user_errors
+from launchcast.service.cli.common import (
+    DataDir,
+    Progress,
+    console,
+    data_dir,
+    keep_record,
+    settings,
+    user_errors,
+)
 
 app = typer.Typer(help="Build, update, validate and summarise the launch history.", no_args_is_help=True)
 
@@ -66,6 +74,7 @@ def ingest_gcat(
     report = ingest(data_dir(data), path, lv, orgs)
     console.print(report.summary(), highlight=False)
     if report.changed:
+        keep_record(data)
         console.print("run 'launchcast refit' to fit the model on the new data")
 
 
@@ -97,6 +106,7 @@ def update(
         console.print(result.report.summary(), highlight=False)
     console.print(f"{result.outcome}: {result.reason}", highlight=False)
     if result.changed:
+        keep_record(data)
         console.print("run 'launchcast refit' to fit the model on the new data")
 
 
@@ -118,6 +128,7 @@ def add(
 
     report = add_launch(data_dir(data), time_utc, vehicle, outcome, agency, site, tag, family, state)
     console.print(report.summary(), highlight=False)
+    keep_record(data)
 
 
 @app.command("validate")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from launchcast.service.cli.common import console, settings, user_errors
+from launchcast.service.cli.common import console, keep_record, settings, user_errors
 
 app = typer.Typer(help="The model registry: versions, aliases, promotion, rollback.", no_args_is_help=True)
 
@@ -75,6 +75,7 @@ def models_promote(ref: Ref) -> None:
     version_id = registry.resolve(ref)
     registry.promote(version_id)
     console.print(f"current: {version_id}", highlight=False)
+    keep_record()
 
 
 @app.command("rollback")
@@ -82,6 +83,7 @@ def models_promote(ref: Ref) -> None:
 def models_rollback() -> None:
     """Go back one promotion (again: one further back, not back and forth)."""
     console.print(f"current: {settings().registry().rollback()}", highlight=False)
+    keep_record()
 
 
 @app.command("alias")

@@ -49,6 +49,8 @@ def print_result(result: RefitResult) -> None:
         console.print(f"version: {result.version_id}", highlight=False)
     if result.scores:
         console.print("scores: " + ", ".join(f"{k} {v:.4f}" for k, v in result.scores.items()))
+    if result.ledger:
+        console.print(f"ledger: {result.ledger}", highlight=False)
 
 
 def run_refit(model: str, seed: int = 0, force: bool = False, promote: bool = False,
@@ -63,7 +65,7 @@ def run_refit(model: str, seed: int = 0, force: bool = False, promote: bool = Fa
     where = data_dir(data)
     console.print(f"fitting [b]{model}[/b] on {where} → {config.registry_dir}", highlight=False)
     return refit(where, config.registry(), policy, force, config.update_config(url) if update else None,
-                 datetime.now(UTC))  # fmt: skip
+                 datetime.now(UTC), ledger_url=config.ledger_url)  # fmt: skip
 
 
 def fit(

@@ -6,13 +6,15 @@ dependency in a worker thread, a hop that cost more than the forecast itself.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
 
+from launchcast.model.ledger import Ledger
 from launchcast.service.errors import documented
 from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder, Served
+from launchcast.service.state import Clock, Holder, LedgerHolder, LedgerUnavailable, Served
 
 
 async def holder(request: Request) -> Holder:
@@ -25,6 +27,14 @@ async def served(request: Request) -> Served:
 
 async def settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def ledger(request: Request) -> Ledger:
+    """The ledger (opened on first use, off the event loop); 503 while its database is unreachable."""
+    holder: LedgerHolder | None = request.app.state.ledger
+    if holder is None:
+        raise LedgerUnavailable("the track record is not kept here (LAUNCHCAST_TRACK_RECORD=false)")
+    return await asyncio.to_thread(holder.get)
 
 
 async def clock(request: Request) -> Clock:

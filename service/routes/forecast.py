@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from asgi_correlation_id import correlation_id
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from launchcast.model.forecast import (
@@ -79,8 +81,18 @@ class VersusRequest(Asked):
     seed: Seed = 0
 
 
+def _audit(request: Request, route: str, query: dict[str, Any], served: Served, probability: float,
+           clock: Clock) -> None:  # fmt: skip
+    """Append to the audit log, if it is on (a deque append: no I/O on the request path)."""
+    audit = request.app.state.audit
+    if audit is not None:
+        query = jsonable_encoder(query)
+        audit.add(clock(), route, query, served.version_id, probability, correlation_id.get())
+
+
 @router.get("/next", response_model=NextLaunchForecast)
 async def next_launch(
+    request: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
@@ -97,42 +109,55 @@ async def next_launch(
     "Next" is the first launch after the data's end; when the data is old it may have
     flown already, and the answer's warnings say so.
     """
-    body = served.next_json(Programme(vehicle, state, family, new_vehicle), as_of or clock(),
-                            settings.stale_after_days)  # fmt: skip
+    now = as_of or clock()
+    body, probability = served.next_json(Programme(vehicle, state, family, new_vehicle), now,
+                                         settings.stale_after_days)  # fmt: skip
+    if request.app.state.audit is not None:
+        asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
+        _audit(request, "next", {**asked, "as_of": now}, served, probability, clock)
     return Response(body, media_type="application/json")
 
 
 @router.post("/campaign", response_model=CampaignForecast)
 def campaign_forecast(
     request: CampaignRequest,
+    http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> CampaignForecast:
     """How many of the next N launches of a vehicle succeed."""
-    return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
-                    now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    answer = campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
+                      now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    _audit(http, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
+    return answer
 
 
 @router.post("/by-date", response_model=ByDateForecast)
 def by_date_forecast(
     request: ByDateRequest,
+    http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> ByDateForecast:
     """P(at least one successful launch before a date), with the launch-cadence model."""
-    return by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
-                   now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    answer = by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
+                     now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    _audit(http, "by-date", request.model_dump(), served, answer.probability, clock)
+    return answer
 
 
 @router.post("/versus", response_model=VersusForecast)
 def versus_forecast(
     request: VersusRequest,
+    http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> VersusForecast:
     """Head to head: who is more reliable, whose next success comes first."""
-    return versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
-                  now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    answer = versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
+                    now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    _audit(http, "versus", request.model_dump(), served, answer.probability_a_first, clock)
+    return answer

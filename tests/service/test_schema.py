@@ -29,8 +29,9 @@ from tests.conftest import DATA
 def _app():  # type: ignore[no-untyped-def]
     registry = Registry(Path(tempfile.mkdtemp(prefix="launchcast-schema-")))
     registry.promote(registry.publish(eb_beta(draws=500).fit(load_history(DATA))))
-    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, 
-                            refit_schedule=False)  # fmt: skip
+    # The track record on, in a SQLite file: /v1/track-record answers from a real (empty) ledger.
+    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, track_record=True,
+                            database_url=f"sqlite:///{registry.root / 'ledger.sqlite'}")  # fmt: skip
     app = create_app(app_settings)
     load_into(app.state.holder, app_settings)  # ASGI calls below do not run the lifespan
     return app

@@ -1,0 +1,41 @@
+"""/v1/track-record: the live record of standing forecasts, scored as launches happen (``model.ledger``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.ledger import TrackRecord
+from launchcast.model.models import MODEL_NAMES
+from launchcast.service.errors import documented
+from launchcast.service.routes import deps
+from launchcast.service.state import Served
+
+STATE = "a state by code or name"
+VEHICLE = "a vehicle by GCAT, display or Korean name"
+router = APIRouter(prefix="/v1", tags=["track record"], responses={
+    **deps.ERRORS, 503: documented("no fit loaded, or the ledger database cannot be reached"),
+})  # fmt: skip
+
+
+@router.get("/track-record", response_model=TrackRecord)
+async def track_record(
+    request: Request,
+    served: Annotated[Served, Depends(deps.served)],
+    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
+    vehicle: Annotated[str | None, Query(max_length=100, examples=["Nuri"], description=VEHICLE)] = None,
+    model: Annotated[str | None, Query(description=f"one of {', '.join(MODEL_NAMES)}")] = None,
+    since: Annotated[dt.date | None, Query(description="launches on or after this date")] = None,
+) -> TrackRecord:
+    """Every launch scored against the forecast made before it: totals (log loss, Brier), a
+    calibration table, the baselines beside the model. Tiers are never mixed: *prospective*
+    (recorded before the launch) and *out-of-sample* (recorded later, from data that ended before it)."""
+    if model is not None and model not in MODEL_NAMES:
+        raise LaunchcastError(f"unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
+    code = served.fit.state_code(state) if state else None
+    name = served.fit.record(vehicle).vehicle if vehicle else None
+    ledger = await deps.ledger(request)
+    return ledger.track_record(state=code, vehicle=name, model=model, since=since)
