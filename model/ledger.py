@@ -5,8 +5,8 @@ live service said *before* each launch and cannot be tuned after the fact.
 
 **What is recorded** (``standing_forecasts``): each time a fit becomes current
 (promotion, rollback, a service's first start), P(success) of the next launch —
-mean and 90% interval — of every vehicle that flew in the last 10 years of its
-data, of every state's next launch, and of a new vehicle of each state; for the
+mean and 90% interval — of every vehicle in its data, of every state's next launch,
+of a new vehicle of each state and of a new launching state's first; for the
 served model and for the Laplace and eb-beta baselines fitted on the same data, so
 the record is comparative.  Entries have idempotent keys (version, model, kind,
 subject): recording a version twice adds nothing, and the first ``made_at`` stands.
@@ -19,7 +19,7 @@ record — or, if the service learned of it only later, to the newest set whose
 ``data_as_of`` is before the launch's date: the **out-of-sample** tier.  A set whose
 data reach the launch's date is never used (a fit that saw the launch cannot
 forecast it).  Within the set, a vehicle's own forecast is used, else its state's
-new-vehicle forecast.  Each model of the set is scored (log loss, Brier).  A
+new-vehicle forecast, else a new launching state's.  Each model of the set is scored (log loss, Brier).  A
 revised outcome adds a new revision; nothing is deleted or rewritten.  A launch
 with no eligible set is recorded as unscored, with the reason.
 
@@ -71,8 +71,8 @@ from launchcast.model.history import LaunchHistory, parse_time
 
 log = logging.getLogger("launchcast.ledger")
 
-#: Vehicles that flew in this many years before a fit's data end get a standing forecast.
-ACTIVE_YEARS = 10
+#: The subject of a new launching state's standing forecast (its first vehicle's maiden flight).
+NEW_STATE = "*"
 #: The baselines recorded beside the served model (fitted on the same data).
 BASELINES = ("laplace", "eb-beta")
 TIERS = ("prospective", "out-of-sample")
@@ -189,20 +189,20 @@ def _entry(fit: Fit, kind: str, subject: str, query: LaunchQuery) -> StandingFor
 
 
 def fit_entries(fit: Fit) -> list[StandingForecast]:
-    """One model's standing forecasts: active vehicles, each state's next launch, a new vehicle of each."""
+    """One model's standing forecasts: every vehicle's next launch (the issue asks for those active
+    in the last ``ACTIVE_YEARS``; a retired vehicle that flies again needs its own too), each
+    state's next launch, a new vehicle of each state, and a new launching state's first vehicle."""
     from launchcast.model.forecast import state_vehicle
 
-    end = parse_time(fit.as_of)
-    active_since = (end - timedelta(days=365.25 * ACTIVE_YEARS)).strftime("%Y-%m-%d")
     entries = [
         _entry(fit, "vehicle", record.vehicle, fit.next_launch_query(record.vehicle))
         for record in sorted(fit.records.values(), key=lambda r: r.vehicle)
-        if record.last_launch[:10] >= active_since
     ]
     for state in fit.states:
         chosen, _ = state_vehicle(fit, state)
         entries.append(_entry(fit, "state", state, fit.next_launch_query(chosen.vehicle)))
         entries.append(_entry(fit, "new-vehicle", state, fit.new_vehicle_query(state)))
+    entries.append(_entry(fit, "new-state", NEW_STATE, fit.new_vehicle_query(None)))
     return entries
 
 
@@ -475,9 +475,10 @@ class Ledger:
         for entry in entries:
             by_model.setdefault(entry["model"], {})[(entry["kind"], entry["subject"])] = entry
         for model, table in sorted(by_model.items()):
-            entry = table.get(("vehicle", row.vehicle)) or table.get(("new-vehicle", row.vehicle_state))
+            entry = (table.get(("vehicle", row.vehicle)) or table.get(("new-vehicle", row.vehicle_state))
+                     or table.get(("new-state", NEW_STATE)))  # fmt: skip
             if entry is None:
-                continue  # a vehicle inactive for 10 years and not new: the set has no forecast for it
+                continue
             previous = latest.get((tag, model))
             if previous is not None and previous[1] == success:
                 continue  # scored, same outcome

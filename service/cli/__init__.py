@@ -1,8 +1,9 @@
 """The ``launchcast`` command line, one module per resource (as ``service/routes`` is for HTTP).
 
 ``data`` (history), ``forecast``, ``models`` (registry), ``refit`` (fit/refit),
-``backtest`` and ``serve``.  Commands import the model inside their bodies, so
-``--help``, ``--version`` and ``models list`` start without pandas or PyMC.
+``track-record`` (the forecast ledger), ``backtest`` and ``serve``.  Commands import
+the model inside their bodies, so ``--help``, ``--version`` and ``models list`` start
+without pandas or PyMC.
 User errors print one clear line and exit 1, never a traceback.
 """
 
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from launchcast.service.cli import backtest, data, forecast, models, refit, serve
+from launchcast.service.cli import backtest, data, forecast, models, refit, serve, track_record
 from launchcast.service.cli.common import settings, user_errors
 
 app = typer.Typer(
@@ -48,4 +49,5 @@ app.add_typer(models.app, name="models")
 app.command("fit")(user_errors(refit.fit))
 app.command("refit")(user_errors(refit.refit))
 app.command("backtest")(backtest.backtest)
+app.command("track-record")(track_record.track_record)
 app.command("serve")(serve.serve)
