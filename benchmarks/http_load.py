@@ -7,6 +7,7 @@ connection, and prints the ratios the targets are stated in.  Needs wrk
 hierarchical refit runs first if there is none).
 
     .venv/bin/python benchmarks/http_load.py [--duration 20]
+    .venv/bin/python benchmarks/http_load.py --audit   # forecast throughput, audit log on vs off
 
 (Named http_load.py, not http.py: a script called http.py in benchmarks/ would
 shadow the standard library's ``http`` for every script run from that folder.)
@@ -20,9 +21,13 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -60,16 +65,14 @@ def wrk(url: str, connections: int, duration: int) -> dict[str, float]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=20)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk not found: apt-get install wrk")
+@contextmanager
+def serving(env: dict[str, str] | None = None) -> Iterator[str]:
+    """``launchcast serve`` on a free loopback port (fitting first if there is no model); its URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "launchcast", "serve", "--port", str(port), "--fit-if-missing",
          "--no-access-log"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,8 +85,45 @@ def main() -> None:
             time.sleep(0.5)
         else:
             sys.exit("server did not become ready")
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; uvicorn 1 worker, wrk on the same machine")  # fmt: skip
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def audit_comparison(duration: int) -> None:
+    """Forecast throughput with the audit log on vs off (issue 14: >= 0.9), alternating twice."""
+    path = ENDPOINTS["forecast"]
+    rates: dict[str, list[float]] = {"off": [], "on": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(2):
+            for mode in ("off", "on"):
+                env = {"LAUNCHCAST_AUDIT_LOG": "true" if mode == "on" else "false",
+                       "LAUNCHCAST_DATABASE_URL": f"sqlite:///{tmp}/ledger.sqlite"}  # fmt: skip
+                with serving(env) as base:
+                    wrk(base + path, 32, 2)  # warm up
+                    r = wrk(base + path, 32, duration)
+                    rates[mode].append(r["rps"])
+                    errors = f"errors {r['errors']:.0f} of {r['requests']:.0f}"
+                    print(f"audit {mode:3s} c=32 {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                          f"p99 {r['p99']:6.2f} ms  {errors}")  # fmt: skip
+    off, on = statistics.mean(rates["off"]), statistics.mean(rates["on"])
+    print(f"throughput with the audit log on / off: {on / off:.2f} (target >= 0.9)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--audit", action="store_true", help="compare the audit log on and off instead")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: apt-get install wrk")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; uvicorn 1 worker, wrk on the same machine")  # fmt: skip
+    if args.audit:
+        audit_comparison(args.duration)
+        return
+    with serving() as base:
         results = {}
         for connections in (32, 1):
             for name, path in ENDPOINTS.items():
@@ -97,9 +137,6 @@ def main() -> None:
         print(f"throughput ratio at 32 connections: {f32['rps'] / h32['rps']:.2f} (target >= 0.7)")
         print(f"p99 ratio at 32 connections: {f32['p99'] / h32['p99']:.2f} (target <= 1.5)")
         print(f"forecast p50 at 1 connection: {results['forecast', 1]['p50']:.2f} ms (target <= 2)")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":
