@@ -165,6 +165,34 @@ ax.bar(range(6), result.success_pmf)
 ax.set(xlabel="successes in the next 5 Chollima-1 flights", ylabel="probability"); plt.show()
 print(f"P(no success in 5) = {result.probability_no_success:.3f}; "
       f"expected attempts to the first success = {result.expected_attempts_to_first_success:.2f}")"""),
+    ("md", """## The live track record
+
+The forecast ledger (`LAUNCHCAST_DATABASE_URL`, default `var/ledger.sqlite`) holds the
+standing forecasts recorded whenever a fit became current, and the launches since,
+scored against them. Read each tier on its own — *prospective* (recorded before the
+launch) and *out-of-sample* (recorded later, from data that ended before it) — and the
+model next to the Laplace and eb-beta baselines in the same tier."""),
+    ("code", """from launchcast.model.ledger import Ledger, LedgerError
+
+if settings.ledger_url is None:
+    print("the track record is off here (LAUNCHCAST_TRACK_RECORD=false)")
+else:
+    try:
+        with Ledger.open(settings.ledger_url) as ledger:
+            record = ledger.track_record()
+    except LedgerError as exc:
+        record = None
+        print(f"the ledger cannot be read: {exc}")
+    if record is not None and not record.totals:
+        print(f"{record.forecast_sets} forecast set(s) recorded, no launch scored yet")
+    elif record is not None:
+        totals = pd.DataFrame([vars(t) for t in record.totals]).set_index(["tier", "model"])
+        display(totals.round(4))
+        scored = pd.DataFrame([vars(r) for r in record.launches])
+        fig, ax = plt.subplots(figsize=(7, 3))
+        for (tier, model), group in scored.sort_values("launch_time").groupby(["tier", "model"]):
+            ax.step(group["launch_time"], group["log_loss"].cumsum(), where="post", label=f"{model} ({tier})")
+        ax.set(ylabel="cumulative log loss", title="track record: lower is better"); ax.legend(); plt.show()"""),
 ]
 
 

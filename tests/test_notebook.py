@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -10,6 +12,9 @@ import pytest
 from nbclient import NotebookClient
 
 from launchcast.model.history import LaunchHistory
+from launchcast.model.ingest import add_launch
+from launchcast.model.ledger import keep_record
+from launchcast.service.settings import Settings
 from tests.conftest import REPO
 from tests.service.conftest import registry_with
 
@@ -31,6 +36,14 @@ def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: 
     registry = registry_with(tmp_path / "registry", history)
     monkeypatch.setenv("LAUNCHCAST_REGISTRY_DIR", str(registry.root))
     monkeypatch.setenv("LAUNCHCAST_DATA_DIR", str(tmp_path / "data"))  # seeded from the package
+    # A ledger with one scored launch, so the track-record section draws from real rows.
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("LAUNCHCAST_TRACK_RECORD", "true")
+    monkeypatch.setenv("LAUNCHCAST_DATABASE_URL", url)
+    data = Settings().ensure_data()
+    keep_record(url, registry, data, datetime(2024, 1, 10, tzinfo=UTC))
+    add_launch(data, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
+    assert keep_record(url, registry, data, datetime(2024, 3, 1, tzinfo=UTC)).report.scored == 2
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,
@@ -40,4 +53,6 @@ def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: 
     ).execute()
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+    shown = json.dumps([c.get("outputs", []) for c in notebook.cells if "track_record()" in c.source])
+    assert "prospective" in shown and "eb-beta" in shown  # the track-record section read the ledger
     assert os.environ["LAUNCHCAST_REGISTRY_DIR"] == str(registry.root)
