@@ -126,3 +126,13 @@ def test_launches_before_any_forecast_are_unscored_with_the_reason(url: str, dat
     with Ledger.open(url) as ledger:
         record = ledger.track_record()
     assert record.launches == [] and record.unscored == [] and record.forecast_sets == 1
+
+
+def test_an_unreachable_ledger_never_fails_a_refit_and_is_caught_up_later(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    down = "postgresql://nobody@127.0.0.1:9/none"  # nothing listens on the discard port
+    result = refit(data_dir, registry, RefitPolicy(model="laplace", promote=True), ledger_url=down)
+    assert result.outcome == "promoted" and result.ledger and "ledger unavailable" in result.ledger
+    upkeep = keep_record(url, registry, data_dir, T0)  # the next start, refit or update
+    assert upkeep.error is None and upkeep.recorded == result.version_id
