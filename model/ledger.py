@@ -244,6 +244,8 @@ class ScoreReport:
     by_tier: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
+        if not (self.scored or self.rescored or self.unscored):
+            return "track record: no new launch to score"
         tiers = ", ".join(f"{n} {tier}" for tier, n in sorted(self.by_tier.items())) or "none"
         return (f"track record: {self.scored} launch score(s) added ({tiers}), {self.rescored} re-scored "
                 f"after a revised outcome, {self.unscored} launch(es) with no eligible forecast")  # fmt: skip
