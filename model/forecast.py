@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.explain import Explanation
 from launchcast.model.fit import Fit, LaunchQuery, VehicleRecord
 from launchcast.model.history import decimal_year
 
@@ -108,6 +109,8 @@ class NextLaunchForecast(NextLaunchTimes):
     probability: float = Field(description="posterior predictive P(success)")
     reliability: Reliability
     record: Record
+    explanation: Explanation | None = Field(None, description="with explain=true: the forecast's "
+                                            "logit split into its terms, in words")  # fmt: skip
     vehicle_choice: str | None = Field(
         None, description="for a state's next launch: the vehicle it is taken to fly, and the rule that "
         "chose it (the state's vehicle with the most launches in the 3 years to the data's end)",
@@ -341,11 +344,18 @@ def _gap_warning(resolved: Resolved, since: float | None) -> list[str]:
     ]
 
 
-def next_launch(fit: Fit, programme: Programme, *, now: datetime,
-                stale_after_days: int = STALE_AFTER_DAYS) -> NextLaunchForecast:  # fmt: skip
-    """P(success) of the first launch after the data's end (see ``flight_number``)."""
+def next_launch(fit: Fit, programme: Programme, *, now: datetime, stale_after_days: int = STALE_AFTER_DAYS,
+                explain: bool = False) -> NextLaunchForecast:  # fmt: skip
+    """P(success) of the first launch after the data's end (see ``flight_number``);
+    with ``explain``, why (``model.explain``: the logit's terms, adding up to it)."""
     moment = Moment.of(fit, now, stale_after_days)
-    return _next_from(fit, resolve(fit, programme), moment)
+    resolved = resolve(fit, programme)
+    answer = _next_from(fit, resolved, moment)
+    if explain:
+        from launchcast.model.explain import explain as explanation
+
+        answer.explanation = explanation(fit, resolved.query)
+    return answer
 
 
 def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForecast:

@@ -366,6 +366,30 @@ class HierarchicalFit(Fit):
         rng = self.rng_for("new", dim, label, *context)
         return self.posterior[f"sigma_{dim}"] * rng.standard_normal(self.n_draws)
 
+    def logit_terms(self, query: LaunchQuery) -> dict[str, np.ndarray]:
+        """The logit's terms, each as draws: ``linear_predictor`` spelt out one term at a time.
+
+        Their sum is ``logit(query)`` draw for draw (``model.explain`` checks it), so an
+        explanation adds up to the forecast it explains.
+        """
+        p, n = self.posterior, self.n_draws
+        new = float(novelty(query.family_flight, query.vehicle_flight))
+        flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
+        maiden = float(modern_maiden(query.vehicle_flight, query.year))
+        seasoned = float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
+        terms = {
+            "level": p["mu"],
+            "state": self.group_effect("state", query.state),
+            "family": self.group_effect("family", query.family, query.state),
+            "vehicle": self.group_effect("vehicle", query.vehicle, query.family, query.state),
+            "infancy": new * p["learn_new"][:, flight_bin] + (1.0 - new) * p["learn_variant"][:, flight_bin],
+            "modern_maiden": p["b_modern_maiden"] * new * maiden,
+            "state_experience": p["b_state_exp"] * seasoned,
+            "previous_outcome": p["b_previous_failed"] * float(query.previous_failed),
+            "era": p["era"][:, int(era_bin(query.year, p["era"].shape[1]))],
+        }
+        return {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in terms.items()}
+
     def logit(self, query: LaunchQuery, previous_failed: np.ndarray | bool | None = None) -> np.ndarray:
         p = self.posterior
         previous = query.previous_failed if previous_failed is None else previous_failed

@@ -68,8 +68,14 @@ class Served:
             cache[vehicle] = (resolve(fit, programme), timeless, answer.probability)
         return cls(fit, version_id, history, cache)
 
-    def next_json(self, programme: Programme, now: datetime, stale_after_days: int) -> tuple[bytes, float]:
+    def next_json(self, programme: Programme, now: datetime, stale_after_days: int,
+                  explain: bool = False) -> tuple[bytes, float]:  # fmt: skip
         """The next-launch answer as JSON, asked at ``now``, and its probability (for the audit log)."""
+        if explain:
+            answer = next_launch(
+                self.fit, programme, now=now, stale_after_days=stale_after_days, explain=True
+            )
+            return answer.model_dump_json().encode(), answer.probability
         if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
             record = self.fit.record(programme.vehicle)
             resolved, timeless, probability = self.next_by_vehicle[record.vehicle]

@@ -14,6 +14,7 @@ from launchcast.service.cli.common import console, err_console, settings, user_e
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from launchcast.model.explain import Explanation
     from launchcast.model.fit import Fit
     from launchcast.model.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
 
@@ -104,14 +105,37 @@ def forecast_next(
     vehicle: Vehicle = None, state: State = None,
     family: Annotated[str | None, typer.Option(help="a family's next new variant")] = None,
     new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="say why: the logit's terms, adding up "
+                                          "to the forecast")] = False,
     fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
 ) -> None:  # fmt: skip
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
     from launchcast.model.forecast import Programme, next_launch
 
-    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle),
-                         now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
-    console.print_json(result.model_dump_json()) if as_json else _print_next(result)
+    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle), now=_now(as_of),
+                         stale_after_days=settings().stale_after_days, explain=explain)  # fmt: skip
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    _print_next(result)
+    if result.explanation is not None:
+        _print_explanation(result.explanation)
+
+
+def _print_explanation(explanation: Explanation) -> None:
+    from rich.table import Table
+
+    if explanation.terms:
+        table = Table(title="Why: the forecast's logit, term by term (+ raises P(success))")
+        for column in ("term", "for this launch", "mean", "90% interval"):
+            table.add_column(column, justify="right" if column in ("mean", "90% interval") else "left")
+        for t in explanation.terms:
+            table.add_row(t.name, t.label, f"{t.mean:+.2f}", f"{t.low_90:+.2f} … {t.high_90:+.2f}")
+        adds_up = "yes" if explanation.adds_up else "NO"
+        total = f"[b]{explanation.logit_mean:+.2f}[/b]"
+        table.add_row("[b]sum[/b]", f"mean logit (adds up: {adds_up})", total, "")
+        console.print(table)
+    console.print(explanation.sentence, highlight=False)
 
 
 @app.command("campaign")

@@ -102,6 +102,13 @@ async def next_launch(
     state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
     family: Annotated[str | None, Query(max_length=100, examples=["Unha"], description=FAMILY)] = None,
     new_vehicle: Annotated[bool, Query(description=NEW_VEHICLE)] = False,
+    explain: Annotated[
+        bool,
+        Query(
+            description="also say why: the logit's terms (state, family, "
+            "vehicle, infancy, …), adding up to the forecast"
+        ),
+    ] = False,  # fmt: skip
     as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
 ) -> Response:
     """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle.
@@ -111,7 +118,7 @@ async def next_launch(
     """
     now = as_of or clock()
     body, probability = served.next_json(Programme(vehicle, state, family, new_vehicle), now,
-                                         settings.stale_after_days)  # fmt: skip
+                                         settings.stale_after_days, explain)  # fmt: skip
     if request.app.state.audit is not None:
         asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
         _audit(request, "next", {**asked, "as_of": now}, served, probability, clock)

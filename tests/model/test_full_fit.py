@@ -32,3 +32,10 @@ def test_full_history_fit_passes_the_gate_and_answers(history: LaunchHistory, tm
     assert np.mean(loaded.success_probability(query)) < np.mean(
         loaded.success_probability(query.advanced(30))
     )
+    # Why a brand-new North Korean rocket is where it is: the terms add up, and a new design's
+    # maiden flight is what pulls it down most.
+    from launchcast.model.explain import explain
+
+    why = explain(loaded, loaded.new_vehicle_query("KP"))
+    assert why.adds_up and why.terms[0].name == "level"
+    assert "flight 1 of a new design" in why.sentence

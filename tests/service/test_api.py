@@ -247,3 +247,12 @@ def test_docs_work_offline_and_are_measured_by_route(client: TestClient) -> None
     assert "application/problem+json" in operation["responses"]["404"]["content"]
     metrics = client.get("/metrics").text
     assert 'route="/docs"' in metrics and 'route="/openapi.json"' in metrics
+
+
+def test_explain_adds_up_and_is_only_computed_when_asked(client: TestClient) -> None:
+    plain = client.get("/v1/forecast/next", params={"vehicle": "Chollima-1"}).json()
+    assert plain["explanation"] is None
+    explained = client.get("/v1/forecast/next", params={"vehicle": "천리마-1", "explain": "true"}).json()
+    assert explained["probability"] == pytest.approx(plain["probability"])
+    counts = explained["explanation"]["counts"]  # the served fit here is eb-beta: counts and a prior
+    assert counts["successes"] == 1 and counts["attempts"] == 3 and explained["explanation"]["adds_up"]
