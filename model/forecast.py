@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from datetime import date as dt_date
 from functools import cached_property
 
 import numpy as np
@@ -41,6 +42,10 @@ MAX_SIMULATED_LAUNCHES = 5000
 #: How far past the data's end a question's time window may reach.
 MAX_YEARS_AFTER_DATA = 30.0
 MIN_PATHS = 1000
+#: When "who has succeeded by then" is reported in a versus answer: each quarter for five years.
+RACE_YEARS = np.arange(1, 21) / 4
+#: The longest month-by-month outlook (``by_month``).
+MAX_MONTHS = 120
 
 
 class Interval(BaseModel):
@@ -144,6 +149,28 @@ class ByDateForecast(Anchored):
     model: ModelInfo
 
 
+class MonthPoint(BaseModel):
+    date: dt_date = Field(description="00:00 UTC on the first day of a month")
+    probability: float = Field(description="P(at least one success from as_of until this date)")
+
+
+class ByMonthForecast(Anchored):
+    """The by-date question asked for the first day of each of the next months, from one simulation."""
+
+    subject: str
+    window_start: datetime
+    months: list[MonthPoint]
+    paths: int
+    seed: int
+    model: ModelInfo
+
+
+class RacePoint(BaseModel):
+    years: float = Field(description="years after as_of")
+    probability_a: float = Field(description="P(A has had a success by then)")
+    probability_b: float
+
+
 class VersusForecast(Anchored):
     a: NextLaunchForecast
     b: NextLaunchForecast
@@ -155,6 +182,7 @@ class VersusForecast(Anchored):
     )
     median_years_to_success_a: float | None = Field(description="from as_of; null if beyond the horizon")
     median_years_to_success_b: float | None
+    race: list[RacePoint] = Field(description="who has succeeded by when: each quarter for five years")
     paths: int
     seed: int
     model: ModelInfo
@@ -551,5 +579,39 @@ def versus(
         probability_b_first=float(np.mean(years_b < years_a)),
         probability_neither=float(neither.mean()),
         median_years_to_success_a=median(years_a), median_years_to_success_b=median(years_b),
+        race=[RacePoint(years=float(t), probability_a=float(np.mean(years_a <= t)),
+                        probability_b=float(np.mean(years_b <= t))) for t in RACE_YEARS],
         paths=paths, seed=seed, model=_info(fit), **moment.anchored(),
     )  # fmt: skip
+
+
+def by_month(
+    fit: Fit, programme: Programme, months: int = 24, paths: int = 20_000, seed: int = 0, *,
+    now: datetime, stale_after_days: int = STALE_AFTER_DAYS,
+) -> ByMonthForecast:  # fmt: skip
+    """P(at least one success from ``now`` until the first day of each of the next ``months``.
+
+    One simulation to the last date; each point equals ``by_date`` for its date with the
+    same seed and paths (the paths are the same until the shorter horizon stops them).
+    """
+    _check_paths(paths)
+    if not 1 <= months <= MAX_MONTHS:
+        raise LaunchcastError(f"months must be between 1 and {MAX_MONTHS}, got {months}")
+    moment = Moment.of(fit, now, stale_after_days)
+    resolved = resolve(fit, programme)
+    dates = [_add_months(moment.now.date().replace(day=1), k) for k in range(1, months + 1)]
+    ends = [datetime(d.year, d.month, d.day, tzinfo=UTC) for d in dates]
+    rng = np.random.default_rng(seed)
+    to_success, _ = _years_to_first_success(fit, resolved, moment, paths, rng, _years(moment.now, ends[-1]))
+    points = [MonthPoint(date=d, probability=float(np.mean(to_success <= _years(moment.now, end))))
+              for d, end in zip(dates, ends, strict=True)]  # fmt: skip
+    return ByMonthForecast(
+        subject=f"a successful launch: {resolved.subject}", window_start=moment.now, months=points,
+        paths=paths, seed=seed, model=_info(fit),
+        **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
+    )  # fmt: skip
+
+
+def _add_months(day: dt_date, months: int) -> dt_date:
+    index = day.month - 1 + months
+    return day.replace(year=day.year + index // 12, month=index % 12 + 1)

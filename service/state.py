@@ -28,6 +28,9 @@ from launchcast.model.history import LaunchHistory, load_history
 from launchcast.model.ledger import Ledger, LedgerError
 from launchcast.model.registry import Registry
 
+#: Charts kept per served fit (the oldest drawn is dropped first).
+CHART_CACHE = 512
+
 #: "Now" for the service: read at the edge, once per request, and passed in (time is an input).
 Clock = Callable[[], datetime]
 
@@ -50,6 +53,16 @@ class Served:
     version_id: str
     history: LaunchHistory | None
     next_by_vehicle: dict[str, tuple[Resolved, bytes, float]] = field(repr=False)
+    #: Rendered charts by (route, format, question): a chart is drawn once per fit and question.
+    charts: dict[tuple[str, ...], bytes] = field(default_factory=dict, repr=False)
+
+    def chart(self, key: tuple[str, ...], draw: Callable[[], bytes]) -> bytes:
+        found = self.charts.get(key)
+        if found is None:
+            found = self.charts[key] = draw()
+            while len(self.charts) > CHART_CACHE:
+                self.charts.pop(next(iter(self.charts)))
+        return found
 
     @classmethod
     def load(cls, registry: Registry, version_id: str, data_dir: Path) -> Served:

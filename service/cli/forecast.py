@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,6 +32,25 @@ Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
     "time windows start here; pass an earlier answer's to reproduce it")]  # fmt: skip
+
+
+Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
+
+
+def _fit_label(fit_dir: Path | None) -> str:
+    """The chart's fit label: the registry version, or the saved fit's directory."""
+    return str(fit_dir) if fit_dir else str(settings().registry().current_id())
+
+
+def _save_plot(figure: Any, path: Path, description: str) -> None:
+    from launchcast.service.charts import render
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
+        raise LaunchcastError(f"--plot {path}: use a .svg or .png file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(render(figure, fmt, description))
+    err_console.print(f"wrote {path}", highlight=False)
 
 
 def _now(as_of: str | None) -> datetime:
@@ -107,13 +126,21 @@ def forecast_next(
     new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="say why: the logit's terms, adding up "
                                           "to the forecast")] = False,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
 ) -> None:  # fmt: skip
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
     from launchcast.model.forecast import Programme, next_launch
 
-    result = next_launch(_load(fit_dir), Programme(vehicle, state, family, new_vehicle), now=_now(as_of),
-                         stale_after_days=settings().stale_after_days, explain=explain)  # fmt: skip
+    fit = _load(fit_dir)
+    programme = Programme(vehicle, state, family, new_vehicle)
+    result = next_launch(fit, programme, now=_now(as_of), stale_after_days=settings().stale_after_days,
+                         explain=explain)  # fmt: skip
+    if plot is not None:
+        from launchcast.model.forecast import resolve
+        from launchcast.service.charts import next_chart
+
+        draws = fit.success_probability(resolve(fit, programme).query)
+        _save_plot(next_chart(result, draws, _fit_label(fit_dir)), plot, result.subject)
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -144,7 +171,7 @@ def forecast_campaign(
     vehicle: Vehicle = None, state: State = None,
     launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
-    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
 ) -> None:  # fmt: skip
     """Distribution of successes in the next N launches of one vehicle."""
     from rich.table import Table
@@ -153,6 +180,10 @@ def forecast_campaign(
 
     result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed,
                       now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    if plot is not None:
+        from launchcast.service.charts import campaign_chart
+
+        _save_plot(campaign_chart(result, _fit_label(fit_dir)), plot, result.subject)
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -176,7 +207,7 @@ def forecast_by_date(
     vehicle: Vehicle = None, state: State = None,
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
     paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
 ) -> None:  # fmt: skip
     """P(at least one successful launch from now until a date), with a launch-cadence model."""
     from rich.table import Table
@@ -187,8 +218,17 @@ def forecast_by_date(
         until = date.fromisoformat(date_)
     except ValueError:
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
-    result = by_date(_load(fit_dir), Programme(vehicle, state, None, new_vehicle), until,
-                     paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    fit, programme, now = _load(fit_dir), Programme(vehicle, state, None, new_vehicle), _now(as_of)
+    result = by_date(fit, programme, until, paths, seed, now=now,
+                     stale_after_days=settings().stale_after_days)  # fmt: skip
+    if plot is not None:
+        from launchcast.model.forecast import by_month
+        from launchcast.service.charts import by_month_chart
+
+        outlook = by_month(
+            fit, programme, 24, paths, seed, now=now, stale_after_days=settings().stale_after_days
+        )
+        _save_plot(by_month_chart(outlook, _fit_label(fit_dir)), plot, outlook.subject)
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -215,7 +255,7 @@ def forecast_versus(
     a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
     b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
     paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
 ) -> None:  # fmt: skip
     """Head to head: who is more reliable, and whose next success (from now) comes first."""
     from rich.table import Table
@@ -223,8 +263,16 @@ def forecast_versus(
     from launchcast.model.forecast import versus
 
     fit = _load(fit_dir)
-    result = versus(fit, _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle),
-                    paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    side_a, side_b = _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle)
+    result = versus(fit, side_a, side_b, paths, seed, now=_now(as_of),
+                    stale_after_days=settings().stale_after_days)  # fmt: skip
+    if plot is not None:
+        from launchcast.model.forecast import resolve
+        from launchcast.service.charts import versus_chart
+
+        draws_a = fit.success_probability(resolve(fit, side_a).query)
+        draws_b = fit.success_probability(resolve(fit, side_b).query)
+        _save_plot(versus_chart(result, draws_a, draws_b, _fit_label(fit_dir)), plot, f"{a} vs {b}")
     if as_json:
         console.print_json(result.model_dump_json())
         return

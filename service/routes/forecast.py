@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 from launchcast.model.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
+    MAX_MONTHS,
     MAX_PATHS,
     MIN_PATHS,
     ByDateForecast,
+    ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
     Programme,
     VersusForecast,
     by_date,
+    by_month,
     campaign,
+    resolve,
     versus,
 )
+from launchcast.model.forecast import (
+    next_launch as next_forecast,
+)
+from launchcast.service import charts
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Served
@@ -90,7 +102,39 @@ def _audit(request: Request, route: str, query: dict[str, Any], served: Served, 
         audit.add(clock(), route, query, served.version_id, probability, correlation_id.get())
 
 
-@router.get("/next", response_model=NextLaunchForecast)
+ChartFormat = Annotated[
+    Literal["json", "svg", "png"] | None,
+    Query(alias="format", description="json (default), or a chart: svg or png (also chosen by Accept)"),
+]
+#: The 200 answer of a forecast that can also be a chart, for the OpenAPI document.
+AS_CHART: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "the forecast, or its chart"}
+}
+
+
+def _chart_format(request: Request, fmt: str | None) -> str | None:
+    """svg or png if asked for by ?format= or by Accept (and not JSON first); else None."""
+    if fmt is not None:
+        return None if fmt == "json" else fmt
+    accept = request.headers.get("accept", "")
+    for candidate, media in charts.FORMATS.items():
+        if media in accept and "application/json" not in accept.split(media)[0]:
+            return candidate
+    return None
+
+
+def _minute(now: dt.datetime) -> dt.datetime:
+    """Charts asked without as_of are drawn for the current minute, so repeats hit the cache."""
+    return now.replace(second=0, microsecond=0)
+
+
+def _image(served: Served, fmt: str, key: tuple[str, ...], draw: Callable[[], Figure],
+           description: str) -> Response:  # fmt: skip
+    body = served.chart((fmt, *key), lambda: charts.render(draw(), fmt, description))
+    return Response(body, media_type=charts.FORMATS[fmt])
+
+
+@router.get("/next", response_model=NextLaunchForecast, responses=AS_CHART)
 async def next_launch(
     request: Request,
     served: Annotated[Served, Depends(deps.served)],
@@ -110,13 +154,27 @@ async def next_launch(
         ),
     ] = False,  # fmt: skip
     as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
+    fmt: ChartFormat = None,
 ) -> Response:
     """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle.
 
     "Next" is the first launch after the data's end; when the data is old it may have
-    flown already, and the answer's warnings say so.
+    flown already, and the answer's warnings say so. As a chart: the posterior of the
+    launch's reliability with its 50% and 90% bands.
     """
     now = as_of or clock()
+    chart = _chart_format(request, fmt)
+    if chart is not None:
+        programme = Programme(vehicle, state, family, new_vehicle)
+        at = as_of or _minute(now)
+
+        def draw() -> Figure:
+            answer = next_forecast(served.fit, programme, now=at, stale_after_days=settings.stale_after_days)
+            draws = served.fit.success_probability(resolve(served.fit, programme).query)
+            return charts.next_chart(answer, draws, served.version_id)
+
+        key = ("next", str(vehicle), str(state), str(family), str(new_vehicle), at.isoformat())
+        return _image(served, chart, key, draw, f"Posterior of P(success): {programme}")
     body, probability = served.next_json(Programme(vehicle, state, family, new_vehicle), now,
                                          settings.stale_after_days, explain)  # fmt: skip
     if request.app.state.audit is not None:
@@ -125,46 +183,119 @@ async def next_launch(
     return Response(body, media_type="application/json")
 
 
-@router.post("/campaign", response_model=CampaignForecast)
+@router.post("/campaign", response_model=CampaignForecast, responses=AS_CHART)
 def campaign_forecast(
     request: CampaignRequest,
     http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
-) -> CampaignForecast:
-    """How many of the next N launches of a vehicle succeed."""
+    fmt: ChartFormat = None,
+) -> Any:
+    """How many of the next N launches of a vehicle succeed (as a chart: their distribution)."""
+    chart = _chart_format(http, fmt)
+    if chart is not None:
+        at = request.as_of or _minute(clock())
+
+        def draw() -> Figure:
+            answer = campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
+                              now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
+            return charts.campaign_chart(answer, served.version_id)
+
+        key = ("campaign", request.model_dump_json(exclude={"as_of"}), at.isoformat())
+        return _image(served, chart, key, draw, f"Successes in the next {request.launches} launches")
     answer = campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
                       now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
     _audit(http, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
     return answer
 
 
-@router.post("/by-date", response_model=ByDateForecast)
+@router.post("/by-date", response_model=ByDateForecast, responses=AS_CHART)
 def by_date_forecast(
     request: ByDateRequest,
     http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
-) -> ByDateForecast:
-    """P(at least one successful launch before a date), with the launch-cadence model."""
+    fmt: ChartFormat = None,
+) -> Any:
+    """P(at least one successful launch before a date), with the launch-cadence model.
+
+    As a chart: the same probability month by month for the next 24 months."""
+    chart = _chart_format(http, fmt)
+    if chart is not None:
+        return _by_month_chart(served, settings, request.programme(), 24, request.paths, request.seed,
+                               request.as_of or _minute(clock()), chart)  # fmt: skip
     answer = by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
                      now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
     _audit(http, "by-date", request.model_dump(), served, answer.probability, clock)
     return answer
 
 
-@router.post("/versus", response_model=VersusForecast)
+@router.post("/versus", response_model=VersusForecast, responses=AS_CHART)
 def versus_forecast(
     request: VersusRequest,
     http: Request,
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
-) -> VersusForecast:
-    """Head to head: who is more reliable, whose next success comes first."""
+    fmt: ChartFormat = None,
+) -> Any:
+    """Head to head: who is more reliable, whose next success comes first (as a chart: both
+    reliabilities, and who has succeeded by when)."""
+    chart = _chart_format(http, fmt)
+    if chart is not None:
+        at = request.as_of or _minute(clock())
+
+        def draw() -> Figure:
+            fit = served.fit
+            answer = versus(fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
+                            now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
+            draws_a = fit.success_probability(resolve(fit, request.a.programme()).query)
+            draws_b = fit.success_probability(resolve(fit, request.b.programme()).query)
+            return charts.versus_chart(answer, draws_a, draws_b, served.version_id)
+
+        key = ("versus", request.model_dump_json(exclude={"as_of"}), at.isoformat())
+        return _image(served, chart, key, draw, "Who is more reliable, and who succeeds first")
     answer = versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
                     now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
     _audit(http, "versus", request.model_dump(), served, answer.probability_a_first, clock)
     return answer
+
+
+def _by_month_chart(served: Served, settings: Settings, programme: Programme, months: int, paths: int,
+                    seed: int, at: dt.datetime, fmt: str) -> Response:  # fmt: skip
+    def draw() -> Figure:
+        answer = by_month(served.fit, programme, months, paths, seed, now=at,
+                          stale_after_days=settings.stale_after_days)  # fmt: skip
+        return charts.by_month_chart(answer, served.version_id)
+
+    key = ("by-month", str(programme), str(months), str(paths), str(seed), at.isoformat())
+    return _image(served, fmt, key, draw, f"P(at least one success) month by month: {programme}")
+
+
+@router.get("/by-month", response_model=ByMonthForecast, responses=AS_CHART)
+def by_month_forecast(
+    request: Request,
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
+    vehicle: Annotated[str | None, Query(max_length=100, examples=["Nuri"], description=VEHICLE)] = None,
+    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
+    new_vehicle: Annotated[bool, Query(description=NEW_VEHICLE)] = False,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS, description="how many months ahead")] = 24,
+    paths: Annotated[int, Query(ge=MIN_PATHS, le=MAX_PATHS, description="Monte Carlo paths")] = 20_000,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same answer")] = 0,
+    as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
+    fmt: ChartFormat = None,
+) -> Any:
+    """P(at least one successful launch from now until the first day of each of the next months:
+    the by-date question as an outlook (one simulation; each point equals by-date for its date)."""
+    programme = Programme(vehicle, state, None, new_vehicle)
+    chart = _chart_format(request, fmt)
+    if chart is not None:
+        return _by_month_chart(
+            served, settings, programme, months, paths, seed, as_of or _minute(clock()), chart
+        )
+    return by_month(served.fit, programme, months, paths, seed, now=as_of or clock(),
+                    stale_after_days=settings.stale_after_days)  # fmt: skip
