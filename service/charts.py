@@ -39,6 +39,9 @@ def _figure(width: float = 7.0, height: float = 3.6) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
+    # SVG text as <text>, not glyph outlines: readable by screen readers and search, and
+    # about half the drawing time.
+    matplotlib.rcParams["svg.fonttype"] = "none"
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=100)
