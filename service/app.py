@@ -22,7 +22,16 @@ from launchcast.model.ledger import Totals, Upkeep, keep_record, upkeep_summary
 from launchcast.service import errors, metrics
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
-from launchcast.service.routes import forecast, health, history, model, refit, track_record, vehicles
+from launchcast.service.routes import (
+    forecast,
+    health,
+    history,
+    model,
+    outlook,
+    refit,
+    track_record,
+    vehicles,
+)
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, Served, system_clock
 
@@ -281,6 +290,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                        validator=lambda value: REQUEST_ID.fullmatch(value) is not None)  # fmt: skip
     errors.install(app)
     for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
-                   track_record.router, health.router):  # fmt: skip
+                   track_record.router, health.router, outlook.router):  # fmt: skip
         app.include_router(router)
     return app

@@ -1,0 +1,38 @@
+"""The Korean outlook page (GET /), server-rendered: its numbers are the API's, its form answers."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+
+def _percent(p: float) -> str:
+    return f"{100 * p:.0f}%"
+
+
+def test_the_page_shows_both_koreas_with_the_apis_numbers(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    for code, name in (("KP", "North Korea"), ("KR", "South Korea")):
+        answer = client.get("/v1/forecast/next", params={"state": code}).json()
+        section = html.split(f'id="programme-{code}"')[1].split("</section>")[0]
+        assert name in section and _percent(answer["probability"]) in section
+        assert answer["display_name"] in section and "Launch record" in section
+        assert section.count("<svg") == 2  # the reliability posterior and the 24-month outlook
+    assert html.count("<svg") == 5  # + who gets a satellite up first
+    assert 'id="data-age"' in html and "data as of <strong>2023-12-30</strong>" in html
+    assert "GCAT" in html and "CC BY 4.0" in html
+    assert '<label for="q">' in html and 'name="viewport"' in html
+    assert "cdn" not in html.lower() and "<script" not in html  # offline, no build step
+    assert all('role="img" aria-label=' in figure for figure in re.findall(r"<figure[^>]*>", html))
+
+
+def test_the_form_answers_any_name_and_suggests_for_a_misspelling(client: TestClient) -> None:
+    asked = client.get("/", params={"q": "천리마-1"}).text
+    answer = asked.split('id="answer"')[1].split("</section>")[0]
+    assert "Chollima-1, flight 4" in answer and "<svg" in answer and "1 of 3 launches succeeded" in answer
+    misspelt = client.get("/", params={"q": "Chollma"}).text
+    assert 'id="problem"' in misspelt and 'class="suggestion">Chollima-1</a>' in misspelt
+    assert client.get("/", params={"q": "x" * 101}).status_code == 422
