@@ -34,6 +34,30 @@ def history() -> LaunchHistory:
     return load_history(DATA)
 
 
+@pytest.fixture(scope="session")
+def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The one full-history hierarchical fit (default config): the model as it is served.
+
+    Fitted once per test run: the first worker to need it fits and saves it under a lock
+    in the run's shared temporary directory; another worker waits and loads it (pytest-xdist's
+    recipe for a session fixture that must run once).
+    """
+    import fcntl
+
+    from launchcast.model.hierarchical import HierarchicalModel
+    from launchcast.model.saved import load_fit, save_fit
+
+    shared = tmp_path_factory.getbasetemp().parent  # common to every xdist worker of this run
+    saved = shared / "full-history-fit"
+    with open(shared / "full-history-fit.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (saved / "manifest.json").exists():
+            return load_fit(saved)
+        fit = HierarchicalModel().fit(history)
+        save_fit(fit, saved)
+        return fit
+
+
 def data_files(data_dir: Path) -> dict[str, bytes]:
     """The data set's files and contents (not the lock file): to assert nothing changed."""
     return {p.name: p.read_bytes() for p in sorted(data_dir.iterdir()) if not p.name.startswith(".")}

@@ -11,12 +11,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from launchcast.model.history import LaunchHistory
 from launchcast.model.ingest import add_launch
 from launchcast.model.ledger import keep_record
+from launchcast.model.registry import Registry
 from launchcast.service.settings import Settings
 from tests.conftest import REPO
-from tests.service.conftest import registry_with
 
 NOTEBOOK = REPO / "notebooks" / "model_inspection.ipynb"
 
@@ -30,10 +29,11 @@ def test_committed_notebook_matches_its_source_and_has_no_outputs() -> None:
 
 
 @pytest.mark.slow
-def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A registry whose current model is a baseline: the notebook must fit its own small
-    # hierarchical model (the path a fresh clone takes).
-    registry = registry_with(tmp_path / "registry", history)
+def test_notebook_executes(tmp_path: Path, full_fit, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # The registry serves the full-history hierarchical fit (the one fit of the run, shared
+    # with test_full_fit): the notebook inspects the model as the service serves it.
+    registry = Registry(tmp_path / "registry")
+    registry.promote(registry.publish(full_fit))
     monkeypatch.setenv("LAUNCHCAST_REGISTRY_DIR", str(registry.root))
     monkeypatch.setenv("LAUNCHCAST_DATA_DIR", str(tmp_path / "data"))  # seeded from the package
     # A ledger with one scored launch, so the track-record section draws from real rows.
@@ -43,7 +43,9 @@ def test_notebook_executes(tmp_path: Path, history: LaunchHistory, monkeypatch: 
     data = Settings().ensure_data()
     keep_record(url, registry, data, datetime(2024, 1, 10, tzinfo=UTC))
     add_launch(data, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
-    assert keep_record(url, registry, data, datetime(2024, 3, 1, tzinfo=UTC)).report.scored == 2
+    assert (
+        keep_record(url, registry, data, datetime(2024, 3, 1, tzinfo=UTC)).report.scored == 3
+    )  # hierarchical, laplace, eb-beta
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,

@@ -7,14 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from launchcast.model.hierarchical import HierarchicalModel
-from launchcast.model.history import LaunchHistory
 from launchcast.model.saved import load_fit, save_fit
 
 
 @pytest.mark.slow
-def test_full_history_fit_passes_the_gate_and_answers(history: LaunchHistory, tmp_path: Path) -> None:
-    fit = HierarchicalModel().fit(history)
+def test_full_history_fit_passes_the_gate_and_answers(full_fit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fit = full_fit
     diagnostics = fit.diagnostics
     assert diagnostics.method == "mcmc" and diagnostics.passed, diagnostics.failures
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
