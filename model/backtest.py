@@ -197,6 +197,21 @@ def score_table(predictions: pd.DataFrame, by_year: bool = True) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def plot_reliability(predictions: pd.DataFrame, out: Any) -> None:
+    """A CORP reliability diagram per model (``model.calibration``): reliability_<model>.png."""
+    from pathlib import Path
+
+    from launchcast.model.calibration import reliability_figure
+
+    years = f"{predictions['year'].min()}–{predictions['year'].max()}"
+    for model in dict.fromkeys(predictions["model"]):
+        chosen = predictions[predictions["model"] == model]
+        figure = reliability_figure([(model, chosen["p"].to_numpy(), chosen["outcome"].to_numpy())],
+                                    f"Backtest {years}: reliability (CORP)",
+                                    "Launch data: GCAT, © J. McDowell, CC BY 4.0")  # fmt: skip
+        figure.savefig(Path(out) / f"reliability_{model}.png")
+
+
 def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) -> pd.DataFrame:
     """predictions.csv, scores.csv, fits.csv, a reliability diagram per model, log loss by year."""
     from pathlib import Path
@@ -206,8 +221,6 @@ def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from launchcast.model.scoring import calibration_bins
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scores = score_table(predictions)
@@ -215,18 +228,7 @@ def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) 
     scores.to_csv(out / "scores.csv", index=False, float_format="%.6f")
     facts.to_csv(out / "fits.csv", index=False)
     models = list(dict.fromkeys(predictions["model"]))
-    for model in models:
-        chosen = predictions[predictions["model"] == model]
-        bins = calibration_bins(chosen["p"].to_numpy(), chosen["outcome"].to_numpy(), bins=10)
-        figure, axis = plt.subplots(figsize=(4.5, 4.5))
-        axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
-        axis.plot(bins["forecast"], bins["observed"], marker="o", label=model)
-        axis.set(xlabel="forecast P(success)", ylabel="observed success rate",
-                 title=f"Reliability, {model} (10 equal-count bins)", xlim=(0, 1), ylim=(0, 1))  # fmt: skip
-        axis.legend(loc="upper left")
-        figure.tight_layout()
-        figure.savefig(out / f"reliability_{model}.png", dpi=110)
-        plt.close(figure)
+    plot_reliability(predictions, out)
     yearly = scores[(scores["subset"] == "all") & (scores["year"] != "all")]
     figure, axis = plt.subplots(figsize=(7, 4))
     for model in models:

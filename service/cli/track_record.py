@@ -110,37 +110,37 @@ def _print(record: TrackRecord) -> None:
 
 
 def _plot(record: TrackRecord, path: Path) -> None:
-    """Reliability diagram per tier (model and baselines) and cumulative log loss over time."""
+    """``path``: CORP reliability diagrams, one per model, of the larger tier (the tiers are never
+    pooled); ``<stem>-score.png`` beside it: cumulative log loss over time, per tier and model."""
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    left.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
-    for b in record.calibration:
-        left.scatter(b.mean_forecast, b.observed_rate, s=12 + 6 * b.launches,
-                     marker="o" if b.tier == "prospective" else "s", alpha=0.7)  # fmt: skip
-    for key in sorted({(b.tier, b.model) for b in record.calibration}):
-        points = sorted(
-            (b.mean_forecast, b.observed_rate) for b in record.calibration if (b.tier, b.model) == key
-        )
-        left.plot(*zip(*points, strict=True), label=f"{key[1]} ({key[0]})")
-    left.set(xlabel="forecast P(success)", ylabel="observed success rate", xlim=(0, 1.02), ylim=(0, 1.02),
-             title="Reliability (size: launches)")  # fmt: skip
-    left.legend(fontsize=7)
+    from launchcast.model.calibration import reliability_figure
+
+    if not record.launches:
+        raise LaunchcastError("nothing to plot yet: no launch has been scored")
+    credit = "Launch data: GCAT, © J. McDowell, CC BY 4.0"
+    counts = {tier: sum(r.tier == tier for r in record.launches) for tier in ("prospective", "out-of-sample")}
+    tier = max(counts, key=lambda t: counts[t])
+    models = sorted({r.model for r in record.launches if r.tier == tier})
+    panels = []
+    for model in models:
+        rows = [r for r in record.launches if r.tier == tier and r.model == model]
+        panels.append((model, np.array([r.probability for r in rows]), np.array([r.success for r in rows])))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reliability_figure(panels, f"Track record, {tier} tier: reliability (CORP)", credit).savefig(path)
+    figure = Figure(figsize=(7, 4), dpi=110)
+    axis = figure.add_subplot()
     for key in sorted({(r.tier, r.model) for r in record.launches}):
         rows = sorted((r for r in record.launches if (r.tier, r.model) == key), key=lambda r: r.launch_time)
-        total, xs, ys = 0.0, [], []
-        for r in rows:
-            total += r.log_loss
-            xs.append(r.launch_time)
-            ys.append(total)
-        right.step(xs, ys, where="post", label=f"{key[1]} ({key[0]})")
-    right.set(xlabel="launch date", ylabel="cumulative log loss (lower is better)", title="Score over time")
-    right.legend(fontsize=7)
-    fig.text(0.01, 0.01, "Launch data: GCAT (J. McDowell), CC BY 4.0", fontsize=7, color="grey")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        axis.step([r.launch_time for r in rows], np.cumsum([r.log_loss for r in rows]), where="post",
+                  label=f"{key[1]} ({key[0]})")  # fmt: skip
+    axis.set(
+        xlabel="launch date", ylabel="cumulative log loss (lower is better)", title="Track record over time"
+    )
+    axis.legend(fontsize=7)
+    figure.text(0.01, 0.01, credit, fontsize=6.5, color="#444")
+    figure.savefig(path.with_name(f"{path.stem}-score{path.suffix}"))

@@ -84,7 +84,7 @@ def test_an_update_scores_every_later_launch_out_of_sample(url: str, tmp_path: P
     assert record["launches"][0]["success"] == 0  # 2024-F01, Chollima-1's failure
     plot = tmp_path / "record.png"
     assert runner.invoke(cli, ["track-record", "--plot", str(plot)], env=env).exit_code == 0
-    assert plot.stat().st_size > 10_000
+    assert plot.stat().st_size > 10_000 and (tmp_path / "record-score.png").stat().st_size > 10_000
 
 
 def test_the_service_records_at_its_clock_and_scores_prospectively(url: str, tmp_path: Path, data_dir: Path,
