@@ -183,15 +183,11 @@ def test_parameter_recovery(recovered: tuple[HierarchicalFit, dict]) -> None:
 
 
 @pytest.mark.slow
-def test_gate_rejects_a_starved_fit_and_the_same_seed_gives_the_same_draws() -> None:
-    """Two starved fits (10 draws, no retry): the gate refuses them, and they agree draw for draw."""
+def test_gate_rejects_a_starved_fit() -> None:
     history, _ = simulate_history(1)
-    config = HierarchicalConfig(draws=10, tune=10, seed=4, retries=0)
-    one = HierarchicalModel(config).fit(history)
-    two = HierarchicalModel(config).fit(history)
-    assert not one.diagnostics.passed
-    assert any("ESS" in failure for failure in one.diagnostics.failures)
-    assert all(np.array_equal(one.posterior[name], two.posterior[name]) for name in one.posterior)
+    starved = HierarchicalModel(HierarchicalConfig(draws=10, tune=10, seed=4, retries=0)).fit(history)
+    assert not starved.diagnostics.passed
+    assert any("ESS" in failure for failure in starved.diagnostics.failures)
 
 
 @pytest.mark.slow
@@ -204,6 +200,8 @@ def test_mcmc_matches_the_conjugate_beta_binomial() -> None:
         pm.Binomial("k", n=9, p=p, observed=7)
     idata = sample(model, HierarchicalConfig(draws=2000, tune=500, seed=3))
     draws = idata.posterior["p"].values.ravel()
+    again = sample(model, HierarchicalConfig(draws=2000, tune=500, seed=3)).posterior["p"].values.ravel()
+    assert np.array_equal(draws, again)  # the same seed, the same draws
     exact = stats.beta(9.0, 4.0)
     se = exact.std() / np.sqrt(len(draws) / 2)  # generous: ESS >= n/2
     assert abs(draws.mean() - exact.mean()) < 4 * se
