@@ -70,3 +70,5 @@ def test_the_wheel_runs_from_an_empty_directory(wheel_python: Path, tmp_path: Pa
         answer = httpx.get(f"{url}/v1/forecast/next", params={"vehicle": "천리마-1"}).json()
         assert answer["vehicle"] == "Cheonlima-1" and answer["model"]["model"] == "eb-beta"
         assert httpx.get(f"{url}/docs").status_code == 200
+        page = httpx.get(f"{url}/", timeout=60)  # the outlook page: its template ships in the wheel
+        assert page.status_code == 200 and "Korean launch outlook" in page.text
