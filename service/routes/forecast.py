@@ -194,18 +194,17 @@ def campaign_forecast(
 ) -> Any:
     """How many of the next N launches of a vehicle succeed (as a chart: their distribution)."""
     chart = _chart_format(http, fmt)
+    at = request.as_of or (_minute(clock()) if chart else clock())
+
+    def forecast() -> CampaignForecast:
+        return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
+                        now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
+
     if chart is not None:
-        at = request.as_of or _minute(clock())
-
-        def draw() -> Figure:
-            answer = campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
-                              now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
-            return charts.campaign_chart(answer, served.version_id)
-
         key = ("campaign", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return _image(served, chart, key, draw, f"Successes in the next {request.launches} launches")
-    answer = campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
-                      now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+        return _image(served, chart, key, lambda: charts.campaign_chart(forecast(), served.version_id),
+                      f"Successes in the next {request.launches} launches")  # fmt: skip
+    answer = forecast()
     _audit(http, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
     return answer
 
@@ -244,21 +243,23 @@ def versus_forecast(
     """Head to head: who is more reliable, whose next success comes first (as a chart: both
     reliabilities, and who has succeeded by when)."""
     chart = _chart_format(http, fmt)
+    at = request.as_of or (_minute(clock()) if chart else clock())
+    fit, side_a, side_b = served.fit, request.a.programme(), request.b.programme()
+
+    def forecast() -> VersusForecast:
+        return versus(fit, side_a, side_b, request.paths, request.seed, now=at,
+                      stale_after_days=settings.stale_after_days)  # fmt: skip
+
     if chart is not None:
-        at = request.as_of or _minute(clock())
 
         def draw() -> Figure:
-            fit = served.fit
-            answer = versus(fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
-                            now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
-            draws_a = fit.success_probability(resolve(fit, request.a.programme()).query)
-            draws_b = fit.success_probability(resolve(fit, request.b.programme()).query)
-            return charts.versus_chart(answer, draws_a, draws_b, served.version_id)
+            draws_a = fit.success_probability(resolve(fit, side_a).query)
+            draws_b = fit.success_probability(resolve(fit, side_b).query)
+            return charts.versus_chart(forecast(), draws_a, draws_b, served.version_id)
 
         key = ("versus", request.model_dump_json(exclude={"as_of"}), at.isoformat())
         return _image(served, chart, key, draw, "Who is more reliable, and who succeeds first")
-    answer = versus(served.fit, request.a.programme(), request.b.programme(), request.paths, request.seed,
-                    now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+    answer = forecast()
     _audit(http, "versus", request.model_dump(), served, answer.probability_a_first, clock)
     return answer
 
