@@ -33,7 +33,6 @@ or a refit, and a later start catches up.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import math
 from collections.abc import Iterable, Iterator
@@ -621,9 +620,6 @@ def _reason(exc: BaseException) -> str:
     message = str(getattr(exc, "orig", None) or exc).strip()
     return message.splitlines()[0] if message else type(exc).__name__
 
-
-def to_json(record: TrackRecord) -> dict[str, Any]:
-    return json.loads(json.dumps(asdict(record), default=str))
 
 
 # --- keeping the record: what refits, updates, promotions and the service call -------------
