@@ -621,7 +621,6 @@ def _reason(exc: BaseException) -> str:
     return message.splitlines()[0] if message else type(exc).__name__
 
 
-
 # --- keeping the record: what refits, updates, promotions and the service call -------------
 
 
