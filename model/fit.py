@@ -42,6 +42,8 @@ class LaunchQuery:
     state_flight: int = 1
     previous_failed: bool = False
     year: float = 2024.0
+    #: Flown with foreign help?  None: as the fit's assistance table says (a scenario sets it).
+    assisted: bool | None = None
 
     def advanced(self, steps: int) -> LaunchQuery:
         """The same programme ``steps`` launches later (flight numbers move on)."""

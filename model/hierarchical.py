@@ -92,11 +92,13 @@ import logging
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from launchcast.model.assistance import Assistance, check_level
 from launchcast.model.baselines import fit_manifest
 from launchcast.model.diagnostics import GateThresholds, diagnose
 from launchcast.model.errors import LaunchcastError
@@ -104,15 +106,17 @@ from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_reco
 from launchcast.model.history import LaunchHistory
 
 NAME = "hierarchical"
-VERSION = "2.0"  # 2.0: learning curves by design novelty, modern maiden term (1.0 fits are refused)
+VERSION = "3.0"  # 3.0: foreign-help term, finer era, modern early flights (2.0 fits are refused)
 
 #: Lower edges of the vehicle flight-number bins: 1, 2, 3, 4-5, 6-9, 10-19, 20+.
 VEHICLE_FLIGHT_EDGES = np.array([1, 2, 3, 4, 6, 10, 20])
 NOVELTY_CAP = 6  # 2**6 = 64 family flights by other vehicles: a variant, not a new design
 STATE_EXPERIENCE_CAP = 9  # 512 flights
 MODERN_FROM = 1990.0  # maiden flights of new designs from this year on get b_modern_maiden
-ERA_START, ERA_WIDTH = 1955.0, 5.0
-ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd
+EARLY_LAST = 5  # flights 2..EARLY_LAST of a new design since MODERN_FROM get b_modern_early
+ERA_START = 1955.0
+ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd (scaled by sqrt(width / 5) for other widths)
+ASSIST_PRIOR_SD = 1.0  # b_assist ~ N(0, 1): see the module docstring
 
 log = logging.getLogger("launchcast.fit")
 
@@ -138,8 +142,23 @@ def modern_maiden(vehicle_flight: np.ndarray | int, year: np.ndarray | float) ->
     return ((np.asarray(vehicle_flight) == 1) & (np.asarray(year) >= MODERN_FROM)).astype(float)
 
 
-def era_bin(year: np.ndarray | float, n_bins: int) -> np.ndarray:
-    return np.clip(((np.asarray(year) - ERA_START) // ERA_WIDTH).astype(int), 0, n_bins - 1)
+def modern_early(vehicle_flight: np.ndarray | int, year: np.ndarray | float) -> np.ndarray:
+    """1 on flights 2 to ``EARLY_LAST`` in or after ``MODERN_FROM``, else 0."""
+    flight = np.asarray(vehicle_flight)
+    return ((flight >= 2) & (flight <= EARLY_LAST) & (np.asarray(year) >= MODERN_FROM)).astype(float)
+
+
+def era_bin(year: np.ndarray | float, n_bins: int, width: float = 5.0) -> np.ndarray:
+    return np.clip(((np.asarray(year) - ERA_START) // width).astype(int), 0, n_bins - 1)
+
+
+def time_weight(year: np.ndarray | float, last_year: float, half_life: float | None) -> np.ndarray:
+    """Likelihood weight of a launch: 1 in the data's last calendar year, halving every
+    ``half_life`` years before it (whole years, so launches of a year share a cell)."""
+    if half_life is None:
+        return np.ones_like(np.asarray(year, dtype=float))
+    age = np.floor(last_year) - np.floor(np.asarray(year, dtype=float))
+    return 0.5 ** (age / half_life)
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,14 @@ class HierarchicalConfig:
     #: Fits after a failed gate, each with twice the draws and target_accept >= 0.95.
     retries: int = 1
     thresholds: GateThresholds = field(default_factory=GateThresholds)
+    #: Foreign help counted up to this confidence (``model.assistance``); "none" drops the term.
+    assistance: str = "reported"
+    #: Width of the era trend's bins, in years.
+    era_years: float = 5.0
+    #: Likelihood half-life in years (None: every launch counts fully).
+    half_life: float | None = None
+    #: Separate offset for flights 2–5 of new designs since 1990.
+    early_flights: bool = True
 
     def __post_init__(self) -> None:
         if self.chains < 1 or self.draws < 1 or self.tune < 0:
@@ -164,6 +191,9 @@ class HierarchicalConfig:
             raise LaunchcastError("target_accept must be in [0.5, 1)")
         if self.sampler not in ("nutpie", "pymc"):
             raise LaunchcastError(f"unknown sampler {self.sampler!r}: use 'nutpie' or 'pymc'")
+        check_level(self.assistance)
+        if not 0.5 <= self.era_years <= 20 or (self.half_life is not None and self.half_life <= 0):
+            raise LaunchcastError("era_years must be in [0.5, 20] and half_life > 0")
 
 
 @dataclass(frozen=True)
@@ -176,54 +206,122 @@ class Cells:
     flight_bin: np.ndarray
     novelty: np.ndarray
     modern_maiden: np.ndarray
+    modern_early: np.ndarray
     x_state: np.ndarray
     previous_failed: np.ndarray
+    assisted: np.ndarray
     era: np.ndarray
+    weight: np.ndarray
     attempts: np.ndarray
     successes: np.ndarray
     states: list[str]
     families: list[str]
     vehicles: list[str]
     n_era: int
+    era_years: float
     #: Vehicles that share their family with another vehicle: only these get their own effect.
     vehicle_has_effect: np.ndarray
+    #: Each launch's cell, and its outcome (in time order): per-launch log-likelihood for LOO.
+    launch_cell: np.ndarray
+    launch_success: np.ndarray
 
 
-def build_cells(history: LaunchHistory) -> Cells:
+def launch_covariates(history: LaunchHistory, config: HierarchicalConfig | None = None,
+                      assistance: Assistance | None = None) -> pd.DataFrame:  # fmt: skip
+    """One row per launch: the model's covariates (group codes, flight bin, novelty, …) and
+    its outcome.  ``assistance``: the rows counted (default: the shipped table at
+    ``config.assistance``)."""
+    config = config or HierarchicalConfig()
+    if assistance is None:
+        assistance = Assistance.shipped().at(config.assistance)
     launches = history.launches
     vehicles = list(history.vehicles["vehicle"])
     families = sorted(set(history.vehicles["family"]))
     states = sorted(set(history.vehicles["state"]))
-    n_era = int(era_bin(launches["year"].max(), 10**6)) + 1
+    width = config.era_years
+    n_era = int(era_bin(launches["year"].max(), 10**6, width)) + 1
     vehicle_flight = launches["vehicle_flight"].to_numpy()
-    frame = pd.DataFrame(
+    years = launches["year"].to_numpy()
+    return pd.DataFrame(
         {
             "state": pd.Categorical(launches["vehicle_state"], categories=states).codes,
             "family": pd.Categorical(launches["family"], categories=families).codes,
             "vehicle": pd.Categorical(launches["vehicle"], categories=vehicles).codes,
             "flight_bin": vehicle_flight_bin(vehicle_flight),
             "novelty": novelty(launches["family_flight"].to_numpy(), vehicle_flight),
-            "modern_maiden": modern_maiden(vehicle_flight, launches["year"].to_numpy()),
+            "modern_maiden": modern_maiden(vehicle_flight, years),
+            "modern_early": modern_early(vehicle_flight, years) if config.early_flights else 0.0,
             "x_state": experience(launches["state_flight"].to_numpy(), STATE_EXPERIENCE_CAP),
             "previous_failed": launches["previous_failed"].to_numpy(),
-            "era": era_bin(launches["year"].to_numpy(), n_era),
+            "assisted": assistance.assisted(launches),
+            "era": era_bin(years, n_era, width),
+            "weight": time_weight(years, years.max(), config.half_life),
             "success": launches["success"].to_numpy(),
         }
     )
+
+
+def build_cells(history: LaunchHistory, config: HierarchicalConfig | None = None,
+                assistance: Assistance | None = None) -> Cells:  # fmt: skip
+    """Launches with identical covariates (``launch_covariates``) as binomial cells."""
+    config = config or HierarchicalConfig()
+    frame = launch_covariates(history, config, assistance)
+    vehicles = list(history.vehicles["vehicle"])
+    n_era = int(era_bin(history.launches["year"].max(), 10**6, config.era_years)) + 1
     per_family = history.vehicles.groupby("family")["vehicle"].transform("size")
     has_effect = dict(zip(history.vehicles["vehicle"], per_family.to_numpy() > 1, strict=True))
     keys = [c for c in frame.columns if c != "success"]
-    grouped = frame.groupby(keys, sort=True)["success"].agg(["size", "sum"]).reset_index()
+    groups = frame.groupby(keys, sort=True)["success"]
+    grouped = groups.agg(["size", "sum"]).reset_index()
     return Cells(
         **{k: grouped[k].to_numpy() for k in keys},
         attempts=grouped["size"].to_numpy(),
         successes=grouped["sum"].to_numpy(),
-        states=states,
-        families=families,
+        states=sorted(set(history.vehicles["state"])),
+        families=sorted(set(history.vehicles["family"])),
         vehicles=vehicles,
         n_era=n_era,
+        era_years=config.era_years,
         vehicle_has_effect=np.array([has_effect[v] for v in vehicles]),
+        launch_cell=groups.ngroup().to_numpy(),
+        launch_success=frame["success"].to_numpy(),
     )
+
+
+#: The cell table a fit saves (``constant_data``), so that its log-likelihood can be
+#: recomputed exactly from the saved fit: covariates, weights, attempts and successes.
+CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_maiden", "modern_early",
+               "x_state", "previous_failed", "assisted", "era", "weight", "attempts", "successes",
+               "launch_cell", "launch_success")  # fmt: skip
+
+
+def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray], unit: str = "launch",
+                   chunk: int = 500) -> np.ndarray:  # fmt: skip
+    """Pointwise log-likelihood, ``(draws, points)``, each point times its weight.
+
+    ``unit="cell"``: one binomial term per cell (the likelihood the model was fitted on);
+    ``unit="launch"``: one Bernoulli term per launch — the unit to compare models with
+    PSIS-LOO, since two models' cells differ but their launches do not.
+    """
+    from scipy.special import gammaln
+
+    if unit not in ("cell", "launch"):
+        raise LaunchcastError(f"unit {unit!r}: use 'cell' or 'launch'")
+    view = Cells(**{k: cells[k] for k in CELL_ARRAYS}, states=[], families=[], vehicles=[], n_era=0,
+                 era_years=0.0, vehicle_has_effect=np.array([]))  # fmt: skip
+    n_draws = len(posterior["mu"])
+    out = []
+    for start in range(0, n_draws, chunk):
+        eta = cell_logits(posterior, view, np.arange(start, min(start + chunk, n_draws)))
+        log_p, log_q = -np.logaddexp(0.0, -eta), -np.logaddexp(0.0, eta)
+        if unit == "cell":
+            k, n = view.successes, view.attempts
+            log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+            out.append(view.weight * (log_choose + k * log_p + (n - k) * log_q))
+        else:
+            c, y = view.launch_cell, view.launch_success
+            out.append(view.weight[c] * np.where(y == 1, log_p[:, c], log_q[:, c]))
+    return np.concatenate(out)
 
 
 def build_model(cells: Cells) -> Any:
@@ -238,8 +336,8 @@ def build_model(cells: Cells) -> Any:
         "vehicle": cells.vehicles,
         "flight_bin": [str(e) for e in VEHICLE_FLIGHT_EDGES],
         "gap_after": [str(e) for e in VEHICLE_FLIGHT_EDGES[:-1]],
-        "era_start": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era)],
-        "era_step_end": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era - 1)],
+        "era_start": era_labels(cells.n_era, cells.era_years),
+        "era_step_end": era_labels(cells.n_era - 1, cells.era_years),
     }
     with pm.Model(coords=coords) as model:
         mu = pm.Normal("mu", 2.5, 1.0)
@@ -274,12 +372,18 @@ def build_model(cells: Cells) -> Any:
         b_modern_maiden = pm.Normal("b_modern_maiden", 0.0, 1.0)
         b_state_exp = pm.Normal("b_state_exp", 0.0, 1.0)
         b_previous_failed = pm.Normal("b_previous_failed", 0.0, 1.0)
+        optional = 0.0
+        if cells.modern_early.any():
+            optional = optional + pm.Normal("b_modern_early", 0.0, 1.0) * cells.novelty * cells.modern_early
+        if cells.assisted.any():
+            optional = optional + pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted
 
         if cells.n_era > 1:
             # A fixed step scale, not a fitted one: every 5-year bin holds hundreds of
             # launches, so the scale hardly matters, and a fitted scale made a funnel
             # that cost divergences and tail ESS.
-            era_step = pm.Normal("era_step", 0.0, ERA_STEP_SD, dims="era_step_end")
+            step_sd = ERA_STEP_SD * np.sqrt(cells.era_years / 5.0)
+            era_step = pm.Normal("era_step", 0.0, step_sd, dims="era_step_end")
             era_tail = pt.cumsum(era_step[::-1])[::-1]
             era = pm.Deterministic("era", pt.concatenate([-era_tail, pt.zeros(1)]), dims="era_start")
         else:
@@ -296,10 +400,20 @@ def build_model(cells: Cells) -> Any:
             + b_modern_maiden * cells.novelty * cells.modern_maiden
             + b_state_exp * cells.x_state
             + b_previous_failed * cells.previous_failed
+            + optional
             + era[cells.era]
         )
-        pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
+        if np.all(cells.weight == 1.0):
+            pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
+        else:
+            # A power likelihood: each cell's log-likelihood times its weight.
+            outcome = pm.Binomial.dist(n=cells.attempts, logit_p=eta)
+            pm.Potential("weighted_successes", (cells.weight * pm.logp(outcome, cells.successes)).sum())
     return model
+
+
+def era_labels(n: int, width: float) -> list[str]:
+    return [f"{ERA_START + width * k:g}" for k in range(n)]
 
 
 #: Variables saved with a fit (constrained scale; the z's are implied by a = sigma * z).
@@ -308,6 +422,8 @@ SAVED_VARIABLES = (
     "gap_new", "gap_variant", "learn_new", "learn_variant", "b_modern_maiden", "b_state_exp",
     "b_previous_failed", "era",
 )  # fmt: skip
+#: Saved when the data give them something to rest on (no assisted launch: no b_assist).
+OPTIONAL_VARIABLES = ("b_modern_early", "b_assist")
 DIMS = {
     "a_state": ["state"], "a_family": ["family"], "a_vehicle": ["vehicle"],
     "gap_new": ["gap_after"], "gap_variant": ["gap_after"], "learn_new": ["flight_bin"],
@@ -317,7 +433,8 @@ DIMS = {
 
 def linear_predictor(
     p: dict[str, np.ndarray], a_state: Any, a_family: Any, a_vehicle: Any, flight_bin: Any,
-    novelty: Any, modern_maiden: Any, x_state: Any, previous_failed: Any, era: Any,
+    novelty: Any, modern_maiden: Any, modern_early: Any, x_state: Any, previous_failed: Any,
+    assisted: Any, era: Any,
 ) -> np.ndarray:  # fmt: skip
     """Logit P(success) from posterior draws ``p``: the numpy twin of ``eta`` in
     ``build_model``, shared by single queries and whole cell tables.  Arguments
@@ -333,8 +450,15 @@ def linear_predictor(
         + p["b_modern_maiden"] * novelty * modern_maiden
         + p["b_state_exp"] * x_state
         + p["b_previous_failed"] * previous_failed
+        + optional(p, "b_modern_early") * novelty * modern_early
+        + optional(p, "b_assist") * assisted
         + p["era"][:, era]
     )
+
+
+def optional(p: dict[str, np.ndarray], name: str) -> np.ndarray | float:
+    """An optional term's draws, shaped as ``p``'s scalars; 0 when the fit has none."""
+    return p[name] if name in p else 0.0
 
 
 def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarray) -> np.ndarray:
@@ -344,7 +468,7 @@ def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarra
     return linear_predictor(
         p, p["a_state"][:, cells.state], p["a_family"][:, cells.family], p["a_vehicle"][:, cells.vehicle],
         np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1), cells.novelty, cells.modern_maiden,
-        cells.x_state, cells.previous_failed, cells.era,
+        cells.modern_early, cells.x_state, cells.previous_failed, cells.assisted, cells.era,
     )  # fmt: skip
 
 
@@ -366,6 +490,69 @@ class HierarchicalFit(Fit):
         rng = self.rng_for("new", dim, label, *context)
         return self.posterior[f"sigma_{dim}"] * rng.standard_normal(self.n_draws)
 
+    @cached_property
+    def assistance(self) -> Assistance:
+        """The foreign-help rows this fit counted (recorded in its manifest)."""
+        return Assistance.from_records(self.manifest.get("assistance", {}).get("rows", []))
+
+    def assisted(self, query: LaunchQuery) -> float:
+        """1.0 if the query's launch flies with counted help: as asked (a scenario), else
+        as the fit's table says for its vehicle or family at its date."""
+        if query.assisted is not None:
+            return float(query.assisted)
+        return float(bool(self.assistance.helping(query.vehicle, query.family, query.year)))
+
+    def _cells(self) -> dict[str, np.ndarray]:
+        cells = {k: self.constants[f"cell_{k}"] for k in CELL_ARRAYS if f"cell_{k}" in self.constants}
+        if len(cells) < len(CELL_ARRAYS):
+            raise LaunchcastError("this fit saved no cell table; refit it with 'launchcast fit'")
+        return cells
+
+    def log_likelihood(self, unit: str = "launch") -> np.ndarray:
+        """Pointwise log-likelihood of the data the fit was fitted on (``log_likelihood``)."""
+        return log_likelihood(self.posterior, self._cells(), unit)
+
+    def inference_data(self, unit: str = "launch", predictive_seed: int = 0) -> Any:
+        """ArviZ InferenceData for the Bayesian-workflow tools (``az.loo``, ``az.compare``,
+        ``az.plot_energy``, ``az.plot_pair``, ``az.plot_ppc``): posterior, sampler statistics,
+        pointwise log-likelihood, observed data and one posterior predictive replicate per draw."""
+        import arviz as az
+
+        cells = self._cells()
+        loglik = self.log_likelihood(unit)
+        view = Cells(**cells, states=[], families=[], vehicles=[], n_era=0, era_years=0.0,
+                     vehicle_has_effect=np.array([]))  # fmt: skip
+        eta = cell_logits(self.posterior, view, np.arange(self.n_draws))
+        if unit == "launch":
+            eta, observed = eta[:, view.launch_cell], view.launch_success
+            trials = np.ones_like(observed)
+        else:
+            observed, trials = view.successes, view.attempts
+        predicted = np.random.default_rng(predictive_seed).binomial(
+            trials.astype(int), 1.0 / (1.0 + np.exp(-eta))
+        )
+
+        def by_chain(values: np.ndarray) -> np.ndarray:
+            return values.reshape(self.chains, -1, *values.shape[1:])
+
+        groups = ("state", "family", "vehicle", "flight_bin", "gap_after", "era_start")
+        return az.from_dict(
+            posterior={k: by_chain(v) for k, v in self.posterior.items()},
+            sample_stats={k: np.asarray(v) for k, v in self.sample_stats.items()},
+            log_likelihood={"successes": by_chain(loglik)},
+            posterior_predictive={"successes": by_chain(predicted)},
+            observed_data={"successes": observed},
+            constant_data={"trials": trials},
+            coords={
+                unit: np.arange(len(observed)),
+                **{d: self.coords[d] for d in groups if d in self.coords},
+            },
+            dims={"successes": [unit], "trials": [unit], **self.dims},
+        )
+
+    def era_index(self, year: float) -> int:
+        return int(era_bin(year, self.posterior["era"].shape[1], float(self.config.get("era_years", 5.0))))
+
     def logit_terms(self, query: LaunchQuery) -> dict[str, np.ndarray]:
         """The logit's terms, each as draws: ``linear_predictor`` spelt out one term at a time.
 
@@ -377,6 +564,7 @@ class HierarchicalFit(Fit):
         flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
         maiden = float(modern_maiden(query.vehicle_flight, query.year))
         seasoned = float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
+        early = float(modern_early(query.vehicle_flight, query.year))
         terms = {
             "level": p["mu"],
             "state": self.group_effect("state", query.state),
@@ -384,9 +572,11 @@ class HierarchicalFit(Fit):
             "vehicle": self.group_effect("vehicle", query.vehicle, query.family, query.state),
             "infancy": new * p["learn_new"][:, flight_bin] + (1.0 - new) * p["learn_variant"][:, flight_bin],
             "modern_maiden": p["b_modern_maiden"] * new * maiden,
+            "modern_early": optional(p, "b_modern_early") * new * early,
             "state_experience": p["b_state_exp"] * seasoned,
             "previous_outcome": p["b_previous_failed"] * float(query.previous_failed),
-            "era": p["era"][:, int(era_bin(query.year, p["era"].shape[1]))],
+            "assistance": optional(p, "b_assist") * self.assisted(query),
+            "era": p["era"][:, self.era_index(query.year)],
         }
         return {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in terms.items()}
 
@@ -401,9 +591,11 @@ class HierarchicalFit(Fit):
             int(vehicle_flight_bin(query.vehicle_flight)),
             float(novelty(query.family_flight, query.vehicle_flight)),
             float(modern_maiden(query.vehicle_flight, query.year)),
+            float(modern_early(query.vehicle_flight, query.year)),
             float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
             np.asarray(previous, dtype=float),
-            int(era_bin(query.year, p["era"].shape[1])),
+            self.assisted(query),
+            self.era_index(query.year),
         )
 
 
@@ -412,6 +604,9 @@ class HierarchicalModel:
     config: HierarchicalConfig = field(default_factory=HierarchicalConfig)
     name: str = NAME
     version: str = VERSION
+    #: The foreign-help table (default: the shipped ``data/assistance.csv``); counted up to
+    #: ``config.assistance``.
+    assistance: Assistance | None = None
 
     @property
     def recorded_config(self) -> dict[str, Any]:
@@ -426,7 +621,8 @@ class HierarchicalModel:
         manifest records every attempt; only the last one's draws are kept."""
         require_history(history)
         started = time.perf_counter()
-        cells = build_cells(history)
+        assistance = (self.assistance or Assistance.shipped()).at(self.config.assistance)
+        cells = build_cells(history, self.config, assistance)
         model = build_model(cells)
         attempts = []
         config = self.config
@@ -441,7 +637,9 @@ class HierarchicalModel:
             idata = sample(model, config)
             log.info("sampled in %.1f s; checking convergence", time.perf_counter() - sampled)
             posterior = {
-                name: np.asarray(idata.posterior[name].values, dtype=float) for name in SAVED_VARIABLES
+                name: np.asarray(idata.posterior[name].values, dtype=float)
+                for name in (*SAVED_VARIABLES, *OPTIONAL_VARIABLES)
+                if name in idata.posterior
             }
             stats = {
                 name: np.asarray(idata.sample_stats[name].values)
@@ -462,6 +660,8 @@ class HierarchicalModel:
         manifest["diagnostics"] = diagnostics.to_dict()
         manifest["attempts"] = attempts
         manifest["cells"] = int(len(cells.attempts))
+        manifest["assistance"] = {"level": self.config.assistance, "rows": assistance.records(),
+                                  "launches": int((cells.attempts * cells.assisted).sum())}  # fmt: skip
         return HierarchicalFit(
             model=self.name,
             version=self.version,
@@ -471,6 +671,7 @@ class HierarchicalModel:
             records=vehicle_records(history),
             config=self.recorded_config,
             manifest=manifest,
+            constants={f"cell_{k}": np.asarray(getattr(cells, k)) for k in CELL_ARRAYS},
             sample_stats=stats,
             chains=config.chains,
         )

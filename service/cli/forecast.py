@@ -295,3 +295,76 @@ def forecast_versus(
         if side.vehicle_choice:
             console.print(f"{side.subject}: {side.vehicle_choice}", highlight=False)
     _print_freshness(result)
+
+
+SCENARIOS = ("foreign-help", "after-failure")
+
+
+@app.command("scenario")
+@user_errors
+def forecast_scenario(
+    kind: Annotated[str, typer.Argument(help="foreign-help: a state's next new rocket, indigenous vs "
+                                        "with foreign help vs a variant of a foreign family; after-failure: "
+                                        "if the next flight fails, what about the one after?")],
+    programme: Annotated[str, typer.Argument(help="a state (foreign-help), or a state or vehicle "
+                                             "(after-failure), e.g. KP or Chollima-1")] = "KP",
+    family: Annotated[str, typer.Option(help="foreign-help: the variant arm's foreign family")] = "Angara",
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
+) -> None:  # fmt: skip
+    """What-if questions from the same posterior: differences with 90% intervals, and their evidence."""
+    from rich.table import Table
+
+    from launchcast.model.scenario import after_outcome, foreign_help
+
+    if kind not in SCENARIOS:
+        raise LaunchcastError(f"unknown scenario {kind!r}; choose one of {', '.join(SCENARIOS)}")
+    fit, now, stale = _load(fit_dir), _now(as_of), settings().stale_after_days
+    if kind == "after-failure":
+        answer = after_outcome(fit, _programme(programme, fit), now=now, stale_after_days=stale)
+        if as_json:
+            console.print_json(answer.model_dump_json())
+            return
+        table = Table(title=f"{answer.subject}: and the flight after?", show_header=False)
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row(f"P(flight {answer.flight_number} succeeds)", _pct(answer.first_flight))
+        for branch in (answer.after_failure, answer.after_success):
+            r = branch.reliability.interval_90
+            table.add_row(f"if {branch.given.removeprefix('the first flight ')}",
+                          f"{_pct(branch.probability)} (90%: {_pct(r.low)} – {_pct(r.high)})")  # fmt: skip
+        e = answer.failure_effect
+        low, high = 100 * e.interval_90.low, 100 * e.interval_90.high
+        table.add_row("a failure's own effect", f"{100 * e.mean:+.1f} pts (90%: {low:+.1f} to {high:+.1f})")
+        _model_rows(table, answer.model)
+        console.print(table)
+        console.print(f"Rests on: {answer.evidence}.", highlight=False)
+        _print_freshness(answer)
+        return
+    help_answer = foreign_help(fit, programme, now=now, family=family, stale_after_days=stale)
+    if as_json:
+        console.print_json(help_answer.model_dump_json())
+        return
+    table = Table(title=f"{fit.state_name(help_answer.state)}'s next new rocket")
+    for column in ("arm", "P(maiden flight succeeds)", "90% interval", "vs indigenous (90%)"):
+        table.add_column(column, justify="left" if column == "arm" else "right")
+    differences = {d.arm: d for d in help_answer.differences}
+    for arm in help_answer.arms:
+        d = differences.get(arm.name)
+        vs = (f"{100 * d.mean:+.1f} pts ({100 * d.interval_90.low:+.1f} to {100 * d.interval_90.high:+.1f})"
+              if d else "")  # fmt: skip
+        r = arm.reliability.interval_90
+        table.add_row(arm.name, _pct(arm.probability), f"{_pct(r.low)} – {_pct(r.high)}", vs)
+    console.print(table)
+    evidence = Table(title=f"Evidence (counted up to '{help_answer.evidence.level}')")
+    for column in ("vehicle or family", "helped", "by", "given", "confidence", "since"):
+        evidence.add_column(column)
+    for row in help_answer.evidence.rows:
+        evidence.add_row(row.vehicle_or_family, row.recipient, row.helper, row.given, row.confidence,
+                         row.since)  # fmt: skip
+    console.print(evidence)
+    effect = help_answer.evidence.effect_logit
+    console.print(f"Assistance term: {effect.mean:+.2f} logits (90%: {effect.interval_90.low:+.2f} to "
+                  f"{effect.interval_90.high:+.2f}; prior N(0, {help_answer.evidence.prior_sd:g})), "
+                  f"{help_answer.evidence.launches} launches.", highlight=False)  # fmt: skip
+    console.print(help_answer.evidence.verdict, highlight=False, soft_wrap=True)
+    _print_freshness(help_answer)

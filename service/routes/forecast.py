@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,13 @@ from launchcast.model.forecast import (
 )
 from launchcast.model.forecast import (
     next_launch as next_forecast,
+)
+from launchcast.model.scenario import (
+    RUSSIAN_FAMILY,
+    AfterOutcomeScenario,
+    ForeignHelpScenario,
+    after_outcome,
+    foreign_help,
 )
 from launchcast.service import charts
 from launchcast.service.routes import deps
@@ -91,6 +98,25 @@ class VersusRequest(Asked):
     b: ProgrammeIn = Field(examples=[{"state": "KR"}])
     paths: Paths = 20_000
     seed: Seed = 0
+
+
+class ForeignHelpRequest(Asked):
+    """A state's next new rocket: indigenous, with foreign help, or a variant of a foreign family."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: Literal["foreign-help"]
+    state: str = Field("KP", max_length=100, description="the state building the rocket (code or name)")
+    family: str = Field(RUSSIAN_FAMILY, max_length=100,
+                        description="the foreign family of the variant arm (GCAT family)")  # fmt: skip
+
+
+class AfterFailureRequest(ProgrammeIn, Asked):
+    """If the next flight of a vehicle or state fails (or succeeds), what about the one after?"""
+
+    scenario: Literal["after-failure"]
+
+
+ScenarioRequest = Annotated[ForeignHelpRequest | AfterFailureRequest, Field(discriminator="scenario")]
 
 
 def _audit(request: Request, route: str, query: dict[str, Any], served: Served, probability: float,
@@ -300,3 +326,34 @@ def by_month_forecast(
         )
     return by_month(served.fit, programme, months, paths, seed, now=as_of or clock(),
                     stale_after_days=settings.stale_after_days)  # fmt: skip
+
+
+@router.post("/scenario", response_model=ForeignHelpScenario | AfterOutcomeScenario)
+def scenario_forecast(
+    request: Annotated[
+        ScenarioRequest,
+        Body(
+            openapi_examples={
+                "foreign-help": {
+                    "summary": "Did Russian help change the odds?",
+                    "value": {"scenario": "foreign-help", "state": "KP", "family": "Angara"},
+                },
+                "after-failure": {
+                    "summary": "If Chollima-1's next flight fails, what about the one after?",
+                    "value": {"scenario": "after-failure", "vehicle": "Chollima-1"},
+                },
+            }
+        ),
+    ],
+    served: Annotated[Served, Depends(deps.served)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    clock: Annotated[Clock, Depends(deps.clock)],
+) -> Any:
+    """What-if questions from the same posterior, each difference with its 90% interval and the
+    evidence it rests on: ``foreign-help`` (a state's next new rocket indigenous, with foreign help,
+    or as a variant of a foreign family) and ``after-failure`` (the flight after a failure)."""
+    now = request.now(clock)
+    if isinstance(request, ForeignHelpRequest):
+        return foreign_help(served.fit, request.state, now=now, family=request.family,
+                            stale_after_days=settings.stale_after_days)  # fmt: skip
+    return after_outcome(served.fit, request.programme(), now=now, stale_after_days=settings.stale_after_days)
