@@ -9,6 +9,10 @@ floor fails by design.
 
     .venv/bin/python benchmarks/ablation.py [--variants 2.0,3.0] [--workers 2] [--out DIR]
 
+Variants tried and dropped (early flights of new designs, a 1-year era, likelihood
+half-lives) were measured with this script at commit a25e859, where their switches
+still existed; ``BENCHMARKS.md`` has their rows.
+
 Prints, per variant: log loss, expected / observed failures, ECE, log loss on
 maiden flights and on a vehicle's first five flights.  With ``--out`` each
 variant's predictions are written as CSV, to compare later without refitting.
@@ -28,19 +32,17 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from launchcast.model import backtest  # noqa: E402
+from launchcast.model.hierarchical import V2_TERMS  # noqa: E402
 from launchcast.model.history import load_history  # noqa: E402
 from launchcast.model.scoring import expected_calibration_error, log_loss  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = {"draws": 400, "tune": 400, "chains": 2, "retries": 0}
-TWO = {"assistance": "none", "early_flights": False}  # the 2.0 model's terms
+TWO = V2_TERMS  # the 2.0 model's terms
 VARIANTS: dict[str, dict[str, object]] = {
     "2.0": TWO,
-    "+ early flights (2-5) since 1990": {**TWO, "early_flights": True},
-    "+ assistance (documented, reported)": {**TWO, "assistance": "reported"},
-    "+ era in 1-year steps": {**TWO, "era_years": 1.0},
-    "+ likelihood half-life 20 years": {**TWO, "half_life": 20.0},
-    "+ likelihood half-life 10 years": {**TWO, "half_life": 10.0},
+    "+ modern variants: first five flights since 1990": {**TWO, "modern_variants": True},
+    "+ assistance (documented + reported)": {**TWO, "assistance": "reported"},
     "3.0": {},
 }
 

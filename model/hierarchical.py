@@ -106,17 +106,21 @@ from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_reco
 from launchcast.model.history import LaunchHistory
 
 NAME = "hierarchical"
-VERSION = "3.0"  # 3.0: foreign-help term, finer era, modern early flights (2.0 fits are refused)
+VERSION = "3.0"  # 3.0: modern variants' early flights, foreign-help term (2.0 fits are refused)
 
 #: Lower edges of the vehicle flight-number bins: 1, 2, 3, 4-5, 6-9, 10-19, 20+.
 VEHICLE_FLIGHT_EDGES = np.array([1, 2, 3, 4, 6, 10, 20])
 NOVELTY_CAP = 6  # 2**6 = 64 family flights by other vehicles: a variant, not a new design
 STATE_EXPERIENCE_CAP = 9  # 512 flights
 MODERN_FROM = 1990.0  # maiden flights of new designs from this year on get b_modern_maiden
-EARLY_LAST = 5  # flights 2..EARLY_LAST of a new design since MODERN_FROM get b_modern_early
-ERA_START = 1955.0
-ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd (scaled by sqrt(width / 5) for other widths)
+EARLY_LAST = 5  # flights 1..EARLY_LAST of a variant since MODERN_FROM get b_modern_variant
+ERA_START, ERA_WIDTH = 1955.0, 5.0
+ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd
 ASSIST_PRIOR_SD = 1.0  # b_assist ~ N(0, 1): see the module docstring
+
+#: The config fields that turn 3.0's new terms off: the 2.0 model, for comparisons
+#: (``benchmarks/ablation.py``, the notebook's PSIS-LOO).
+V2_TERMS: dict[str, Any] = {"assistance": "none", "modern_variants": False}
 
 log = logging.getLogger("launchcast.fit")
 
@@ -142,23 +146,13 @@ def modern_maiden(vehicle_flight: np.ndarray | int, year: np.ndarray | float) ->
     return ((np.asarray(vehicle_flight) == 1) & (np.asarray(year) >= MODERN_FROM)).astype(float)
 
 
-def modern_early(vehicle_flight: np.ndarray | int, year: np.ndarray | float) -> np.ndarray:
-    """1 on flights 2 to ``EARLY_LAST`` in or after ``MODERN_FROM``, else 0."""
-    flight = np.asarray(vehicle_flight)
-    return ((flight >= 2) & (flight <= EARLY_LAST) & (np.asarray(year) >= MODERN_FROM)).astype(float)
+def modern_first_five(vehicle_flight: np.ndarray | int, year: np.ndarray | float) -> np.ndarray:
+    """1 on flights 1 to ``EARLY_LAST`` in or after ``MODERN_FROM``, else 0."""
+    return ((np.asarray(vehicle_flight) <= EARLY_LAST) & (np.asarray(year) >= MODERN_FROM)).astype(float)
 
 
-def era_bin(year: np.ndarray | float, n_bins: int, width: float = 5.0) -> np.ndarray:
-    return np.clip(((np.asarray(year) - ERA_START) // width).astype(int), 0, n_bins - 1)
-
-
-def time_weight(year: np.ndarray | float, last_year: float, half_life: float | None) -> np.ndarray:
-    """Likelihood weight of a launch: 1 in the data's last calendar year, halving every
-    ``half_life`` years before it (whole years, so launches of a year share a cell)."""
-    if half_life is None:
-        return np.ones_like(np.asarray(year, dtype=float))
-    age = np.floor(last_year) - np.floor(np.asarray(year, dtype=float))
-    return 0.5 ** (age / half_life)
+def era_bin(year: np.ndarray | float, n_bins: int) -> np.ndarray:
+    return np.clip(((np.asarray(year) - ERA_START) // ERA_WIDTH).astype(int), 0, n_bins - 1)
 
 
 @dataclass(frozen=True)
@@ -177,12 +171,8 @@ class HierarchicalConfig:
     thresholds: GateThresholds = field(default_factory=GateThresholds)
     #: Foreign help counted up to this confidence (``model.assistance``); "none" drops the term.
     assistance: str = "reported"
-    #: Width of the era trend's bins, in years.
-    era_years: float = 5.0
-    #: Likelihood half-life in years (None: every launch counts fully).
-    half_life: float | None = None
-    #: Separate offset for flights 2–5 of new designs since 1990.
-    early_flights: bool = True
+    #: Offset for the first five flights of variants since 1990 (off: the 2.0 model's curves).
+    modern_variants: bool = True
 
     def __post_init__(self) -> None:
         if self.chains < 1 or self.draws < 1 or self.tune < 0:
@@ -192,8 +182,6 @@ class HierarchicalConfig:
         if self.sampler not in ("nutpie", "pymc"):
             raise LaunchcastError(f"unknown sampler {self.sampler!r}: use 'nutpie' or 'pymc'")
         check_level(self.assistance)
-        if not 0.5 <= self.era_years <= 20 or (self.half_life is not None and self.half_life <= 0):
-            raise LaunchcastError("era_years must be in [0.5, 20] and half_life > 0")
 
 
 @dataclass(frozen=True)
@@ -206,19 +194,17 @@ class Cells:
     flight_bin: np.ndarray
     novelty: np.ndarray
     modern_maiden: np.ndarray
-    modern_early: np.ndarray
+    modern_variant: np.ndarray
     x_state: np.ndarray
     previous_failed: np.ndarray
     assisted: np.ndarray
     era: np.ndarray
-    weight: np.ndarray
     attempts: np.ndarray
     successes: np.ndarray
     states: list[str]
     families: list[str]
     vehicles: list[str]
     n_era: int
-    era_years: float
     #: Vehicles that share their family with another vehicle: only these get their own effect.
     vehicle_has_effect: np.ndarray
     #: Each launch's cell, and its outcome (in time order): per-launch log-likelihood for LOO.
@@ -238,8 +224,7 @@ def launch_covariates(history: LaunchHistory, config: HierarchicalConfig | None 
     vehicles = list(history.vehicles["vehicle"])
     families = sorted(set(history.vehicles["family"]))
     states = sorted(set(history.vehicles["state"]))
-    width = config.era_years
-    n_era = int(era_bin(launches["year"].max(), 10**6, width)) + 1
+    n_era = int(era_bin(launches["year"].max(), 10**6)) + 1
     vehicle_flight = launches["vehicle_flight"].to_numpy()
     years = launches["year"].to_numpy()
     return pd.DataFrame(
@@ -250,12 +235,11 @@ def launch_covariates(history: LaunchHistory, config: HierarchicalConfig | None 
             "flight_bin": vehicle_flight_bin(vehicle_flight),
             "novelty": novelty(launches["family_flight"].to_numpy(), vehicle_flight),
             "modern_maiden": modern_maiden(vehicle_flight, years),
-            "modern_early": modern_early(vehicle_flight, years) if config.early_flights else 0.0,
+            "modern_variant": modern_first_five(vehicle_flight, years) if config.modern_variants else 0.0,
             "x_state": experience(launches["state_flight"].to_numpy(), STATE_EXPERIENCE_CAP),
             "previous_failed": launches["previous_failed"].to_numpy(),
             "assisted": assistance.assisted(launches),
-            "era": era_bin(years, n_era, width),
-            "weight": time_weight(years, years.max(), config.half_life),
+            "era": era_bin(years, n_era),
             "success": launches["success"].to_numpy(),
         }
     )
@@ -267,7 +251,7 @@ def build_cells(history: LaunchHistory, config: HierarchicalConfig | None = None
     config = config or HierarchicalConfig()
     frame = launch_covariates(history, config, assistance)
     vehicles = list(history.vehicles["vehicle"])
-    n_era = int(era_bin(history.launches["year"].max(), 10**6, config.era_years)) + 1
+    n_era = int(era_bin(history.launches["year"].max(), 10**6)) + 1
     per_family = history.vehicles.groupby("family")["vehicle"].transform("size")
     has_effect = dict(zip(history.vehicles["vehicle"], per_family.to_numpy() > 1, strict=True))
     keys = [c for c in frame.columns if c != "success"]
@@ -281,7 +265,6 @@ def build_cells(history: LaunchHistory, config: HierarchicalConfig | None = None
         families=sorted(set(history.vehicles["family"])),
         vehicles=vehicles,
         n_era=n_era,
-        era_years=config.era_years,
         vehicle_has_effect=np.array([has_effect[v] for v in vehicles]),
         launch_cell=groups.ngroup().to_numpy(),
         launch_success=frame["success"].to_numpy(),
@@ -289,15 +272,15 @@ def build_cells(history: LaunchHistory, config: HierarchicalConfig | None = None
 
 
 #: The cell table a fit saves (``constant_data``), so that its log-likelihood can be
-#: recomputed exactly from the saved fit: covariates, weights, attempts and successes.
-CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_maiden", "modern_early",
-               "x_state", "previous_failed", "assisted", "era", "weight", "attempts", "successes",
+#: recomputed exactly from the saved fit: covariates, attempts and successes.
+CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_maiden", "modern_variant",
+               "x_state", "previous_failed", "assisted", "era", "attempts", "successes",
                "launch_cell", "launch_success")  # fmt: skip
 
 
 def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray], unit: str = "launch",
                    chunk: int = 500) -> np.ndarray:  # fmt: skip
-    """Pointwise log-likelihood, ``(draws, points)``, each point times its weight.
+    """Pointwise log-likelihood, ``(draws, points)``.
 
     ``unit="cell"``: one binomial term per cell (the likelihood the model was fitted on);
     ``unit="launch"``: one Bernoulli term per launch — the unit to compare models with
@@ -308,7 +291,7 @@ def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray
     if unit not in ("cell", "launch"):
         raise LaunchcastError(f"unit {unit!r}: use 'cell' or 'launch'")
     view = Cells(**{k: cells[k] for k in CELL_ARRAYS}, states=[], families=[], vehicles=[], n_era=0,
-                 era_years=0.0, vehicle_has_effect=np.array([]))  # fmt: skip
+                 vehicle_has_effect=np.array([]))  # fmt: skip
     n_draws = len(posterior["mu"])
     out = []
     for start in range(0, n_draws, chunk):
@@ -317,10 +300,10 @@ def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray
         if unit == "cell":
             k, n = view.successes, view.attempts
             log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
-            out.append(view.weight * (log_choose + k * log_p + (n - k) * log_q))
+            out.append(log_choose + k * log_p + (n - k) * log_q)
         else:
             c, y = view.launch_cell, view.launch_success
-            out.append(view.weight[c] * np.where(y == 1, log_p[:, c], log_q[:, c]))
+            out.append(np.where(y == 1, log_p[:, c], log_q[:, c]))
     return np.concatenate(out)
 
 
@@ -336,8 +319,8 @@ def build_model(cells: Cells) -> Any:
         "vehicle": cells.vehicles,
         "flight_bin": [str(e) for e in VEHICLE_FLIGHT_EDGES],
         "gap_after": [str(e) for e in VEHICLE_FLIGHT_EDGES[:-1]],
-        "era_start": era_labels(cells.n_era, cells.era_years),
-        "era_step_end": era_labels(cells.n_era - 1, cells.era_years),
+        "era_start": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era)],
+        "era_step_end": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era - 1)],
     }
     with pm.Model(coords=coords) as model:
         mu = pm.Normal("mu", 2.5, 1.0)
@@ -373,8 +356,9 @@ def build_model(cells: Cells) -> Any:
         b_state_exp = pm.Normal("b_state_exp", 0.0, 1.0)
         b_previous_failed = pm.Normal("b_previous_failed", 0.0, 1.0)
         optional = 0.0
-        if cells.modern_early.any():
-            optional = optional + pm.Normal("b_modern_early", 0.0, 1.0) * cells.novelty * cells.modern_early
+        if cells.modern_variant.any():
+            b_variant = pm.Normal("b_modern_variant", 0.0, 1.0)
+            optional = optional + b_variant * (1.0 - cells.novelty) * cells.modern_variant
         if cells.assisted.any():
             optional = optional + pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted
 
@@ -382,8 +366,7 @@ def build_model(cells: Cells) -> Any:
             # A fixed step scale, not a fitted one: every 5-year bin holds hundreds of
             # launches, so the scale hardly matters, and a fitted scale made a funnel
             # that cost divergences and tail ESS.
-            step_sd = ERA_STEP_SD * np.sqrt(cells.era_years / 5.0)
-            era_step = pm.Normal("era_step", 0.0, step_sd, dims="era_step_end")
+            era_step = pm.Normal("era_step", 0.0, ERA_STEP_SD, dims="era_step_end")
             era_tail = pt.cumsum(era_step[::-1])[::-1]
             era = pm.Deterministic("era", pt.concatenate([-era_tail, pt.zeros(1)]), dims="era_start")
         else:
@@ -403,17 +386,8 @@ def build_model(cells: Cells) -> Any:
             + optional
             + era[cells.era]
         )
-        if np.all(cells.weight == 1.0):
-            pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
-        else:
-            # A power likelihood: each cell's log-likelihood times its weight.
-            outcome = pm.Binomial.dist(n=cells.attempts, logit_p=eta)
-            pm.Potential("weighted_successes", (cells.weight * pm.logp(outcome, cells.successes)).sum())
+        pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
     return model
-
-
-def era_labels(n: int, width: float) -> list[str]:
-    return [f"{ERA_START + width * k:g}" for k in range(n)]
 
 
 #: Variables saved with a fit (constrained scale; the z's are implied by a = sigma * z).
@@ -423,7 +397,7 @@ SAVED_VARIABLES = (
     "b_previous_failed", "era",
 )  # fmt: skip
 #: Saved when the data give them something to rest on (no assisted launch: no b_assist).
-OPTIONAL_VARIABLES = ("b_modern_early", "b_assist")
+OPTIONAL_VARIABLES = ("b_modern_variant", "b_assist")
 DIMS = {
     "a_state": ["state"], "a_family": ["family"], "a_vehicle": ["vehicle"],
     "gap_new": ["gap_after"], "gap_variant": ["gap_after"], "learn_new": ["flight_bin"],
@@ -433,7 +407,7 @@ DIMS = {
 
 def linear_predictor(
     p: dict[str, np.ndarray], a_state: Any, a_family: Any, a_vehicle: Any, flight_bin: Any,
-    novelty: Any, modern_maiden: Any, modern_early: Any, x_state: Any, previous_failed: Any,
+    novelty: Any, modern_maiden: Any, modern_variant: Any, x_state: Any, previous_failed: Any,
     assisted: Any, era: Any,
 ) -> np.ndarray:  # fmt: skip
     """Logit P(success) from posterior draws ``p``: the numpy twin of ``eta`` in
@@ -450,7 +424,7 @@ def linear_predictor(
         + p["b_modern_maiden"] * novelty * modern_maiden
         + p["b_state_exp"] * x_state
         + p["b_previous_failed"] * previous_failed
-        + optional(p, "b_modern_early") * novelty * modern_early
+        + optional(p, "b_modern_variant") * (1.0 - novelty) * modern_variant
         + optional(p, "b_assist") * assisted
         + p["era"][:, era]
     )
@@ -468,7 +442,7 @@ def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarra
     return linear_predictor(
         p, p["a_state"][:, cells.state], p["a_family"][:, cells.family], p["a_vehicle"][:, cells.vehicle],
         np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1), cells.novelty, cells.modern_maiden,
-        cells.modern_early, cells.x_state, cells.previous_failed, cells.assisted, cells.era,
+        cells.modern_variant, cells.x_state, cells.previous_failed, cells.assisted, cells.era,
     )  # fmt: skip
 
 
@@ -520,7 +494,7 @@ class HierarchicalFit(Fit):
 
         cells = self._cells()
         loglik = self.log_likelihood(unit)
-        view = Cells(**cells, states=[], families=[], vehicles=[], n_era=0, era_years=0.0,
+        view = Cells(**cells, states=[], families=[], vehicles=[], n_era=0,
                      vehicle_has_effect=np.array([]))  # fmt: skip
         eta = cell_logits(self.posterior, view, np.arange(self.n_draws))
         if unit == "launch":
@@ -551,7 +525,7 @@ class HierarchicalFit(Fit):
         )
 
     def era_index(self, year: float) -> int:
-        return int(era_bin(year, self.posterior["era"].shape[1], float(self.config.get("era_years", 5.0))))
+        return int(era_bin(year, self.posterior["era"].shape[1]))
 
     def logit_terms(self, query: LaunchQuery) -> dict[str, np.ndarray]:
         """The logit's terms, each as draws: ``linear_predictor`` spelt out one term at a time.
@@ -564,7 +538,7 @@ class HierarchicalFit(Fit):
         flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
         maiden = float(modern_maiden(query.vehicle_flight, query.year))
         seasoned = float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
-        early = float(modern_early(query.vehicle_flight, query.year))
+        first_five = float(modern_first_five(query.vehicle_flight, query.year))
         terms = {
             "level": p["mu"],
             "state": self.group_effect("state", query.state),
@@ -572,7 +546,7 @@ class HierarchicalFit(Fit):
             "vehicle": self.group_effect("vehicle", query.vehicle, query.family, query.state),
             "infancy": new * p["learn_new"][:, flight_bin] + (1.0 - new) * p["learn_variant"][:, flight_bin],
             "modern_maiden": p["b_modern_maiden"] * new * maiden,
-            "modern_early": optional(p, "b_modern_early") * new * early,
+            "modern_variant": optional(p, "b_modern_variant") * (1.0 - new) * first_five,
             "state_experience": p["b_state_exp"] * seasoned,
             "previous_outcome": p["b_previous_failed"] * float(query.previous_failed),
             "assistance": optional(p, "b_assist") * self.assisted(query),
@@ -591,7 +565,7 @@ class HierarchicalFit(Fit):
             int(vehicle_flight_bin(query.vehicle_flight)),
             float(novelty(query.family_flight, query.vehicle_flight)),
             float(modern_maiden(query.vehicle_flight, query.year)),
-            float(modern_early(query.vehicle_flight, query.year)),
+            float(modern_first_five(query.vehicle_flight, query.year)),
             float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
             np.asarray(previous, dtype=float),
             self.assisted(query),

@@ -129,11 +129,11 @@ def _needs_assistance(fit: Fit) -> None:
 def foreign_help(fit: Fit, state: str, *, now: datetime, family: str = RUSSIAN_FAMILY,
                  stale_after_days: int = STALE_AFTER_DAYS) -> ForeignHelpScenario:  # fmt: skip
     """A state's next new rocket: indigenous, with foreign help, or a variant of ``family``."""
-    _needs_assistance(fit)
     moment = Moment.of(fit, now, stale_after_days)
     code = fit.state_code(state)
     if family not in fit.families:
         raise unknown("family", family, fit.families)
+    _needs_assistance(fit)
     name = fit.state_name(code)
     indigenous = fit.new_vehicle_query(code, year=fit.as_of_year)
     variant = fit.new_vehicle_query(code, family, year=fit.as_of_year)

@@ -69,11 +69,19 @@ The gate (rank-normalised R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergen
 E-BFMI ≥ 0.3; Vehtari et al. 2021). The hyper-parameters are the slowest to mix:"""),
     ("code", """diagnostics = pd.DataFrame(fit.manifest["diagnostics"]["parameters"]).set_index("parameter")
 print("passed:", fit.manifest["diagnostics"]["passed"], "| failures:", fit.manifest["diagnostics"]["failures"][:5])
-hyper = ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_state_exp", "b_previous_failed"]
+hyper = [k for k in ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_modern_early",
+                     "b_state_exp", "b_previous_failed", "b_assist"] if k in fit.posterior]
 diagnostics.loc[hyper].round(3)"""),
-    ("code", """chains = fit.chains
-idata = az.convert_to_inference_data({k: fit.posterior[k].reshape(chains, -1) for k in hyper[:4]})
-az.plot_rank(idata, figsize=(10, 5)); plt.tight_layout(); plt.show()"""),
+    ("md", """The same fit as ArviZ InferenceData (`fit.inference_data()`: posterior, sampler
+statistics, pointwise log-likelihood per launch, observed outcomes and one posterior
+predictive replicate per draw). Rank plots of the hierarchy's scales; the energy plot
+whose E-BFMI the gate checks; the pair plot of the scales, where a funnel would show."""),
+    ("code", """idata = fit.inference_data()
+scales = ["sigma_state", "sigma_family", "sigma_vehicle"]
+az.plot_rank(idata, var_names=["mu", *scales], figsize=(10, 5)); plt.tight_layout(); plt.show()
+az.plot_energy(idata, figsize=(6, 3)); plt.show()
+az.plot_pair(idata, var_names=scales, kind="scatter", divergences=True, scatter_kwargs={"alpha": 0.05},
+             figsize=(6, 6)); plt.show()"""),
     ("md", """## The posterior
 
 State effects (logit scale) and the largest family effects, with 94% intervals: a
@@ -103,9 +111,13 @@ ax.plot([0], [modern], marker="x", color="black", label="new, maiden since 1990"
 ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); ax.legend(); plt.show()"""),
     ("md", """## Posterior predictive checks
 
-Replicate the whole history from 300 posterior draws and compare failures per
-decade and per flight number with what happened."""),
-    ("code", """cells = build_cells(history)
+ArviZ's check first: the cumulative distribution of successes per binomial cell
+(launches with identical covariates), observed against 100 replicated histories."""),
+    ("code", """az.plot_ppc(fit.inference_data(unit="cell"), kind="cumulative", num_pp_samples=100, figsize=(6, 3)); plt.show()"""),
+    ("md", """Then the checks ArviZ cannot know to make: replicate the whole history from 300
+posterior draws and compare failures per decade and per flight number with what happened."""),
+    ("code", """cells = build_cells(history, HierarchicalConfig(**{k: v for k, v in fit.config.items()
+                                                   if k in ("assistance", "modern_variants")}))
 rng = np.random.default_rng(0)
 draws = rng.choice(fit.n_draws, 300, replace=False)
 eta = cell_logits(fit.posterior, cells, draws)
@@ -141,12 +153,86 @@ if backtest.exists():
     ax.set(xlabel="forecast", ylabel="observed", title="reliability diagram, 2000–2023"); ax.legend(); plt.show()
 else:
     print("no backtest in docs/backtest yet: run 'launchcast backtest --out docs/backtest'")"""),
+    ("md", """## 2.0 against 3.0: PSIS-LOO
+
+Leave-one-launch-out predictive accuracy, estimated by Pareto-smoothed importance
+sampling (Vehtari, Gelman & Gabry 2017), beside the backtest (Gelman et al.,
+"Bayesian Workflow", 2020). The 2.0 model (no early-flight offset, no foreign-help
+term) is refitted here on the same launches, with fewer draws. Pareto k above 0.7
+marks launches whose own outcome moves the posterior too much for the estimate to be
+trusted: mostly maiden flights of one-vehicle families."""),
+    ("code", """from launchcast.model.hierarchical import V2_TERMS
+
+if fit.manifest.get("data_hash") == history.data_hash and fit.version == "3.0":
+    two = HierarchicalModel(HierarchicalConfig(draws=500, tune=500, chains=2, retries=0, **V2_TERMS)).fit(history)
+    compared = az.compare({"2.0": two.inference_data(), "3.0": idata})
+    display(compared.round(2))
+    k = az.loo(idata, pointwise=True).pareto_k.values
+    print(f"3.0: {np.sum(k > 0.7)} of {k.size} launches with Pareto k > 0.7")
+    bad = launches.iloc[np.flatnonzero(k > 0.7)]
+    display(bad[["time_utc", "vehicle", "vehicle_flight", "outcome"]].head(10))
+else:
+    print("the served fit is not a 3.0 fit of this data: nothing to compare")"""),
+    ("md", """## Did Russian help change the odds?
+
+After Kim Jong Un's visit to Vostochny in September 2023, would Russian help change
+North Korea's odds? History has cases: Naro-1 flew a Russian first stage; Japan's
+N-I, N-II and H-I were licensed Deltas; India's Vikas is a licensed Viking. Others are
+reported or alleged, not documented. `data/assistance.csv` holds them, each with its
+source; the model counts help up to a confidence level (documented and reported by
+default) as one term on the logit, `b_assist ~ N(0, 1)`."""),
+    ("code", """from launchcast.model.assistance import Assistance
+from launchcast.model.scenario import foreign_help
+
+table = Assistance.shipped()
+evidence = table.evidence(launches)
+display(evidence.drop(columns="source"))
+print(f"documented: {table.at('documented').assisted(launches).sum():.0f} launches; "
+      f"+ reported: {table.at('reported').assisted(launches).sum():.0f}; "
+      f"+ alleged: {table.at('alleged').assisted(launches).sum():.0f}")"""),
+    ("md", """The posterior of the effect against its prior: how much the cases on record moved it."""),
+    ("code", """if "b_assist" in fit.posterior:
+    effect = fit.posterior["b_assist"]
+    grid = np.linspace(-3, 3, 200)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.hist(effect, bins=60, density=True, alpha=0.6, label="posterior")
+    ax.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), "k--", label="prior N(0, 1)")
+    ax.axvline(0, color="grey"); ax.set(xlabel="b_assist (logits)", ylabel="density"); ax.legend(); plt.show()
+    print(f"b_assist: mean {effect.mean():+.2f}, 90% interval {np.quantile(effect, 0.05):+.2f} to "
+          f"{np.quantile(effect, 0.95):+.2f}, P(> 0) = {(effect > 0).mean():.2f}")"""),
+    ("md", """Counterfactual forecasts for North Korea's next new rocket, from the same posterior:
+an indigenous design, the same design flown with foreign help, and a variant of
+Russia's Angara family (as Naro-1 was). The arms share every other draw, so their
+differences isolate what was changed."""),
+    ("code", """now = datetime.now(UTC)
+scenario = foreign_help(fit, "KP", now=now)
+display(pd.DataFrame([{"arm": a.name, "P(success)": a.probability, "90% low": a.reliability.interval_90.low,
+                       "90% high": a.reliability.interval_90.high} for a in scenario.arms]).round(3))
+display(pd.DataFrame([{"arm": d.arm, "vs": d.versus, "difference": d.mean, "90% low": d.interval_90.low,
+                       "90% high": d.interval_90.high, "P(higher)": d.probability_higher}
+                      for d in scenario.differences]).round(3))
+print(scenario.evidence.verdict)"""),
+    ("md", """Sensitivity: the same term fitted on documented cases only, and with the alleged
+ones added (Iran's role in Unha, Russia's in the third Chollima-1 flight). Quick fits
+(2 chains × 400 draws): enough to read a mean and an interval, not for the gate."""),
+    ("code", """rows = []
+for level in ("documented", "reported", "alleged"):
+    if level == fit.config.get("assistance"):
+        draws, helped = fit.posterior["b_assist"], fit.manifest["assistance"]["launches"]
+    else:
+        quick = HierarchicalConfig(draws=400, tune=400, chains=2, retries=0,
+                                   modern_variants=fit.config.get("modern_variants", True), assistance=level)
+        other = HierarchicalModel(quick).fit(history)
+        draws, helped = other.posterior["b_assist"], other.manifest["assistance"]["launches"]
+    rows.append({"counted up to": level, "launches": helped, "mean": draws.mean(),
+                 "90% low": np.quantile(draws, 0.05), "90% high": np.quantile(draws, 0.95),
+                 "P(> 0)": (draws > 0).mean()})
+pd.DataFrame(rows).round(3)"""),
     ("md", """## The Korean questions
 
 Next-launch forecasts with 50% and 90% intervals of the underlying reliability, asked now
 (the notebook reads the clock once, here; every forecast takes it as an input):"""),
-    ("code", """now = datetime.now(UTC)
-rows = []
+    ("code", """rows = []
 for label, programme in [("Chollima-1, next flight", Programme(vehicle="Chollima-1")),
                          ("new North Korean vehicle", Programme(state="KP", new_vehicle=True)),
                          ("Nuri, next flight", Programme(vehicle="Nuri"))]:

@@ -72,7 +72,7 @@ SIMULATED_HELP = Assistance(tuple(
 def _truth_fit(history: LaunchHistory, truth: dict[str, np.ndarray | float]) -> HierarchicalFit:
     cells = build_cells(history)
     posterior = {k: np.atleast_1d(np.asarray(v, dtype=float))[None, ...] for k, v in truth.items()}
-    for k in ("mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_modern_early",
+    for k in ("mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_modern_variant",
               "b_state_exp", "b_previous_failed", "b_assist"):  # fmt: skip
         if k in posterior:
             posterior[k] = posterior[k].reshape(1)
@@ -112,7 +112,7 @@ def simulate_history(seed: int) -> tuple[LaunchHistory, dict[str, np.ndarray | f
         # Close to the real history's posterior means.
         "learn_new": np.array([-2.3, -1.9, -1.6, -1.4, -1.2, -0.9, 0.0]),
         "learn_variant": np.array([-0.85, -0.65, -0.5, -0.4, -0.3, -0.15, 0.0]),
-        "b_modern_maiden": -1.0, "b_modern_early": 0.6, "b_state_exp": 0.5, "b_previous_failed": -0.6,
+        "b_modern_maiden": -1.0, "b_modern_variant": 0.6, "b_state_exp": 0.5, "b_previous_failed": -0.6,
         "b_assist": -0.8, "era": np.linspace(-0.3, 0.0, cells.n_era),
     }  # fmt: skip
     fit = _truth_fit(placeholder, truth)
@@ -185,7 +185,7 @@ def test_parameter_recovery(recovered: tuple[HierarchicalFit, dict]) -> None:
     scalars = {"mu": fit.posterior["mu"], "b_previous_failed": fit.posterior["b_previous_failed"],
                "learn_new": fit.posterior["learn_new"][:, 0],
                "learn_variant": fit.posterior["learn_variant"][:, 0],
-               "b_modern_early": fit.posterior["b_modern_early"], "b_assist": fit.posterior["b_assist"]}  # fmt: skip
+               "b_modern_variant": fit.posterior["b_modern_variant"], "b_assist": fit.posterior["b_assist"]}  # fmt: skip
     assert fit.manifest["assistance"]["launches"] > 100  # 16 helped vehicles
     for name, draws in scalars.items():
         lo, hi = np.quantile(draws, [0.0083, 0.9917])
@@ -225,7 +225,7 @@ def test_mcmc_matches_the_conjugate_beta_binomial() -> None:
     assert stats.kstest(draws[::5], exact.cdf).pvalue > 0.001
 
 
-@pytest.mark.parametrize("config", [HierarchicalConfig(), HierarchicalConfig(era_years=1.0, half_life=10.0,
+@pytest.mark.parametrize("config", [HierarchicalConfig(), HierarchicalConfig(modern_variants=False,
                                                                              assistance="alleged")])  # fmt: skip
 def test_a_launchs_covariates_never_see_its_own_outcome(
     history: LaunchHistory, config: HierarchicalConfig
@@ -245,21 +245,19 @@ def test_a_launchs_covariates_never_see_its_own_outcome(
 
 
 def test_pointwise_log_likelihood_adds_up_per_cell_and_per_launch() -> None:
-    """Per-launch Bernoulli terms sum to the cell's binomial term minus log C(n, k), draw by draw;
-    the half-life weights multiply both."""
+    """Per-launch Bernoulli terms sum to the cell's binomial term minus log C(n, k), draw by draw."""
     from scipy.special import gammaln
 
-    from launchcast.model.hierarchical import CELL_ARRAYS, log_likelihood
+    from launchcast.model.hierarchical import CELL_ARRAYS, V2_TERMS, log_likelihood
 
     history, truth = simulate_history(3)
     fit = _truth_fit(history, truth)
-    for half_life in (None, 5.0):
-        cells = build_cells(history, HierarchicalConfig(half_life=half_life, assistance="none"))
+    for config in (HierarchicalConfig(), HierarchicalConfig(**V2_TERMS)):
+        cells = build_cells(history, config)
         arrays = {k: np.asarray(getattr(cells, k)) for k in CELL_ARRAYS}
         per_cell = log_likelihood(fit.posterior, arrays, "cell")
         per_launch = log_likelihood(fit.posterior, arrays, "launch")
         n, k = cells.attempts, cells.successes
-        choose = cells.weight * (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+        choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
         assert per_launch.shape == (1, history.n_launches)
         assert per_launch.sum() == pytest.approx(per_cell.sum() - choose.sum(), rel=1e-12)
-        assert (half_life is None) == bool(np.all(cells.weight == 1.0))

@@ -93,3 +93,17 @@ def test_mcmc_fit_round_trip(tmp_path: Path, full_fit) -> None:  # type: ignore[
     assert loaded.manifest["diagnostics"] == fit.manifest["diagnostics"]
     query = loaded.new_vehicle_query("KP")
     assert np.array_equal(loaded.success_probability(query), fit.success_probability(query))
+    # The saved cell table rebuilds the pointwise log-likelihood exactly (for PSIS-LOO), and its
+    # per-launch terms sum to the binomial likelihood the model was fitted on (up to log C(n, k)).
+    from scipy.special import gammaln
+
+    per_launch = loaded.log_likelihood("launch")
+    assert per_launch.shape == (fit.n_draws, fit.manifest["n_launches"])
+    assert np.array_equal(per_launch, fit.log_likelihood("launch"))
+    n, k = loaded.constants["cell_attempts"], loaded.constants["cell_successes"]
+    choose = (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)).sum()
+    assert np.allclose(per_launch.sum(1), loaded.log_likelihood("cell").sum(1) - choose)
+    idata = loaded.inference_data()
+    assert set(idata.groups()) >= {"posterior", "sample_stats", "log_likelihood", "observed_data",
+                                   "posterior_predictive"}  # fmt: skip
+    assert int(idata.observed_data["successes"].sum()) == int(k.sum())
