@@ -10,8 +10,9 @@ floor fails by design.
     .venv/bin/python benchmarks/ablation.py [--variants 2.0,3.0] [--workers 2] [--out DIR]
 
 Variants tried and dropped (early flights of new designs, a 1-year era, likelihood
-half-lives) were measured with this script at commit a25e859, where their switches
-still existed; ``BENCHMARKS.md`` has their rows.
+half-lives, modern variants' first flights) were measured with this script at
+commits a25e859 and 0316871, where their switches still existed; ``BENCHMARKS.md``
+has their rows.
 
 Prints, per variant: log loss, expected / observed failures, ECE, log loss on
 maiden flights and on a vehicle's first five flights.  With ``--out`` each
@@ -41,7 +42,6 @@ QUICK = {"draws": 400, "tune": 400, "chains": 2, "retries": 0}
 TWO = V2_TERMS  # the 2.0 model's terms
 VARIANTS: dict[str, dict[str, object]] = {
     "2.0": TWO,
-    "+ modern variants: first five flights since 1990": {**TWO, "modern_variants": True},
     "+ assistance (documented + reported)": {**TWO, "assistance": "reported"},
     "3.0": {},
 }

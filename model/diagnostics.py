@@ -169,7 +169,7 @@ def _per_element(draws: np.ndarray, kind: str) -> np.ndarray:
 
 
 KEY_PARAMETERS = (
-    "mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_modern_variant",
+    "mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden",
     "b_state_exp", "b_previous_failed", "b_assist", "learn_new", "learn_variant",
 )  # fmt: skip
 

@@ -2,8 +2,8 @@
 
 The hierarchical model's logit is a sum (``hierarchical.linear_predictor``): an overall
 level, the state's, family's and vehicle's effects, the infancy curve at this flight
-number (new design or variant), the offsets of a modern maiden flight and of a modern
-variant's first flights, the state's experience, the previous flight's outcome, foreign help and
+number (new design or variant), the penalty of a modern maiden flight, the state's
+experience, the previous flight's outcome, foreign help and
 the era.  ``explain`` reports each
 term's posterior mean and 90% interval and checks that the terms add up to the
 forecast's logit draw for draw (``adds_up``).  Because the logit is linear, the
@@ -22,7 +22,7 @@ from launchcast.model.hierarchical import novelty
 
 
 class Term(BaseModel):
-    name: str = Field(description="level, state, family, vehicle, infancy, modern_maiden, modern_variant, "
+    name: str = Field(description="level, state, family, vehicle, infancy, modern_maiden, "
                       "state_experience, previous_outcome, assistance or era")  # fmt: skip
     label: str = Field(description="the term in plain words, for this launch")
     mean: float = Field(description="posterior mean, in logits (+ raises P(success))")
@@ -107,11 +107,6 @@ def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
             "a maiden flight of a new design since 1990"
             if new or q.vehicle_flight == 1
             else "not a maiden flight"
-        )
-    if name == "modern_variant":
-        early = q.vehicle_flight <= 5
-        return (
-            f"flight {q.vehicle_flight} of a variant since 1990" if early else "past a variant's fifth flight"
         )
     if name == "assistance":
         helped = fit.assisted(q) if hasattr(fit, "assisted") else 0.0  # type: ignore[attr-defined]

@@ -106,21 +106,20 @@ from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_reco
 from launchcast.model.history import LaunchHistory
 
 NAME = "hierarchical"
-VERSION = "3.0"  # 3.0: modern variants' early flights, foreign-help term (2.0 fits are refused)
+VERSION = "3.0"  # 3.0: foreign-help term, saved cell table (2.0 fits are refused)
 
 #: Lower edges of the vehicle flight-number bins: 1, 2, 3, 4-5, 6-9, 10-19, 20+.
 VEHICLE_FLIGHT_EDGES = np.array([1, 2, 3, 4, 6, 10, 20])
 NOVELTY_CAP = 6  # 2**6 = 64 family flights by other vehicles: a variant, not a new design
 STATE_EXPERIENCE_CAP = 9  # 512 flights
 MODERN_FROM = 1990.0  # maiden flights of new designs from this year on get b_modern_maiden
-EARLY_LAST = 5  # flights 1..EARLY_LAST of a variant since MODERN_FROM get b_modern_variant
 ERA_START, ERA_WIDTH = 1955.0, 5.0
 ERA_STEP_SD = 0.3  # logit change per 5 years, prior sd
 ASSIST_PRIOR_SD = 1.0  # b_assist ~ N(0, 1): see the module docstring
 
 #: The config fields that turn 3.0's new terms off: the 2.0 model, for comparisons
 #: (``benchmarks/ablation.py``, the notebook's PSIS-LOO).
-V2_TERMS: dict[str, Any] = {"assistance": "none", "modern_variants": False}
+V2_TERMS: dict[str, Any] = {"assistance": "none"}
 
 log = logging.getLogger("launchcast.fit")
 
@@ -146,11 +145,6 @@ def modern_maiden(vehicle_flight: np.ndarray | int, year: np.ndarray | float) ->
     return ((np.asarray(vehicle_flight) == 1) & (np.asarray(year) >= MODERN_FROM)).astype(float)
 
 
-def modern_first_five(vehicle_flight: np.ndarray | int, year: np.ndarray | float) -> np.ndarray:
-    """1 on flights 1 to ``EARLY_LAST`` in or after ``MODERN_FROM``, else 0."""
-    return ((np.asarray(vehicle_flight) <= EARLY_LAST) & (np.asarray(year) >= MODERN_FROM)).astype(float)
-
-
 def era_bin(year: np.ndarray | float, n_bins: int) -> np.ndarray:
     return np.clip(((np.asarray(year) - ERA_START) // ERA_WIDTH).astype(int), 0, n_bins - 1)
 
@@ -171,8 +165,6 @@ class HierarchicalConfig:
     thresholds: GateThresholds = field(default_factory=GateThresholds)
     #: Foreign help counted up to this confidence (``model.assistance``); "none" drops the term.
     assistance: str = "reported"
-    #: Offset for the first five flights of variants since 1990 (off: the 2.0 model's curves).
-    modern_variants: bool = True
 
     def __post_init__(self) -> None:
         if self.chains < 1 or self.draws < 1 or self.tune < 0:
@@ -194,7 +186,6 @@ class Cells:
     flight_bin: np.ndarray
     novelty: np.ndarray
     modern_maiden: np.ndarray
-    modern_variant: np.ndarray
     x_state: np.ndarray
     previous_failed: np.ndarray
     assisted: np.ndarray
@@ -235,7 +226,6 @@ def launch_covariates(history: LaunchHistory, config: HierarchicalConfig | None 
             "flight_bin": vehicle_flight_bin(vehicle_flight),
             "novelty": novelty(launches["family_flight"].to_numpy(), vehicle_flight),
             "modern_maiden": modern_maiden(vehicle_flight, years),
-            "modern_variant": modern_first_five(vehicle_flight, years) if config.modern_variants else 0.0,
             "x_state": experience(launches["state_flight"].to_numpy(), STATE_EXPERIENCE_CAP),
             "previous_failed": launches["previous_failed"].to_numpy(),
             "assisted": assistance.assisted(launches),
@@ -273,7 +263,7 @@ def build_cells(history: LaunchHistory, config: HierarchicalConfig | None = None
 
 #: The cell table a fit saves (``constant_data``), so that its log-likelihood can be
 #: recomputed exactly from the saved fit: covariates, attempts and successes.
-CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_maiden", "modern_variant",
+CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_maiden",
                "x_state", "previous_failed", "assisted", "era", "attempts", "successes",
                "launch_cell", "launch_success")  # fmt: skip
 
@@ -356,9 +346,6 @@ def build_model(cells: Cells) -> Any:
         b_state_exp = pm.Normal("b_state_exp", 0.0, 1.0)
         b_previous_failed = pm.Normal("b_previous_failed", 0.0, 1.0)
         optional = 0.0
-        if cells.modern_variant.any():
-            b_variant = pm.Normal("b_modern_variant", 0.0, 1.0)
-            optional = optional + b_variant * (1.0 - cells.novelty) * cells.modern_variant
         if cells.assisted.any():
             optional = optional + pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted
 
@@ -397,7 +384,7 @@ SAVED_VARIABLES = (
     "b_previous_failed", "era",
 )  # fmt: skip
 #: Saved when the data give them something to rest on (no assisted launch: no b_assist).
-OPTIONAL_VARIABLES = ("b_modern_variant", "b_assist")
+OPTIONAL_VARIABLES = ("b_assist",)
 DIMS = {
     "a_state": ["state"], "a_family": ["family"], "a_vehicle": ["vehicle"],
     "gap_new": ["gap_after"], "gap_variant": ["gap_after"], "learn_new": ["flight_bin"],
@@ -407,7 +394,7 @@ DIMS = {
 
 def linear_predictor(
     p: dict[str, np.ndarray], a_state: Any, a_family: Any, a_vehicle: Any, flight_bin: Any,
-    novelty: Any, modern_maiden: Any, modern_variant: Any, x_state: Any, previous_failed: Any,
+    novelty: Any, modern_maiden: Any, x_state: Any, previous_failed: Any,
     assisted: Any, era: Any,
 ) -> np.ndarray:  # fmt: skip
     """Logit P(success) from posterior draws ``p``: the numpy twin of ``eta`` in
@@ -424,7 +411,6 @@ def linear_predictor(
         + p["b_modern_maiden"] * novelty * modern_maiden
         + p["b_state_exp"] * x_state
         + p["b_previous_failed"] * previous_failed
-        + optional(p, "b_modern_variant") * (1.0 - novelty) * modern_variant
         + optional(p, "b_assist") * assisted
         + p["era"][:, era]
     )
@@ -442,7 +428,7 @@ def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarra
     return linear_predictor(
         p, p["a_state"][:, cells.state], p["a_family"][:, cells.family], p["a_vehicle"][:, cells.vehicle],
         np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1), cells.novelty, cells.modern_maiden,
-        cells.modern_variant, cells.x_state, cells.previous_failed, cells.assisted, cells.era,
+        cells.x_state, cells.previous_failed, cells.assisted, cells.era,
     )  # fmt: skip
 
 
@@ -538,7 +524,6 @@ class HierarchicalFit(Fit):
         flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
         maiden = float(modern_maiden(query.vehicle_flight, query.year))
         seasoned = float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
-        first_five = float(modern_first_five(query.vehicle_flight, query.year))
         terms = {
             "level": p["mu"],
             "state": self.group_effect("state", query.state),
@@ -546,7 +531,6 @@ class HierarchicalFit(Fit):
             "vehicle": self.group_effect("vehicle", query.vehicle, query.family, query.state),
             "infancy": new * p["learn_new"][:, flight_bin] + (1.0 - new) * p["learn_variant"][:, flight_bin],
             "modern_maiden": p["b_modern_maiden"] * new * maiden,
-            "modern_variant": optional(p, "b_modern_variant") * (1.0 - new) * first_five,
             "state_experience": p["b_state_exp"] * seasoned,
             "previous_outcome": p["b_previous_failed"] * float(query.previous_failed),
             "assistance": optional(p, "b_assist") * self.assisted(query),
@@ -565,7 +549,6 @@ class HierarchicalFit(Fit):
             int(vehicle_flight_bin(query.vehicle_flight)),
             float(novelty(query.family_flight, query.vehicle_flight)),
             float(modern_maiden(query.vehicle_flight, query.year)),
-            float(modern_first_five(query.vehicle_flight, query.year)),
             float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
             np.asarray(previous, dtype=float),
             self.assisted(query),

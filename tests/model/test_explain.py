@@ -27,7 +27,7 @@ def test_terms_add_up_to_the_forecast_draw_for_draw(truth_fit) -> None:  # type:
         e = explain(fit, query)
         assert e.adds_up
         assert [t.name for t in e.terms] == ["level", "state", "family", "vehicle", "infancy", "modern_maiden",
-                                             "modern_variant", "state_experience", "previous_outcome",
+                                             "state_experience", "previous_outcome",
                                              "assistance", "era"]  # fmt: skip
         assert sum(t.mean for t in e.terms) == pytest.approx(e.logit_mean, abs=1e-9)
         assert e.logit_mean == pytest.approx(fit.logit(query).mean(), abs=1e-9)
