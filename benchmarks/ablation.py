@@ -8,6 +8,7 @@ rows compare with each other; the chosen model is then backtested with full fits
 floor fails by design.
 
     .venv/bin/python benchmarks/ablation.py [--variants 2.0,3.0] [--workers 2] [--out DIR]
+    .venv/bin/python benchmarks/ablation.py --offsets docs/backtest/predictions.csv
 
 Variants tried and dropped (early flights of new designs, a 1-year era, likelihood
 half-lives, modern variants' first flights) were measured with this script at
@@ -28,13 +29,14 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from launchcast.model import backtest  # noqa: E402
 from launchcast.model.hierarchical import V2_TERMS  # noqa: E402
-from launchcast.model.history import load_history  # noqa: E402
+from launchcast.model.history import LaunchHistory, load_history  # noqa: E402
 from launchcast.model.scoring import expected_calibration_error, log_loss  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +62,65 @@ def scores(predictions: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def offset_checks(predictions: pd.DataFrame, history: LaunchHistory) -> None:
+    """What could a feature add, at most?  Refit one logit offset per feature *on the scored
+    launches themselves*, over the backtest's forecasts: an in-sample upper bound on its value
+    (a real term must learn the offset from earlier years), and where the calibration gap sits."""
+    from scipy.optimize import minimize
+
+    from launchcast.model.hierarchical import novelty
+
+    launches = history.launches
+    orgs = pd.read_csv(REPO / "data" / "orgs.csv").set_index("code")["class"]
+    extra = launches.assign(
+        operator_class=launches["agency"].map(lambda a: orgs.get(str(a).split("/")[0], "?")),
+        operator_flight=launches.groupby("agency").cumcount() + 1,
+        first_year=launches.groupby("vehicle")["year"].transform("min"),
+    )[["launch_tag", "family_flight", "operator_class", "operator_flight", "first_year"]]
+    m = predictions.merge(extra, on="launch_tag")
+    y, p = m["outcome"].to_numpy(), m["p"].to_numpy()
+    offset = np.log(p / (1 - p))
+    flight = m["vehicle_flight"].to_numpy()
+    variant = novelty(m["family_flight"].to_numpy(), flight) < 0.5
+    known = m["first_year"].to_numpy() < m["year"].to_numpy()
+
+    def loss(eta: np.ndarray) -> float:
+        return float(-np.mean(y * -np.logaddexp(0, -eta) + (1 - y) * -np.logaddexp(0, eta)))
+
+    features = {
+        "none (the forecasts as they are)": None,
+        "one constant (recalibration)": np.ones(len(m)),
+        "variant, flights 1-5": variant & (flight <= 5),
+        "new design, flights 2-5": ~variant & (flight >= 2) & (flight <= 5),
+        "business operator's first 10 launches (GCAT class B)": (
+            (m["operator_class"] == "B") & (m["operator_flight"] <= 10)
+        ).to_numpy(),
+        "flight 20 and later": flight >= 20,
+    }
+    table = Table(title="In-sample offsets on the backtest's forecasts (upper bounds)")
+    for column in ("feature", "log loss", "offset (logits)"):
+        table.add_column(column, justify="left" if column == "feature" else "right")
+    for name, feature in features.items():
+        if feature is None:
+            table.add_row(name, f"{loss(offset):.4f}", "")
+            continue
+        x = np.asarray(feature, dtype=float)
+        best = minimize(lambda b, x=x: loss(offset + b[0] * x), np.zeros(1))
+        table.add_row(name, f"{best.fun:.4f}", f"{best.x[0]:+.2f}")
+    Console().print(table)
+    gap = Table(title="Where the failures forecast and observed differ")
+    for column in ("launches", "count", "failures observed", "failures expected"):
+        gap.add_column(column, justify="left" if column == "launches" else "right")
+    for label, chosen in (("vehicle flown before the year, variant", known & variant),
+                          ("vehicle flown before the year, new design", known & ~variant),
+                          ("vehicle new in the year, variant", ~known & variant),
+                          ("vehicle new in the year, new design", ~known & ~variant)):  # fmt: skip
+        gap.add_row(
+            label, str(int(chosen.sum())), str(int((1 - y[chosen]).sum())), f"{(1 - p[chosen]).sum():.1f}"
+        )
+    Console().print(gap)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names")
@@ -67,8 +128,13 @@ def main() -> None:
     parser.add_argument("--end", type=int, default=2023)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--offsets", type=Path, help="only the offset checks, on this predictions CSV")
     args = parser.parse_args()
     history = load_history(REPO / "data")
+    if args.offsets:
+        predictions = pd.read_csv(args.offsets)
+        offset_checks(predictions[predictions["model"] == "hierarchical"], history)
+        return
     chosen = [v.strip() for v in args.variants.split(",")]
     rows = {}
     for name in chosen:

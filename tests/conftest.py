@@ -44,11 +44,15 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
     """
     import fcntl
 
-    from launchcast.model.hierarchical import HierarchicalModel
+    from launchcast.model.hierarchical import VERSION, HierarchicalModel
     from launchcast.model.saved import load_fit, save_fit
 
-    shared = tmp_path_factory.getbasetemp().parent  # common to every xdist worker of this run
-    saved = shared / "full-history-fit"
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker has its own base inside the run's directory; the run's directory
+    # is what they share.  Without xdist the base is the run's own directory (its parent is
+    # shared by every run, and would serve an earlier run's fit).
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    saved = shared / f"full-history-fit-{VERSION}-{history.data_hash[:12]}"
     with open(shared / "full-history-fit.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (saved / "manifest.json").exists():
