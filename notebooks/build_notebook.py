@@ -167,7 +167,7 @@ trusted: mostly maiden flights of one-vehicle families."""),
     ("code", """from launchcast.model.hierarchical import V2_TERMS
 
 if fit.version == "3.0" and fitted.n_launches == fit.manifest["n_launches"]:
-    two = HierarchicalModel(HierarchicalConfig(draws=500, tune=500, chains=2, retries=0, **V2_TERMS)).fit(fitted)
+    two = HierarchicalModel(HierarchicalConfig(draws=400, tune=400, chains=2, retries=0, **V2_TERMS)).fit(fitted)
     compared = az.compare({"2.0": two.inference_data(), "3.0": idata})
     display(compared.round(2))
     k = az.loo(idata, pointwise=True).pareto_k.values
@@ -217,13 +217,13 @@ display(pd.DataFrame([{"arm": d.arm, "vs": d.versus, "difference": d.mean, "90% 
 print(scenario.evidence.verdict)"""),
     ("md", """Sensitivity: the same term fitted on documented cases only, and with the alleged
 ones added (Iran's role in Unha, Russia's in the third Chollima-1 flight). Quick fits
-(2 chains × 400 draws): enough to read a mean and an interval, not for the gate."""),
+(2 chains × 300 draws): enough to read a mean and an interval, not for the gate."""),
     ("code", """rows = []
 for level in ("documented", "reported", "alleged"):
     if level == fit.config.get("assistance"):
         draws, helped = fit.posterior["b_assist"], fit.manifest["assistance"]["launches"]
     else:
-        quick = HierarchicalConfig(draws=400, tune=400, chains=2, retries=0,
+        quick = HierarchicalConfig(draws=300, tune=300, chains=2, retries=0,
                                    assistance=level)
         other = HierarchicalModel(quick).fit(fitted)
         draws, helped = other.posterior["b_assist"], other.manifest["assistance"]["launches"]
