@@ -156,7 +156,10 @@ class HierarchicalConfig:
     draws: int = 1500
     tune: int = 700
     chains: int = 4
-    target_accept: float = 0.9
+    # 0.95, not 0.9: a family whose every vehicle flew with help (PSLV) identifies its
+    # effect and b_assist only through their sum, a ridge where 0.9 let a stray divergence
+    # through (seed 0: 1 divergence, then the retry: 93 s); at 0.95 seeds 0-2 pass in 37-45 s.
+    target_accept: float = 0.95
     seed: int = 0
     sampler: Literal["nutpie", "pymc"] = "nutpie"
     progress: bool = False
