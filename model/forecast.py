@@ -288,7 +288,7 @@ def _state_record(fit: Fit, state: str) -> Record:
     )
 
 
-def _info(fit: Fit) -> ModelInfo:
+def model_info(fit: Fit) -> ModelInfo:
     return ModelInfo(model=fit.model, version=fit.version, draws=fit.n_draws)
 
 
@@ -394,7 +394,7 @@ def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForeca
         family=q.family, state=q.state, new_vehicle=q.vehicle is None,
         flight_number=q.vehicle_flight, probability=float(draws.mean()),
         reliability=_summary(draws), record=resolved.record, vehicle_choice=resolved.vehicle_choice,
-        model=_info(fit),
+        model=model_info(fit),
         **next_launch_times(fit, resolved, moment).model_dump(),
     )  # fmt: skip
 
@@ -471,7 +471,7 @@ def campaign(
         success_pmf=[float(x) for x in pmf], at_least=[float(min(1.0, x)) for x in at_least],
         expected_successes=float(successes.mean()),
         expected_attempts_to_first_success=float(attempts.mean()),
-        probability_no_success=float(none.mean()), model=_info(fit),
+        probability_no_success=float(none.mean()), model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
 
@@ -548,7 +548,7 @@ def by_date(
         window_start=moment.now, years=round(years, 6),
         probability=float(np.mean(to_success <= years)),
         expected_launches=float(rate.mean() * years), launch_rate_per_year=_summary(rate),
-        paths=paths, seed=seed, model=_info(fit),
+        paths=paths, seed=seed, model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
 
@@ -581,7 +581,7 @@ def versus(
         median_years_to_success_a=median(years_a), median_years_to_success_b=median(years_b),
         race=[RacePoint(years=float(t), probability_a=float(np.mean(years_a <= t)),
                         probability_b=float(np.mean(years_b <= t))) for t in RACE_YEARS],
-        paths=paths, seed=seed, model=_info(fit), **moment.anchored(),
+        paths=paths, seed=seed, model=model_info(fit), **moment.anchored(),
     )  # fmt: skip
 
 
@@ -607,7 +607,7 @@ def by_month(
               for d, end in zip(dates, ends, strict=True)]  # fmt: skip
     return ByMonthForecast(
         subject=f"a successful launch: {resolved.subject}", window_start=moment.now, months=points,
-        paths=paths, seed=seed, model=_info(fit),
+        paths=paths, seed=seed, model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit, LaunchQuery
-from launchcast.model.forecast import Anchored, Interval, ModelInfo, Moment, Programme, resolve
+from launchcast.model.forecast import Anchored, Interval, ModelInfo, Moment, Programme, model_info, resolve
 from launchcast.model.names import unknown
 
 #: The family a "variant of a Russian rocket" is taken from by default: Russia's current
@@ -113,10 +113,6 @@ def _estimate(draws: np.ndarray, weights: np.ndarray | None = None) -> Estimate:
     return Estimate(mean=float(np.average(draws, weights=weights)), interval_90=Interval(low=low, high=high))
 
 
-def _info(fit: Fit) -> ModelInfo:
-    return ModelInfo(model=fit.model, version=fit.version, draws=fit.n_draws)
-
-
 def _needs_assistance(fit: Fit) -> None:
     if "b_assist" not in fit.posterior:
         level = fit.config.get("assistance", "none")
@@ -159,7 +155,7 @@ def foreign_help(fit: Fit, state: str, *, now: datetime, family: str = RUSSIAN_F
                                       interval_90=Interval(low=float(low), high=float(high)),
                                       probability_higher=float((diff > 0).mean())))  # fmt: skip
     return ForeignHelpScenario(state=code, arms=arms, differences=differences, evidence=evidence(fit),
-                               model=_info(fit), **moment.anchored())  # fmt: skip
+                               model=model_info(fit), **moment.anchored())  # fmt: skip
 
 
 def evidence(fit: Fit) -> Evidence:
@@ -217,5 +213,5 @@ def after_outcome(fit: Fit, programme: Programme, *, now: datetime,
         after_success=Branch(given="the first flight succeeds",
                              probability=float(np.average(after_success, weights=success_weight)),
                              reliability=_estimate(after_success, success_weight)),
-        failure_effect=effect, evidence=why, model=_info(fit), **moment.anchored(),
+        failure_effect=effect, evidence=why, model=model_info(fit), **moment.anchored(),
     )  # fmt: skip
