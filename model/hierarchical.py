@@ -500,33 +500,40 @@ class HierarchicalFit(Fit):
         """Pointwise log-likelihood of the data the fit was fitted on (``log_likelihood``)."""
         return log_likelihood(self.posterior, self._cells(), unit)
 
-    def inference_data(self, unit: str = "launch", predictive_seed: int = 0) -> Any:
+    def inference_data(self, unit: str = "launch", per_chain: int = 1000, predictive_seed: int = 0) -> Any:
         """ArviZ InferenceData for the Bayesian-workflow tools (``az.loo``, ``az.compare``,
         ``az.plot_energy``, ``az.plot_pair``, ``az.plot_ppc``): posterior, sampler statistics,
-        pointwise log-likelihood, observed data and one posterior predictive replicate per draw."""
+        pointwise log-likelihood, observed data and one posterior predictive replicate per draw.
+
+        Each chain is thinned to at most ``per_chain`` draws: the log-likelihood matrix is
+        draws × launches (6,573), and 4,000 draws estimate PSIS-LOO as well as 12,000."""
         import arviz as az
 
+        length = self.n_draws // self.chains
+        stride = max(1, -(-length // per_chain))
+        kept = np.arange(0, length, stride)
+        index = (np.arange(self.chains)[:, None] * length + kept[None, :]).ravel()
+        posterior = {k: v[index] for k, v in self.posterior.items()}
         cells = self._cells()
-        loglik = self.log_likelihood(unit)
+        loglik = log_likelihood(posterior, cells, unit)
         view = Cells(**cells, states=[], families=[], vehicles=[], n_era=0,
                      vehicle_has_effect=np.array([]))  # fmt: skip
-        eta = cell_logits(self.posterior, view, np.arange(self.n_draws))
+        eta = cell_logits(posterior, view, np.arange(len(index)))
         if unit == "launch":
             eta, observed = eta[:, view.launch_cell], view.launch_success
             trials = np.ones_like(observed)
         else:
             observed, trials = view.successes, view.attempts
-        predicted = np.random.default_rng(predictive_seed).binomial(
-            trials.astype(int), 1.0 / (1.0 + np.exp(-eta))
-        )
+        rng = np.random.default_rng(predictive_seed)
+        predicted = rng.binomial(trials.astype(int), 1.0 / (1.0 + np.exp(-eta)))
 
         def by_chain(values: np.ndarray) -> np.ndarray:
-            return values.reshape(self.chains, -1, *values.shape[1:])
+            return values.reshape(self.chains, len(kept), *values.shape[1:])
 
         groups = ("state", "family", "vehicle", "flight_bin", "gap_after", "era_start")
         return az.from_dict(
-            posterior={k: by_chain(v) for k, v in self.posterior.items()},
-            sample_stats={k: np.asarray(v) for k, v in self.sample_stats.items()},
+            posterior={k: by_chain(v) for k, v in posterior.items()},
+            sample_stats={k: np.asarray(v)[:, kept] for k, v in self.sample_stats.items()},
             log_likelihood={"successes": by_chain(loglik)},
             posterior_predictive={"successes": by_chain(predicted)},
             observed_data={"successes": observed},
