@@ -169,7 +169,7 @@ def test_config_is_validated() -> None:
 @pytest.fixture(scope="module")
 def recovered() -> tuple[HierarchicalFit, dict[str, np.ndarray | float]]:
     history, truth = simulate_history(0)
-    config = HierarchicalConfig(tune=700, seed=11, target_accept=0.95, assistance="documented")
+    config = HierarchicalConfig(draws=1000, tune=700, seed=11, target_accept=0.95, assistance="documented")
     fit = HierarchicalModel(config, assistance=SIMULATED_HELP).fit(history)
     return fit, truth
 

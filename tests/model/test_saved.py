@@ -97,13 +97,20 @@ def test_mcmc_fit_round_trip(tmp_path: Path, full_fit) -> None:  # type: ignore[
     # per-launch terms sum to the binomial likelihood the model was fitted on (up to log C(n, k)).
     from scipy.special import gammaln
 
-    per_launch = loaded.log_likelihood("launch")
-    assert per_launch.shape == (fit.n_draws, fit.manifest["n_launches"])
-    assert np.array_equal(per_launch, fit.log_likelihood("launch"))
-    n, k = loaded.constants["cell_attempts"], loaded.constants["cell_successes"]
+    from launchcast.model.hierarchical import CELL_ARRAYS, log_likelihood
+
+    first = {k: v[:300] for k, v in loaded.posterior.items()}  # 300 draws say as much as 6,000
+    cells = {k: loaded.constants[f"cell_{k}"] for k in CELL_ARRAYS}
+    per_launch = log_likelihood(first, cells, "launch")
+    assert per_launch.shape == (300, fit.manifest["n_launches"])
+    original = {k: fit.constants[f"cell_{k}"] for k in CELL_ARRAYS}
+    assert np.array_equal(
+        per_launch, log_likelihood({k: v[:300] for k, v in fit.posterior.items()}, original)
+    )
+    n, k = cells["attempts"], cells["successes"]
     choose = (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)).sum()
-    assert np.allclose(per_launch.sum(1), loaded.log_likelihood("cell").sum(1) - choose)
-    idata = loaded.inference_data()
+    assert np.allclose(per_launch.sum(1), log_likelihood(first, cells, "cell").sum(1) - choose)
+    idata = loaded.inference_data(per_chain=100)
     assert set(idata.groups()) >= {"posterior", "sample_stats", "log_likelihood", "observed_data",
                                    "posterior_predictive"}  # fmt: skip
     assert int(idata.observed_data["successes"].sum()) == int(k.sum())
