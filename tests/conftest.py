@@ -36,7 +36,7 @@ def history() -> LaunchHistory:
 
 @pytest.fixture(scope="session")
 def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The one full-history hierarchical fit (default config): the model as it is served.
+    """The one full-history hierarchical fit (default config, seed 1): the model as it is served.
 
     Fitted once per test run: the first worker to need it fits and saves it under a lock
     in the run's shared temporary directory; another worker waits and loads it (pytest-xdist's
@@ -44,7 +44,7 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
     """
     import fcntl
 
-    from launchcast.model.hierarchical import VERSION, HierarchicalModel
+    from launchcast.model.hierarchical import VERSION, HierarchicalConfig, HierarchicalModel
     from launchcast.model.saved import load_fit, save_fit
 
     base = tmp_path_factory.getbasetemp()
@@ -57,7 +57,10 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (saved / "manifest.json").exists():
             return load_fit(saved)
-        fit = HierarchicalModel().fit(history)
+        # Seed 1, else the default config: seed 0 meets one divergence and retries (93 s
+        # instead of 36 s, BENCHMARKS.md "Model 3.0"), doubling the suite's critical path.
+        # The gate and its retry are the same code either way (tests/model/test_refit.py).
+        fit = HierarchicalModel(HierarchicalConfig(seed=1)).fit(history)
         save_fit(fit, saved)
         return fit
 
