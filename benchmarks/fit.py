@@ -28,13 +28,16 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1500)
     parser.add_argument("--tune", type=int, default=700)
     parser.add_argument("--samplers", default="nutpie,pymc")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--target-accept", type=float, default=HierarchicalConfig.target_accept)
     args = parser.parse_args()
     history = load_history(DATA)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; {history.n_launches} launches")  # fmt: skip
     results = {}
     for sampler in args.samplers.split(","):
-        config = HierarchicalConfig(draws=args.draws, tune=args.tune, sampler=sampler, seed=0)
+        config = HierarchicalConfig(draws=args.draws, tune=args.tune, sampler=sampler, seed=args.seed,
+                                    target_accept=args.target_accept)  # fmt: skip
         started = time.perf_counter()
         fit = HierarchicalModel(config).fit(history)
         wall = time.perf_counter() - started
