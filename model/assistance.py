@@ -26,6 +26,7 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from importlib.resources import files
 
 import numpy as np
@@ -56,7 +57,7 @@ class Help:
     source: str
     source_date: str
 
-    @property
+    @cached_property  # read on every forecast of a helped vehicle: parse the date once
     def start_year(self) -> float:
         if not self.start:
             return -np.inf

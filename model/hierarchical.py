@@ -296,6 +296,25 @@ CELL_ARRAYS = ("state", "family", "vehicle", "flight_bin", "novelty", "modern_ma
                "launch_cell", "launch_success")  # fmt: skip
 
 
+def cell_view(cells: dict[str, np.ndarray]) -> Cells:
+    """A saved cell table (``CELL_ARRAYS``) as ``Cells``, for ``cell_logits``."""
+    return Cells(**{k: cells[k] for k in CELL_ARRAYS}, states=[], families=[], vehicles=[], n_era=0,
+                 vehicle_has_effect=np.array([]))  # fmt: skip
+
+
+def pointwise(eta: np.ndarray, view: Cells, unit: str) -> np.ndarray:
+    """Log-likelihood per cell (binomial) or per launch (Bernoulli) from cell logits
+    ``(draws, cells)``."""
+    from scipy.special import gammaln
+
+    log_p, log_q = -np.logaddexp(0.0, -eta), -np.logaddexp(0.0, eta)
+    if unit == "cell":
+        k, n = view.successes, view.attempts
+        return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + k * log_p + (n - k) * log_q
+    c, y = view.launch_cell, view.launch_success
+    return np.where(y == 1, log_p[:, c], log_q[:, c])
+
+
 def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray], unit: str = "launch",
                    chunk: int = 500) -> np.ndarray:  # fmt: skip
     """Pointwise log-likelihood, ``(draws, points)``.
@@ -304,25 +323,12 @@ def log_likelihood(posterior: dict[str, np.ndarray], cells: dict[str, np.ndarray
     ``unit="launch"``: one Bernoulli term per launch — the unit to compare models with
     PSIS-LOO, since two models' cells differ but their launches do not.
     """
-    from scipy.special import gammaln
-
     if unit not in ("cell", "launch"):
         raise LaunchcastError(f"unit {unit!r}: use 'cell' or 'launch'")
-    view = Cells(**{k: cells[k] for k in CELL_ARRAYS}, states=[], families=[], vehicles=[], n_era=0,
-                 vehicle_has_effect=np.array([]))  # fmt: skip
+    view = cell_view(cells)
     n_draws = len(posterior["mu"])
-    out = []
-    for start in range(0, n_draws, chunk):
-        eta = cell_logits(posterior, view, np.arange(start, min(start + chunk, n_draws)))
-        log_p, log_q = -np.logaddexp(0.0, -eta), -np.logaddexp(0.0, eta)
-        if unit == "cell":
-            k, n = view.successes, view.attempts
-            log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
-            out.append(log_choose + k * log_p + (n - k) * log_q)
-        else:
-            c, y = view.launch_cell, view.launch_success
-            out.append(np.where(y == 1, log_p[:, c], log_q[:, c]))
-    return np.concatenate(out)
+    draws = [np.arange(start, min(start + chunk, n_draws)) for start in range(0, n_draws, chunk)]
+    return np.concatenate([pointwise(cell_logits(posterior, view, d), view, unit) for d in draws])
 
 
 def build_model(cells: Cells) -> Any:
@@ -373,9 +379,8 @@ def build_model(cells: Cells) -> Any:
         b_modern_maiden = pm.Normal("b_modern_maiden", 0.0, 1.0)
         b_state_exp = pm.Normal("b_state_exp", 0.0, 1.0)
         b_previous_failed = pm.Normal("b_previous_failed", 0.0, 1.0)
-        optional = 0.0
-        if cells.assisted.any():
-            optional = optional + pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted
+        # No helped launch in the data (or assistance "none"): no b_assist to fit.
+        assist = pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted if cells.assisted.any() else 0.0
 
         if cells.n_era > 1:
             # A fixed step scale, not a fitted one: every 5-year bin holds hundreds of
@@ -398,7 +403,7 @@ def build_model(cells: Cells) -> Any:
             + b_modern_maiden * cells.novelty * cells.modern_maiden
             + b_state_exp * cells.x_state
             + b_previous_failed * cells.previous_failed
-            + optional
+            + assist
             + era[cells.era]
         )
         pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
@@ -514,11 +519,11 @@ class HierarchicalFit(Fit):
         kept = np.arange(0, length, stride)
         index = (np.arange(self.chains)[:, None] * length + kept[None, :]).ravel()
         posterior = {k: v[index] for k, v in self.posterior.items()}
-        cells = self._cells()
-        loglik = log_likelihood(posterior, cells, unit)
-        view = Cells(**cells, states=[], families=[], vehicles=[], n_era=0,
-                     vehicle_has_effect=np.array([]))  # fmt: skip
+        if unit not in ("cell", "launch"):
+            raise LaunchcastError(f"unit {unit!r}: use 'cell' or 'launch'")
+        view = cell_view(self._cells())
         eta = cell_logits(posterior, view, np.arange(len(index)))
+        loglik = pointwise(eta, view, unit)
         if unit == "launch":
             eta, observed = eta[:, view.launch_cell], view.launch_success
             trials = np.ones_like(observed)
