@@ -66,6 +66,11 @@ class Cadence:
             raise LaunchcastError(f"no launch cadence for {kind} {name!r}")
         return PRIOR_SHAPE + counts.get(name, 0), exposure[name]
 
+    def rate_high(self, kind: str, name: str) -> float:
+        """A rate the posterior rarely exceeds (mean + 4 sd): what a question's cost is bounded by."""
+        shape, rate = self.rate_parameters(kind, name)
+        return (shape + 4 * shape**0.5) / rate
+
     def rate_draws(self, kind: str, name: str, n: int, rng: np.random.Generator) -> np.ndarray:
         shape, rate = self.rate_parameters(kind, name)
         return rng.gamma(shape, 1.0 / rate, size=n)

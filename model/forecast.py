@@ -28,6 +28,7 @@ from functools import cached_property
 import numpy as np
 from pydantic import BaseModel, Field
 
+from launchcast.model import budget
 from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.explain import Explanation
@@ -46,6 +47,9 @@ MIN_PATHS = 1000
 RACE_YEARS = np.arange(1, 21) / 4
 #: The longest month-by-month outlook (``by_month``).
 MAX_MONTHS = 120
+#: Years a question may name (its time, its dates): from the first orbital launch to a documented
+#: far future; outside them the answer says so (date arithmetic overflows past year 9999).
+YEARS = (1957, 2200)
 
 
 class Interval(BaseModel):
@@ -302,6 +306,7 @@ class Moment:
 
     @classmethod
     def of(cls, fit: Fit, now: datetime, stale_after_days: int = STALE_AFTER_DAYS) -> Moment:
+        _check_year(now, "as_of")
         try:
             now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
         except OverflowError:
@@ -341,6 +346,11 @@ class Moment:
             )
         return {"as_of": self.now, "data_as_of": self.data_end.date(), "data_age_days": self.age_days,
                 "warnings": warnings + (extra_warnings or [])}  # fmt: skip
+
+
+def _check_year(moment: date, what: str) -> None:
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise LaunchcastError(f"{what} {moment.isoformat()} is out of range: give a time in {YEARS[0]}–{YEARS[1]}")
 
 
 def _years(start: datetime, end: datetime) -> float:
@@ -438,6 +448,7 @@ def simulate(
     successes = np.zeros(paths, dtype=np.int32)
     first = np.full(paths, launches + 1, dtype=np.int32)
     for step in range(launches + 1):
+        budget.checkpoint()
         p = _step_probability(fit, query.advanced(step), draw, previous_failed)
         if step == launches:
             return successes, first, p
@@ -458,6 +469,7 @@ def campaign(
     _check_paths(paths)
     moment = Moment.of(fit, now, stale_after_days)
     resolved = resolve(fit, programme)
+    budget.check(launches + 1, paths, f"{launches + 1} launches", "fewer launches")
     rng = np.random.default_rng(seed)
     successes, first, p_next = simulate(fit, resolved.query, launches, paths, rng)
     pmf = np.bincount(successes, minlength=launches + 1) / paths
@@ -474,6 +486,27 @@ def campaign(
         probability_no_success=float(none.mean()), model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
+
+
+def _launches_to_simulate(fit: Fit, resolved: Resolved, moment: Moment, horizon_years: float | None) -> int:
+    """About how many launches ``_years_to_first_success`` simulates per path, at most: the gap's
+    launches and the window's at a high launch rate (mean + 4 sd), or the gap's and
+    ``TIME_HORIZON_LAUNCHES`` when there is no time horizon (who is first)."""
+    if resolved.cadence_name is None:
+        return 0
+    high = fit.cadence.rate_high(resolved.cadence_kind, resolved.cadence_name)
+    if horizon_years is None:
+        launches = high * moment.gap_years + TIME_HORIZON_LAUNCHES
+    else:
+        launches = high * (moment.gap_years + horizon_years)
+    return int(min(MAX_SIMULATED_LAUNCHES, np.ceil(launches) + 1))
+
+
+def _check_time_budget(fit: Fit, sides: list[Resolved], moment: Moment, paths: int,
+                       horizon_years: float | None, later: str) -> None:  # fmt: skip
+    steps = sum(_launches_to_simulate(fit, side, moment, horizon_years) for side in sides)
+    budget.check(steps, paths, f"about {steps:,} launches from the data's end ({fit.as_of})",
+                 f"an as_of closer to the data's end{later}")  # fmt: skip
 
 
 def _years_to_first_success(
@@ -503,6 +536,7 @@ def _years_to_first_success(
     found = np.full(paths, np.inf)
     active = np.ones(paths, dtype=bool)
     for step in range(MAX_SIMULATED_LAUNCHES):
+        budget.checkpoint()
         p = _step_probability(fit, resolved.query.advanced(step), draw, previous_failed)
         elapsed += rng.exponential(1.0, paths) / rate
         success = rng.random(paths) < p
@@ -527,6 +561,7 @@ def by_date(
 ) -> ByDateForecast:  # fmt: skip
     """P(at least one success from ``now`` until 00:00 UTC of ``until``)."""
     _check_paths(paths)
+    _check_year(until, "date")
     moment = Moment.of(fit, now, stale_after_days)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
     if end <= moment.now:
@@ -540,8 +575,9 @@ def by_date(
             f"({fit.as_of}): ask about an earlier date"
         )
     resolved = resolve(fit, programme)
-    rng = np.random.default_rng(seed)
     years = _years(moment.now, end)
+    _check_time_budget(fit, [resolved], moment, paths, years, " or an earlier date")
+    rng = np.random.default_rng(seed)
     to_success, rate = _years_to_first_success(fit, resolved, moment, paths, rng, years)
     return ByDateForecast(
         subject=f"a successful launch: {resolved.subject}", date=until.isoformat(),
@@ -561,6 +597,7 @@ def versus(
     _check_paths(paths)
     moment = Moment.of(fit, now, stale_after_days)
     resolved_a, resolved_b = resolve(fit, a), resolve(fit, b)
+    _check_time_budget(fit, [resolved_a, resolved_b], moment, paths, None, "")
     p_a = fit.success_probability(resolved_a.query)
     p_b = fit.success_probability(resolved_b.query)
     rng = np.random.default_rng(seed)
@@ -601,8 +638,10 @@ def by_month(
     resolved = resolve(fit, programme)
     dates = [_add_months(moment.now.date().replace(day=1), k) for k in range(1, months + 1)]
     ends = [datetime(d.year, d.month, d.day, tzinfo=UTC) for d in dates]
+    horizon = _years(moment.now, ends[-1])
+    _check_time_budget(fit, [resolved], moment, paths, horizon, " or fewer months")
     rng = np.random.default_rng(seed)
-    to_success, _ = _years_to_first_success(fit, resolved, moment, paths, rng, _years(moment.now, ends[-1]))
+    to_success, _ = _years_to_first_success(fit, resolved, moment, paths, rng, horizon)
     points = [MonthPoint(date=d, probability=float(np.mean(to_success <= _years(moment.now, end))))
               for d, end in zip(dates, ends, strict=True)]  # fmt: skip
     return ByMonthForecast(

@@ -297,6 +297,8 @@ class TrackRecord:
     calibration: list[CalibrationBin]
     unscored: list[dict[str, Any]]
     forecast_sets: int
+    #: Set when the database was too slow and this is an earlier answer: when it was read.
+    snapshot_at: datetime | None = None
 
 
 CALIBRATION_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0)
@@ -336,6 +338,11 @@ def _normalise(url: str) -> str:
     return url
 
 
+#: The longest one statement may run on PostgreSQL (server-side ``statement_timeout``);
+#: SQLite waits at most its busy timeout (5 s) for a lock.
+STATEMENT_TIMEOUT_SECONDS = 30
+
+
 class Ledger:
     """The ledger database; ``Ledger.open(url)`` connects and migrates (idempotent)."""
 
@@ -353,8 +360,9 @@ class Ledger:
                 engine = create_engine(url, connect_args={"timeout": connect_timeout})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
-                timeout = {"connect_timeout": int(max(1, connect_timeout))}
-                engine = create_engine(url, pool_pre_ping=True, connect_args=timeout)
+                limits = {"connect_timeout": int(max(1, connect_timeout)),
+                          "options": f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}"}
+                engine = create_engine(url, pool_pre_ping=True, connect_args=limits)
             ledger = cls(engine)
             ledger.migrate()
             return ledger
@@ -362,12 +370,22 @@ class Ledger:
             raise LedgerError(f"ledger database {_shown(url)}: {_reason(exc)}") from None
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration; concurrent starts migrate once."""
+        """Bring the schema to the newest migration; concurrent starts migrate once.
+
+        A schema already at the newest migration is left alone without taking the migration
+        lock, so a read-only ledger (its directory too) can still be read.
+        """
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
 
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        if set(current) == set(ScriptDirectory.from_config(config).get_heads()):
+            return
         with self._migration_lock(), self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(74106)"))

@@ -34,6 +34,7 @@ from launchcast.service.routes import (
 )
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, Served, system_clock
+from launchcast.service.work import Work
 
 log = logging.getLogger("launchcast")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -240,7 +241,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     refits = RefitRunner(settings)
 
-    ledger = LedgerHolder(settings.ledger_url) if settings.ledger_url else None
+    ledger = None
+    if settings.ledger_url:
+        ledger = LedgerHolder(settings.ledger_url, settings.database_timeout_seconds)
+    work = Work(settings.work_threads, settings.work_queue, settings.work_deadline_seconds)
     audit = AuditWriter(settings.ledger_url) if settings.ledger_url and settings.audit_log else None
     upkeep = Upkeeper(ledger, settings, clock)
 
@@ -263,6 +267,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 await asyncio.to_thread(audit.stop)
             if ledger is not None:
                 ledger.close()
+            work.shutdown()
 
     # FastAPIOffline serves Swagger UI and ReDoc from files in its package: /docs works offline.
     app = FastAPIOffline(
@@ -281,9 +286,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.ledger = ledger
     app.state.audit = audit
     app.state.upkeep = upkeep
+    app.state.work = work
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    metrics.install(app, metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit))
+    measured = metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit, work)
+    metrics.install(app, measured)
     # Outermost: the request id is set before anything logs, and echoed on every answer.
     # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",

@@ -5,11 +5,16 @@ says it in words, ``detail`` says what was wrong with this request and how to fi
 it; machine-readable extensions: ``suggestions`` (closest known names on a 404),
 ``errors`` (each invalid field on a 422) and ``request_id`` (the ``X-Request-ID``
 echoed in the logs).  Mapping: unknown names 404, bad input 422, a body over the
-limit 413, no fit loaded 503.
+limit 413, no fit loaded or the service busy 503 (with ``Retry-After`` when busy).
+Details never carry internals: absolute paths are cut to their last part and URLs
+(a database's host and user) left out (``public``); the full text is logged with
+the request id.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from asgi_correlation_id import correlation_id
@@ -20,10 +25,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from launchcast.model.budget import WorkCancelled
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.service.state import LedgerUnavailable, NoFitLoaded
+from launchcast.service.work import Busy
 
 MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("launchcast.errors")
 
 TITLES = {
     400: "Bad request", 401: "Not authorised", 403: "Forbidden", 404: "Not found",
@@ -52,8 +60,25 @@ def documented(description: str) -> dict[str, Any]:
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}  # fmt: skip
 
 
+#: Absolute file paths and URLs (a database's, with its user and host) in a message.
+_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"():,;]+/)+([^\s/'\"():,;]*)")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]*[^\s'\".,:;)]")
+
+
+def public(detail: str) -> str:
+    """A message fit for a client: paths cut to their last part, URLs (hosts, users) left out.
+
+    The full message goes to the log with the request id; the answer carries the id.
+    """
+    return _PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…/", _URL.sub("<url>", detail))
+
+
 def problem(status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None,
             **extensions: Any) -> JSONResponse:  # fmt: skip
+    shown = public(detail)
+    if shown != detail:
+        log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
+    detail = shown
     slug = TITLES.get(status, "error").lower().replace(" ", "-")
     body = Problem(type=f"/problems/{slug}", title=TITLES.get(status, "Error"), status=status, detail=detail,
                    instance=request.url.path if request is not None else None,
@@ -86,6 +111,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerUnavailable)
     async def no_ledger(request: Request, exc: LedgerUnavailable) -> JSONResponse:
         return problem(503, f"the track record is unavailable: {exc}", request)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        return problem(503, str(exc), request, headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(WorkCancelled)
+    async def cancelled(request: Request, exc: WorkCancelled) -> JSONResponse:
+        # The client has usually gone; if it is still there, it learns why.
+        return problem(503, f"the answer was stopped: {exc.reason}", request, headers={"Retry-After": "1"})
 
     @app.exception_handler(NoFitLoaded)
     async def no_fit(request: Request, exc: NoFitLoaded) -> JSONResponse:

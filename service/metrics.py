@@ -9,6 +9,8 @@ other processes, so their counts come from their logs.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections import Counter as Counter_
 from collections.abc import Iterator
@@ -35,6 +37,7 @@ from launchcast.model.refit import refit_running
 from launchcast.model.registry import Registry
 from launchcast.model.update import update_attempts
 from launchcast.service.state import Holder
+from launchcast.service.work import Work
 
 
 class RefitLogCollector:
@@ -133,9 +136,33 @@ class LedgerCollector:
                                     value=len(audit.pending))  # fmt: skip
 
 
+class WorkCollector:
+    """The bounded pool's queue and what it turned away (``service.work``)."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        work = self.work
+        yield GaugeMetricFamily("launchcast_work_in_flight", "Expensive requests queued or running",
+                                value=work.in_flight)  # fmt: skip
+        yield GaugeMetricFamily("launchcast_work_capacity", "Expensive requests taken at once (threads + "
+                                "queue)", value=work.capacity)  # fmt: skip
+        yield CounterMetricFamily("launchcast_work_refused", "Expensive requests refused: the queue was "
+                                  "full (503)", value=work.refused)  # fmt: skip
+        yield CounterMetricFamily("launchcast_work_timed_out", "Expensive requests stopped at their "
+                                  "deadline (503)", value=work.timed_out)  # fmt: skip
+        yield CounterMetricFamily("launchcast_work_cancelled", "Expensive requests stopped because the "
+                                  "client left", value=work.cancelled)  # fmt: skip
+
+
+#: Methods counted by name; any other (a client may send any token) is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+
+
 class Metrics:
     def __init__(self, holder: Holder, model_registry: Registry, update_log: Path, upkeep: Any = None,
-                 audit: Any = None) -> None:  # fmt: skip
+                 audit: Any = None, work: Work | None = None) -> None:  # fmt: skip
         self.registry = CollectorRegistry()
         self.requests = Counter("launchcast_requests_total", "HTTP requests",
                                 ["route", "method", "status"], registry=self.registry)  # fmt: skip
@@ -161,9 +188,17 @@ class Metrics:
         self.registry.register(UpdateLogCollector(update_log))
         if upkeep is not None:
             self.registry.register(LedgerCollector(upkeep, audit))
+        if work is not None:
+            self.registry.register(WorkCollector(work))
         self.holder = holder
+        self._render = threading.Lock()
 
     def render(self) -> bytes:
+        """The exposition (reads the refit and update logs: run off the event loop, one at a time)."""
+        with self._render:
+            return self._render_locked()
+
+    def _render_locked(self) -> bytes:
         self.fallback.set(1 if self.holder.fallback else 0)
         served = self.holder.served
         self.model_info.clear()
@@ -201,7 +236,7 @@ class MeasureRequests:
         try:
             await self.app(scope, receive, send_and_record)
         finally:
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in METHODS else "other"
             path = route_template(scope)
             self.metrics.requests.labels(path, method, str(status)).inc()
             self.metrics.latency.labels(path, method).observe(time.perf_counter() - started)
@@ -209,6 +244,9 @@ class MeasureRequests:
 
 def route_template(scope: Scope) -> str:
     """The route's path template (``/v1/history``, ``/openapi.json``); ``unmatched`` for a 404.
+
+    Labels come from a closed set (the app's routes, ``unmatched``; ``METHODS`` or ``other``),
+    so no client can grow the metrics by sending made-up paths or methods.
 
     FastAPI's own routes put themselves in the scope; plain Starlette routes (the OpenAPI
     document, the docs' static files) do not, so those are matched here.
@@ -228,4 +266,4 @@ def install(app: FastAPI, metrics: Metrics) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(await asyncio.to_thread(metrics.render), media_type=CONTENT_TYPE_LATEST)

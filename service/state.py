@@ -7,11 +7,16 @@ model under an in-flight request.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.fit import Fit
@@ -27,6 +32,9 @@ from launchcast.model.forecast import (
 from launchcast.model.history import LaunchHistory, load_history
 from launchcast.model.ledger import Ledger, LedgerError
 from launchcast.model.registry import Registry
+
+T = TypeVar("T")
+log = logging.getLogger("launchcast.ledger")
 
 #: Charts kept per served fit (the oldest drawn is dropped first).
 CHART_CACHE = 512
@@ -123,24 +131,66 @@ class Holder:
 
 
 class LedgerHolder:
-    """The service's one connection pool to the ledger, opened on first use and reopened after a failure."""
+    """The service's one connection pool to the ledger, opened on first use and reopened after a failure.
 
-    def __init__(self, url: str) -> None:
+    Reads for clients (``read``) run on one thread of their own with a time limit: a
+    database that hangs (a stopped server answers nothing, so even its statement timeout
+    never fires) holds that thread, never the event loop, and while it does every read
+    answers from the last snapshot of the same question, saying when it was taken.
+    """
+
+    #: Answers kept per question, for when the database is slow (the oldest asked is dropped first).
+    SNAPSHOTS = 64
+
+    def __init__(self, url: str, timeout_seconds: float = 5.0) -> None:
         self.url = url
+        self.timeout_seconds = timeout_seconds
         self.failures = 0  # upkeep (recording, scoring) that could not reach the database
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="launchcast-ledger")
+        self._reading: Future[Any] | None = None
+        self._snapshots: OrderedDict[Hashable, tuple[Any, datetime]] = OrderedDict()
 
     def get(self) -> Ledger:
         with self._lock:
             if self._ledger is None:
                 try:
-                    self._ledger = Ledger.open(self.url)
+                    self._ledger = Ledger.open(self.url, self.timeout_seconds)
                 except LedgerError as exc:
                     raise LedgerUnavailable(str(exc)) from None
             return self._ledger
 
+    async def read(self, key: Hashable, query: Callable[[Ledger], T]) -> tuple[T, datetime | None]:
+        """``query`` on the ledger off the event loop, and None; or, when the database does not
+        answer within the time limit (or a read is still stuck), the last answer to ``key`` and
+        when it was read.  ``LedgerUnavailable`` when there is none."""
+        loop = asyncio.get_running_loop()
+        if self._reading is None or self._reading.done():
+            future = loop.run_in_executor(self._reader, lambda: query(self.get()))
+            self._reading = future
+            try:
+                answer = await asyncio.wait_for(asyncio.shield(future), self.timeout_seconds)
+            except TimeoutError:
+                log.warning("ledger: no answer in %.1f s; answering from the last snapshot",
+                            self.timeout_seconds)
+            else:
+                self._snapshots[key] = (answer, datetime.now(UTC))
+                self._snapshots.move_to_end(key)
+                while len(self._snapshots) > self.SNAPSHOTS:
+                    self._snapshots.popitem(last=False)
+                return answer, None
+        found = self._snapshots.get(key)
+        if found is None:
+            raise LedgerUnavailable(
+                f"its database has not answered within {self.timeout_seconds:g} s "
+                "(LAUNCHCAST_DATABASE_TIMEOUT_SECONDS) and there is no earlier answer to this question; "
+                "try again later"
+            )
+        return found[0], found[1]
+
     def close(self) -> None:
+        self._reader.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             if self._ledger is not None:
                 self._ledger.dispose()

@@ -7,14 +7,17 @@ dependency in a worker thread, a hop that cost more than the forecast itself.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
+from pydantic import AfterValidator, StringConstraints
 
 from launchcast.model.ledger import Ledger
 from launchcast.service.errors import documented
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, LedgerUnavailable, Served
+from launchcast.service.work import Work
 
 
 async def holder(request: Request) -> Holder:
@@ -41,9 +44,43 @@ async def clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 
+async def work(request: Request) -> Work:
+    """The bounded pool expensive answers run in (``service.work``)."""
+    return request.app.state.work  # type: ignore[no-any-return]
+
+
+HolderDep = Annotated[Holder, Depends(holder)]
+ServedDep = Annotated[Served, Depends(served)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+ClockDep = Annotated[Clock, Depends(clock)]
+WorkDep = Annotated[Work, Depends(work)]
+
+
+#: Times a question may name: from the first orbital launch's year to a documented far future.
+#: Outside them the answer is 422 saying so (not a 500 from a date library's overflow).
+EARLIEST = dt.date(1957, 1, 1)
+LATEST = dt.date(2200, 12, 31)
+#: Text fields (names, questions) refuse NUL and other control characters.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _within_years(value: T) -> T:
+    if not EARLIEST.year <= value.year <= LATEST.year:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+T = TypeVar("T", dt.date, dt.datetime)
+#: A time a question is asked at (``as_of``), within ``EARLIEST``–``LATEST``.
+AsOf = Annotated[dt.datetime, AfterValidator(_within_years)]
+#: A calendar date a question names, within ``EARLIEST``–``LATEST``.
+Day = Annotated[dt.date, AfterValidator(_within_years)]
+#: A name or question typed by a person: at most 100 characters, no control characters.
+Text = Annotated[str, StringConstraints(max_length=100, pattern=TEXT_PATTERN)]
+
 AS_OF_DESCRIPTION = (
-    "when the question is asked (ISO 8601, UTC if no offset); default: now. Time windows start "
-    "here; pass an earlier answer's as_of to reproduce it exactly"
+    "when the question is asked (ISO 8601, UTC if no offset; 1957–2200); default: now. Time windows "
+    "start here; pass an earlier answer's as_of to reproduce it exactly"
 )
 
 
@@ -51,6 +88,9 @@ AS_OF_DESCRIPTION = (
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: documented("unknown vehicle, family or state (suggestions: closest names)"),
     413: documented("request body over the limit (LAUNCHCAST_MAX_BODY_BYTES)"),
-    422: documented("invalid input or a limit exceeded (errors: each field)"),
-    503: documented("no fit loaded: make one with 'launchcast fit'"),
+    422: documented("invalid input or a limit exceeded, the work budget included (errors: each field)"),
+    503: documented(
+        "no fit loaded (make one with 'launchcast fit'), or the service is busy "
+        "(Retry-After says when to try again)"
+    ),
 }

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,15 +45,18 @@ from launchcast.service import charts
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Served
+from launchcast.service.work import Work
 
 router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
 
 VEHICLE = "a vehicle by GCAT, display or Korean name (Cheonlima-1, Chollima-1, 천리마-1)"
-STATE = ("a state by code or name (KP, North Korea, 'Korea, North'); alone: its next launch, on the vehicle "
-         "it flies most now (the answer's vehicle_choice says which)")  # fmt: skip
+STATE = (
+    "a state by code or name (KP, North Korea, 'Korea, North'); alone: its next launch, on the vehicle "
+    "it flies most now (the answer's vehicle_choice says which)"
+)
 FAMILY = "a vehicle family (GCAT), for its next new variant"
 NEW_VEHICLE = "the maiden flight of a new vehicle of `state` (or of `family`)"
-Name = Annotated[str | None, Field(max_length=100)]
+Name = deps.Text | None
 Paths = Annotated[
     int, Field(ge=MIN_PATHS, le=MAX_PATHS, description=f"Monte Carlo paths ({MIN_PATHS:,}–{MAX_PATHS:,})")
 ]
@@ -74,7 +77,7 @@ class ProgrammeIn(BaseModel):
 
 
 class Asked(BaseModel):
-    as_of: dt.datetime | None = Field(None, description=deps.AS_OF_DESCRIPTION)
+    as_of: deps.AsOf | None = Field(None, description=deps.AS_OF_DESCRIPTION)
 
     def now(self, clock: Clock) -> dt.datetime:
         return self.as_of or clock()
@@ -87,7 +90,7 @@ class CampaignRequest(ProgrammeIn, Asked):
 
 
 class ByDateRequest(ProgrammeIn, Asked):
-    date: dt.date = Field(description="YYYY-MM-DD; P(a success before this date)")
+    date: deps.Day = Field(description="YYYY-MM-DD (to 2200); P(a success before this date)")
     paths: Paths = 20_000
     seed: Seed = 0
 
@@ -105,9 +108,10 @@ class ForeignHelpRequest(Asked):
 
     model_config = ConfigDict(extra="forbid")
     scenario: Literal["foreign-help"]
-    state: str = Field("KP", max_length=100, description="the state building the rocket (code or name)")
-    family: str = Field(RUSSIAN_FAMILY, max_length=100,
-                        description="the foreign family of the variant arm (GCAT family)")  # fmt: skip
+    state: deps.Text = Field("KP", description="the state building the rocket (code or name)")
+    family: deps.Text = Field(
+        RUSSIAN_FAMILY, description="the foreign family of the variant arm (GCAT family)"
+    )
 
 
 class AfterFailureRequest(ProgrammeIn, Asked):
@@ -119,8 +123,9 @@ class AfterFailureRequest(ProgrammeIn, Asked):
 ScenarioRequest = Annotated[ForeignHelpRequest | AfterFailureRequest, Field(discriminator="scenario")]
 
 
-def _audit(request: Request, route: str, query: dict[str, Any], served: Served, probability: float,
-           clock: Clock) -> None:  # fmt: skip
+def _audit(
+    request: Request, route: str, query: dict[str, Any], served: Served, probability: float, clock: Clock
+) -> None:
     """Append to the audit log, if it is on (a deque append: no I/O on the request path)."""
     audit = request.app.state.audit
     if audit is not None:
@@ -154,32 +159,57 @@ def _minute(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def _image(served: Served, fmt: str, key: tuple[str, ...], draw: Callable[[], Figure],
-           description: str) -> Response:  # fmt: skip
-    body = served.chart((fmt, *key), lambda: charts.render(draw(), fmt, description))
+# Text query parameters: at most 100 characters, no control characters.
+VehicleQuery = Annotated[
+    str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["Chollima-1"], description=VEHICLE)
+]
+StateQuery = Annotated[
+    str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["KP"], description=STATE)
+]
+FamilyQuery = Annotated[
+    str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["Unha"], description=FAMILY)
+]
+AsOfQuery = Annotated[deps.AsOf | None, Query(description=deps.AS_OF_DESCRIPTION)]
+
+
+async def _image(
+    work: Work,
+    http: Request,
+    served: Served,
+    fmt: str,
+    key: tuple[str, ...],
+    draw: Callable[[], Figure],
+    description: str,
+) -> Response:
+    """A chart: from the fit's cache if drawn before, else drawn in the bounded pool."""
+    key = (fmt, *key)
+    body = served.charts.get(key)
+    if body is None:
+        body = await work.run(
+            http, lambda: served.chart(key, lambda: charts.render(draw(), fmt, description))
+        )
     return Response(body, media_type=charts.FORMATS[fmt])
 
 
 @router.get("/next", response_model=NextLaunchForecast, responses=AS_CHART)
 async def next_launch(
     request: Request,
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
-    vehicle: Annotated[
-        str | None, Query(max_length=100, examples=["Chollima-1"], description=VEHICLE)
-    ] = None,  # fmt: skip
-    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
-    family: Annotated[str | None, Query(max_length=100, examples=["Unha"], description=FAMILY)] = None,
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
+    vehicle: VehicleQuery = None,
+    state: StateQuery = None,
+    family: FamilyQuery = None,
     new_vehicle: Annotated[bool, Query(description=NEW_VEHICLE)] = False,
     explain: Annotated[
         bool,
         Query(
-            description="also say why: the logit's terms (state, family, "
-            "vehicle, infancy, …), adding up to the forecast"
+            description="also say why: the logit's terms (state, family, vehicle, "
+            "infancy, …), adding up to the forecast"
         ),
-    ] = False,  # fmt: skip
-    as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
+    ] = False,
+    as_of: AsOfQuery = None,
     fmt: ChartFormat = None,
 ) -> Response:
     """P(success) of the next launch of a vehicle, of a state, or of a state's new vehicle.
@@ -187,11 +217,15 @@ async def next_launch(
     "Next" is the first launch after the data's end; when the data is old it may have
     flown already, and the answer's warnings say so. As a chart: the posterior of the
     launch's reliability with its 50% and 90% bands.
+
+    The JSON answer is computed on the event loop: it is a cached answer per vehicle plus
+    its time fields (microseconds), or one pass over the posterior draws (a millisecond);
+    charts are drawn in the bounded pool.
     """
     now = as_of or clock()
+    programme = Programme(vehicle, state, family, new_vehicle)
     chart = _chart_format(request, fmt)
     if chart is not None:
-        programme = Programme(vehicle, state, family, new_vehicle)
         at = as_of or _minute(now)
 
         def draw() -> Figure:
@@ -200,9 +234,8 @@ async def next_launch(
             return charts.next_chart(answer, draws, served.version_id)
 
         key = ("next", str(vehicle), str(state), str(family), str(new_vehicle), at.isoformat())
-        return _image(served, chart, key, draw, f"Posterior of P(success): {programme}")
-    body, probability = served.next_json(Programme(vehicle, state, family, new_vehicle), now,
-                                         settings.stale_after_days, explain)  # fmt: skip
+        return await _image(work, request, served, chart, key, draw, f"Posterior of P(success): {programme}")
+    body, probability = served.next_json(programme, now, settings.stale_after_days, explain)
     if request.app.state.audit is not None:
         asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
         _audit(request, "next", {**asked, "as_of": now}, served, probability, clock)
@@ -210,12 +243,13 @@ async def next_launch(
 
 
 @router.post("/campaign", response_model=CampaignForecast, responses=AS_CHART)
-def campaign_forecast(
+async def campaign_forecast(
     request: CampaignRequest,
     http: Request,
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """How many of the next N launches of a vehicle succeed (as a chart: their distribution)."""
@@ -223,25 +257,40 @@ def campaign_forecast(
     at = request.as_of or (_minute(clock()) if chart else clock())
 
     def forecast() -> CampaignForecast:
-        return campaign(served.fit, request.programme(), request.launches, request.paths, request.seed,
-                        now=at, stale_after_days=settings.stale_after_days)  # fmt: skip
+        return campaign(
+            served.fit,
+            request.programme(),
+            request.launches,
+            request.paths,
+            request.seed,
+            now=at,
+            stale_after_days=settings.stale_after_days,
+        )
 
     if chart is not None:
         key = ("campaign", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return _image(served, chart, key, lambda: charts.campaign_chart(forecast(), served.version_id),
-                      f"Successes in the next {request.launches} launches")  # fmt: skip
-    answer = forecast()
+        return await _image(
+            work,
+            http,
+            served,
+            chart,
+            key,
+            lambda: charts.campaign_chart(forecast(), served.version_id),
+            f"Successes in the next {request.launches} launches",
+        )
+    answer = await work.run(http, forecast)
     _audit(http, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
     return answer
 
 
 @router.post("/by-date", response_model=ByDateForecast, responses=AS_CHART)
-def by_date_forecast(
+async def by_date_forecast(
     request: ByDateRequest,
     http: Request,
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """P(at least one successful launch before a date), with the launch-cadence model.
@@ -249,21 +298,43 @@ def by_date_forecast(
     As a chart: the same probability month by month for the next 24 months."""
     chart = _chart_format(http, fmt)
     if chart is not None:
-        return _by_month_chart(served, settings, request.programme(), 24, request.paths, request.seed,
-                               request.as_of or _minute(clock()), chart)  # fmt: skip
-    answer = by_date(served.fit, request.programme(), request.date, request.paths, request.seed,
-                     now=request.now(clock), stale_after_days=settings.stale_after_days)  # fmt: skip
+        return await _by_month_chart(
+            work,
+            http,
+            served,
+            settings,
+            request.programme(),
+            24,
+            request.paths,
+            request.seed,
+            request.as_of or _minute(clock()),
+            chart,
+        )
+    now = request.now(clock)
+    answer = await work.run(
+        http,
+        lambda: by_date(
+            served.fit,
+            request.programme(),
+            request.date,
+            request.paths,
+            request.seed,
+            now=now,
+            stale_after_days=settings.stale_after_days,
+        ),
+    )
     _audit(http, "by-date", request.model_dump(), served, answer.probability, clock)
     return answer
 
 
 @router.post("/versus", response_model=VersusForecast, responses=AS_CHART)
-def versus_forecast(
+async def versus_forecast(
     request: VersusRequest,
     http: Request,
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """Head to head: who is more reliable, whose next success comes first (as a chart: both
@@ -273,8 +344,15 @@ def versus_forecast(
     fit, side_a, side_b = served.fit, request.a.programme(), request.b.programme()
 
     def forecast() -> VersusForecast:
-        return versus(fit, side_a, side_b, request.paths, request.seed, now=at,
-                      stale_after_days=settings.stale_after_days)  # fmt: skip
+        return versus(
+            fit,
+            side_a,
+            side_b,
+            request.paths,
+            request.seed,
+            now=at,
+            stale_after_days=settings.stale_after_days,
+        )
 
     if chart is not None:
 
@@ -284,36 +362,52 @@ def versus_forecast(
             return charts.versus_chart(forecast(), draws_a, draws_b, served.version_id)
 
         key = ("versus", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return _image(served, chart, key, draw, "Who is more reliable, and who succeeds first")
-    answer = forecast()
+        return await _image(
+            work, http, served, chart, key, draw, "Who is more reliable, and who succeeds first"
+        )
+    answer = await work.run(http, forecast)
     _audit(http, "versus", request.model_dump(), served, answer.probability_a_first, clock)
     return answer
 
 
-def _by_month_chart(served: Served, settings: Settings, programme: Programme, months: int, paths: int,
-                    seed: int, at: dt.datetime, fmt: str) -> Response:  # fmt: skip
+async def _by_month_chart(
+    work: Work,
+    http: Request,
+    served: Served,
+    settings: Settings,
+    programme: Programme,
+    months: int,
+    paths: int,
+    seed: int,
+    at: dt.datetime,
+    fmt: str,
+) -> Response:
     def draw() -> Figure:
-        answer = by_month(served.fit, programme, months, paths, seed, now=at,
-                          stale_after_days=settings.stale_after_days)  # fmt: skip
+        answer = by_month(
+            served.fit, programme, months, paths, seed, now=at, stale_after_days=settings.stale_after_days
+        )
         return charts.by_month_chart(answer, served.version_id)
 
     key = ("by-month", str(programme), str(months), str(paths), str(seed), at.isoformat())
-    return _image(served, fmt, key, draw, f"P(at least one success) month by month: {programme}")
+    return await _image(
+        work, http, served, fmt, key, draw, f"P(at least one success) month by month: {programme}"
+    )
 
 
 @router.get("/by-month", response_model=ByMonthForecast, responses=AS_CHART)
-def by_month_forecast(
+async def by_month_forecast(
     request: Request,
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
-    vehicle: Annotated[str | None, Query(max_length=100, examples=["Nuri"], description=VEHICLE)] = None,
-    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
+    vehicle: VehicleQuery = None,
+    state: StateQuery = None,
     new_vehicle: Annotated[bool, Query(description=NEW_VEHICLE)] = False,
     months: Annotated[int, Query(ge=1, le=MAX_MONTHS, description="how many months ahead")] = 24,
     paths: Annotated[int, Query(ge=MIN_PATHS, le=MAX_PATHS, description="Monte Carlo paths")] = 20_000,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same answer")] = 0,
-    as_of: Annotated[dt.datetime | None, Query(description=deps.AS_OF_DESCRIPTION)] = None,
+    as_of: AsOfQuery = None,
     fmt: ChartFormat = None,
 ) -> Any:
     """P(at least one successful launch from now until the first day of each of the next months:
@@ -321,15 +415,20 @@ def by_month_forecast(
     programme = Programme(vehicle, state, None, new_vehicle)
     chart = _chart_format(request, fmt)
     if chart is not None:
-        return _by_month_chart(
-            served, settings, programme, months, paths, seed, as_of or _minute(clock()), chart
+        return await _by_month_chart(
+            work, request, served, settings, programme, months, paths, seed, as_of or _minute(clock()), chart
         )
-    return by_month(served.fit, programme, months, paths, seed, now=as_of or clock(),
-                    stale_after_days=settings.stale_after_days)  # fmt: skip
+    now = as_of or clock()
+    return await work.run(
+        request,
+        lambda: by_month(
+            served.fit, programme, months, paths, seed, now=now, stale_after_days=settings.stale_after_days
+        ),
+    )
 
 
 @router.post("/scenario", response_model=ForeignHelpScenario | AfterOutcomeScenario)
-def scenario_forecast(
+async def scenario_forecast(
     request: Annotated[
         ScenarioRequest,
         Body(
@@ -345,15 +444,31 @@ def scenario_forecast(
             }
         ),
     ],
-    served: Annotated[Served, Depends(deps.served)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    http: Request,
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
 ) -> Any:
     """What-if questions from the same posterior, each difference with its 90% interval and the
     evidence it rests on: ``foreign-help`` (a state's next new rocket indigenous, with foreign help,
     or as a variant of a foreign family) and ``after-failure`` (the flight after a failure)."""
     now = request.now(clock)
     if isinstance(request, ForeignHelpRequest):
-        return foreign_help(served.fit, request.state, now=now, family=request.family,
-                            stale_after_days=settings.stale_after_days)  # fmt: skip
-    return after_outcome(served.fit, request.programme(), now=now, stale_after_days=settings.stale_after_days)
+        help_request = request
+        return await work.run(
+            http,
+            lambda: foreign_help(
+                served.fit,
+                help_request.state,
+                now=now,
+                family=help_request.family,
+                stale_after_days=settings.stale_after_days,
+            ),
+        )
+    return await work.run(
+        http,
+        lambda: after_outcome(
+            served.fit, request.programme(), now=now, stale_after_days=settings.stale_after_days
+        ),
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from launchcast.model.forecast import Moment
+from launchcast.service.errors import public
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder
@@ -18,7 +19,9 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
-    """The process is alive (no dependencies checked)."""
+    """Liveness: the event loop answers. Nothing else is checked (no fit, no database), so an
+    orchestrator restarts the process only when it is truly stuck; every expensive answer runs
+    in the bounded pool (``service.work``), so a busy service still answers this at once."""
     return {"status": "ok"}
 
 
@@ -28,8 +31,9 @@ async def readyz(
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> JSONResponse:
-    """200 once a fit is loaded; 503 (with how to make one) otherwise, or when the hot-reload
-    watcher has stopped going round (a restart is the fix).
+    """Readiness: 200 once a fit is loaded; 503 (with how to make one) otherwise, or when the
+    hot-reload watcher has stopped going round (a restart is the fix). A full work queue is not
+    "not ready": it answers 503 per request with Retry-After, and the cheap answers go on.
 
     Old data is a warning here, not an outage: a stale answer with its age beats none.
     Serving an older version because ``current`` cannot be read is said in ``fallback``.
@@ -41,8 +45,8 @@ async def readyz(
                             status_code=503)  # fmt: skip
     served = holder.served
     if served is None:
-        return JSONResponse({"status": "not ready", "detail": f"{holder.error}; make a fit with "
-                             "'launchcast fit'"}, status_code=503)  # fmt: skip
+        return JSONResponse({"status": "not ready", "detail": public(f"{holder.error}; make a fit with "
+                             "'launchcast fit'")}, status_code=503)  # fmt: skip
     fit = served.fit
     now = clock()
     moment = Moment.of(fit, max(now, fit.data_end or now), settings.stale_after_days)
@@ -50,4 +54,4 @@ async def readyz(
                          "served_version": served.version_id, "data_as_of": fit.as_of,
                          "data_age_days": moment.age_days,
                          "warnings": moment.anchored()["warnings"],
-                         "fallback": holder.fallback or None})  # fmt: skip
+                         "fallback": public(holder.fallback) or None})  # fmt: skip

@@ -31,11 +31,21 @@ async def history(
     served: Annotated[Served, Depends(deps.served)],
     state: Annotated[
         str | None,
-        Query(max_length=100, examples=["KP"], description="a state by code or name (KP, North Korea)"),
+        Query(
+            max_length=100,
+            pattern=deps.TEXT_PATTERN,
+            examples=["KP"],
+            description="a state by code or name (KP, North Korea)",
+        ),
     ] = None,
     vehicle: Annotated[
         str | None,
-        Query(max_length=100, examples=["Nuri"], description="a vehicle by GCAT, display or Korean name"),
+        Query(
+            max_length=100,
+            pattern=deps.TEXT_PATTERN,
+            examples=["Nuri"],
+            description="a vehicle by GCAT, display or Korean name",
+        ),
     ] = None,
 ) -> list[LaunchOut]:
     """Launches of a state's vehicles (by owner), or of one vehicle, in time order."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +21,11 @@ async def outlook_page(
     served: Annotated[Served, Depends(deps.served)],
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
-    q: Annotated[str | None, Query(max_length=100, description="a vehicle or state to ask about")] = None,
+    work: deps.WorkDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=deps.TEXT_PATTERN, description="a vehicle or state to ask about"),
+    ] = None,
 ) -> HTMLResponse:
     """North and South Korea side by side; ``q`` asks about any vehicle or state."""
     now = clock().replace(second=0, microsecond=0)  # one page per minute and question
@@ -33,5 +36,6 @@ async def outlook_page(
         built = outlook.build(served, now, settings.stale_after_days, question, totals)
         return outlook.render(built).encode("utf-8")
 
-    body = await asyncio.to_thread(served.chart, ("page", now.isoformat(), question or ""), page)
+    key = ("page", now.isoformat(), question or "")
+    body = served.charts.get(key) or await work.run(request, lambda: served.chart(key, page))
     return HTMLResponse(body)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,30 +12,48 @@ from launchcast.model.ledger import TrackRecord
 from launchcast.model.models import MODEL_NAMES
 from launchcast.service.errors import documented
 from launchcast.service.routes import deps
-from launchcast.service.state import Served
+from launchcast.service.state import LedgerHolder, LedgerUnavailable, Served
 
 STATE = "a state by code or name"
 VEHICLE = "a vehicle by GCAT, display or Korean name"
-router = APIRouter(prefix="/v1", tags=["track record"], responses={
-    **deps.ERRORS, 503: documented("no fit loaded, or the ledger database cannot be reached"),
-})  # fmt: skip
+router = APIRouter(
+    prefix="/v1",
+    tags=["track record"],
+    responses={
+        **deps.ERRORS,
+        503: documented("no fit loaded, or the ledger database cannot be reached"),
+    },
+)
 
 
 @router.get("/track-record", response_model=TrackRecord)
 async def track_record(
     request: Request,
     served: Annotated[Served, Depends(deps.served)],
-    state: Annotated[str | None, Query(max_length=100, examples=["KP"], description=STATE)] = None,
-    vehicle: Annotated[str | None, Query(max_length=100, examples=["Nuri"], description=VEHICLE)] = None,
+    state: Annotated[
+        str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["KP"], description=STATE)
+    ] = None,
+    vehicle: Annotated[
+        str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["Nuri"], description=VEHICLE)
+    ] = None,
     model: Annotated[str | None, Query(description=f"one of {', '.join(MODEL_NAMES)}")] = None,
-    since: Annotated[dt.date | None, Query(description="launches on or after this date")] = None,
+    since: Annotated[deps.Day | None, Query(description="launches on or after this date")] = None,
 ) -> TrackRecord:
     """Every launch scored against the forecast made before it: totals (log loss, Brier), a
     calibration table, the baselines beside the model. Tiers are never mixed: *prospective*
-    (recorded before the launch) and *out-of-sample* (recorded later, from data that ended before it)."""
+    (recorded before the launch) and *out-of-sample* (recorded later, from data that ended before it).
+
+    Read off the event loop with a time limit (LAUNCHCAST_DATABASE_TIMEOUT_SECONDS); when the
+    database is slower, the last answer to the same question is given, with ``snapshot_at``."""
     if model is not None and model not in MODEL_NAMES:
         raise LaunchcastError(f"unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
     code = served.fit.state_code(state) if state else None
     name = served.fit.record(vehicle).vehicle if vehicle else None
-    ledger = await deps.ledger(request)
-    return ledger.track_record(state=code, vehicle=name, model=model, since=since)
+    holder: LedgerHolder | None = request.app.state.ledger
+    if holder is None:
+        raise LedgerUnavailable("the track record is not kept here (LAUNCHCAST_TRACK_RECORD=false)")
+    key = (code, name, model, since)
+    record, taken = await holder.read(
+        key, lambda ledger: ledger.track_record(state=code, vehicle=name, model=model, since=since)
+    )
+    return record if taken is None else replace(record, snapshot_at=taken)

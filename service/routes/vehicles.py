@@ -35,7 +35,9 @@ class StateOut(BaseModel):
 @router.get("/vehicles", response_model=list[VehicleOut])
 async def vehicles(
     served: Annotated[Served, Depends(deps.served)],
-    q: Annotated[str | None, Query(max_length=100, description="part of a name")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, description="part of a name")
+    ] = None,
 ) -> list[VehicleOut]:
     """Vehicles the model knows, searched by GCAT name or display name (case-insensitive)."""
     wanted = (q or "").strip().lower()
