@@ -350,7 +350,9 @@ class Moment:
 
 def _check_year(moment: date, what: str) -> None:
     if not YEARS[0] <= moment.year <= YEARS[1]:
-        raise LaunchcastError(f"{what} {moment.isoformat()} is out of range: give a time in {YEARS[0]}–{YEARS[1]}")
+        raise LaunchcastError(
+            f"{what} {moment.isoformat()} is out of range: give a time in {YEARS[0]}–{YEARS[1]}"
+        )
 
 
 def _years(start: datetime, end: datetime) -> float:

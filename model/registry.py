@@ -125,7 +125,7 @@ class Registry:
             return []
         found = []
         for p in self.versions_dir.iterdir():
-            if p.is_dir() and VERSION_ID.match(p.name):
+            if p.is_dir() and not p.is_symlink() and VERSION_ID.match(p.name):
                 try:
                     found.append((p.name.split("-", 1)[0], (p / MANIFEST_FILE).stat().st_mtime_ns, p.name))
                 except FileNotFoundError:
@@ -134,6 +134,11 @@ class Registry:
 
     def manifest(self, version_id: str) -> dict[str, Any]:
         directory = self.versions_dir / check_version_id(version_id)
+        if directory.is_symlink() or any(p.is_symlink() for p in _entries(directory)):
+            raise LaunchcastError(
+                f"version {version_id!r} is a link, or holds one: a version must be a real directory "
+                f"inside {self.versions_dir}; remove it and publish again"
+            )
         if not directory.is_dir():
             raise NotFoundError(
                 f"no version {version_id!r} in {self.root}; 'launchcast models list' shows them"
@@ -390,6 +395,13 @@ class Registry:
             if not holder:
                 entry["reason"] = "the run stopped without finishing (killed or crashed)"
         return entries[-last:]
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return list(directory.iterdir()) if directory.is_dir() else []
+    except OSError:
+        return []
 
 
 def _alive(pid: int) -> bool:

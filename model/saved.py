@@ -51,11 +51,70 @@ def _dataset(arrays: dict[str, np.ndarray], dims: dict[str, list[str]],
     return xr.Dataset(variables, coords={d: labels for d, labels in coords.items() if d in used})
 
 
+#: How many known vehicles the probe asks about (spread over the whole record), besides a new
+#: vehicle of each of a few states: every answer must be a probability.
+PROBE_VEHICLES = 40
+
+
+def check_fit(fit: Fit, where: Path | str) -> None:
+    """Refuse a fit that cannot be served: non-finite draws, shapes that disagree with the coords
+    or with one another, or a probe set of forecasts outside [0, 1].
+
+    Called before a fit is saved and after one is loaded, so a fit that fails is never
+    published, never promoted, and never served (the service falls back to the newest
+    intact version, as for a corrupt file).
+    """
+    problems = []
+    draws = {len(v) for v in fit.posterior.values()}
+    if not fit.posterior or len(draws) != 1 or 0 in draws:
+        problems.append(f"posterior arrays disagree on the number of draws ({sorted(draws)})")
+    for name, values in fit.posterior.items():
+        if not np.issubdtype(values.dtype, np.number):
+            problems.append(f"{name} is not numeric ({values.dtype})")
+            continue
+        for axis, dim in enumerate(fit.dims.get(name, []), start=1):
+            if dim in fit.coords and (values.ndim <= axis or values.shape[axis] != len(fit.coords[dim])):
+                problems.append(f"{name} has shape {values.shape[1:]}: its {dim} axis does not match "
+                                f"the {len(fit.coords[dim])} {dim} labels")  # fmt: skip
+                break
+        bad = int(values.size - np.isfinite(values).sum())
+        if bad:
+            problems.append(f"{name} holds {bad:,} non-finite draw(s) (NaN or ±inf)")
+    for name, values in fit.constants.items():
+        if np.issubdtype(values.dtype, np.floating) and not np.all(np.isfinite(values)):
+            problems.append(f"constant {name} is not finite")
+    if not problems:
+        problems += _probe(fit)
+    if problems:
+        raise LaunchcastError(
+            f"{where}: the fit cannot be served: {'; '.join(problems[:5])}; refit with 'launchcast fit'"
+        )
+
+
+def _probe(fit: Fit) -> list[str]:
+    records = list(fit.records)
+    step = max(1, len(records) // PROBE_VEHICLES)
+    queries = [fit.next_launch_query(v) for v in records[::step]]
+    for state in sorted({r.state for r in fit.records.values()})[:5]:
+        queries.append(fit.new_vehicle_query(state))
+    for query in queries:
+        try:
+            p = fit.success_probability(query)
+        except (IndexError, ValueError, KeyError) as exc:
+            return [
+                f"the forecast for {query.vehicle or 'a new vehicle'} fails ({type(exc).__name__}: {exc})"
+            ]
+        if p.shape != (fit.n_draws,) or not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
+            return [f"the forecast for {query.vehicle or 'a new vehicle'} is not a probability per draw"]
+    return []
+
+
 def save_fit(fit: Fit, directory: Path) -> Path:
     """Write ``posterior.nc`` then ``manifest.json`` (the manifest last: it vouches for the file)."""
     import xarray as xr
 
     directory = Path(directory)
+    check_fit(fit, "the new fit")
     directory.mkdir(parents=True, exist_ok=True)
     chains = fit.chains
     posterior = {k: v.reshape(chains, -1, *v.shape[1:]) for k, v in fit.posterior.items()}
@@ -134,7 +193,7 @@ def load_fit(directory: Path) -> Fit:
     except (OSError, ValueError, KeyError) as exc:
         raise LaunchcastError(f"{path} cannot be read ({exc}); refit with 'launchcast fit'") from None
     posterior = groups["posterior"] or {}
-    return fit_class(
+    fit = fit_class(
         model=model,
         version=version,
         posterior={k: v.reshape(-1, *v.shape[2:]) for k, v in posterior.items()},
@@ -147,6 +206,8 @@ def load_fit(directory: Path) -> Fit:
         sample_stats=groups["sample_stats"] or {},
         chains=int(manifest["chains"]),
     )
+    check_fit(fit, directory)
+    return fit
 
 
 def _load_group(path: Path, group: str) -> dict[str, np.ndarray] | None:
