@@ -4,8 +4,12 @@ GCAT (General Catalog of Artificial Space Objects, © Jonathan C. McDowell,
 https://planet4589.org/space/gcat/, CC BY 4.0) is the reference record of every
 launch.  Its ``launch.tsv`` is tab-separated with space padding, ``-`` for empty,
 ``#`` header/comment lines, and 26 fields per row under a 28-name header
-(``Apogee``+``Apoflag`` and ``Range``+``RangeFlag`` share one fixed-width field),
-so fields are mapped by position, never by zipping header and row.
+(``Apogee``+``Apoflag`` and ``Range``+``RangeFlag`` share one fixed-width field).
+Columns are found by their header names, with those two pairs read as one field
+each (``SHARED_FIELDS``), so a column GCAT adds or moves (``OrbPay`` is in some
+snapshots and not others) is read correctly; only a missing needed column is
+refused, by name.  Files are read line by line, never whole, and rows are kept
+as slotted records: a hostile file's memory is bounded by what is kept.
 
 The derivation of ``data/launches.csv`` and ``data/vehicles.csv`` lives here so it
 is reproducible: same input files, byte-identical output.
@@ -17,24 +21,19 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from launchcast.model.errors import LaunchcastError
 
-#: Field positions in a launch.tsv row (26 fields; see module docstring).
-LAUNCH_FIELDS = (
-    "Launch_Tag", "Launch_JD", "Launch_Date", "LV_Type", "Variant", "Flight_ID", "Flight",
-    "Mission", "FlightCode", "Platform", "Launch_Site", "Launch_Pad", "Ascent_Site",
-    "Ascent_Pad", "Apogee", "Range", "Dest", "OrbPay", "Agency", "LaunchCode", "FailCode",
-    "Group", "Category", "LTCite", "Cite", "Notes",
-)  # fmt: skip
-LV_FIELDS = (
-    "LV_Name", "LV_Family", "LV_Manufacturer", "LV_Variant", "LV_Alias", "LV_Min_Stage",
-    "LV_Max_Stage", "Length", "LFlag", "Diameter", "DFlag", "Launch_Mass", "MFlag",
-    "LEO_Capacity", "GTO_Capacity", "TO_Thrust", "Class", "Apogee", "Range",
-)  # fmt: skip
+#: The launch.tsv columns launchcast reads (found by header name).
+LAUNCH_NEEDS = ("Launch_Tag", "Launch_JD", "Launch_Date", "LV_Type", "Variant", "Launch_Site", "Agency",
+                "LaunchCode", "FailCode")  # fmt: skip
+#: Header names that share one fixed-width field with the name before them (launch.tsv).
+SHARED_FIELDS = ("Apoflag", "RangeFlag")
+LV_NEEDS = ("LV_Name", "LV_Family")
+ORG_NEEDS = ("Code", "StateCode", "Type", "Class", "ShortName", "ShortEName")
 
 
 #: Names people use for vehicles GCAT spells differently.
@@ -53,6 +52,17 @@ _DATE_RE = re.compile(
     r"^(?P<y>\d{4})(?:\s+(?P<mon>[A-Z][a-z]{2})(?:\s+(?P<d>\d{1,2})"
     r"(?:\s+(?P<hh>\d{2})(?P<mm>\d{2})(?::(?P<ss>\d{2}(?:\.\d+)?))?)?)?)?\??$"
 )
+
+
+#: A year may hold at most this many times the launches of the busiest year already in the
+#: data before an update is refused as implausible.  In GCAT 1957–2023 no year ever exceeded
+#: 1.28× the busiest before it (after 1965); fabricated or duplicated rows do.
+PLAUSIBLE_GROWTH = 3.0
+
+
+class ImplausibleChange(LaunchcastError):
+    """An update that would change the record more than it plausibly changes; an operator who
+    has checked it accepts it with ``--accept-large-change``."""
 
 
 #: GCAT counts a launch whose success fraction is below this as a failure
@@ -87,7 +97,7 @@ def parse_gcat_date(text: str) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GcatLaunch:
     """One row of a GCAT launch list, the fields launchcast uses, cleaned."""
 
@@ -125,15 +135,60 @@ def _clean(value: str) -> str:
     return "" if value == "-" else value
 
 
-def _data_lines(text: str, path: Path) -> list[tuple[int, list[str]]]:
-    rows = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        rows.append((number, line.split("\t")))
-    if not rows:
-        raise LaunchcastError(f"{path}: no data rows; is this a GCAT .tsv file?")
-    return rows
+class _Table:
+    """A GCAT table read line by line: its header's columns, then each data row as a dict."""
+
+    def __init__(self, path: Path, needs: tuple[str, ...]) -> None:
+        self.path = Path(path)
+        self.needs = needs
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        columns: list[str] | None = None
+        shared: list[str] = []
+        found = False
+        with open(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                try:
+                    line = raw.decode("utf-8").rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    raise LaunchcastError(
+                        f"{self.path.name}, line {number}: not UTF-8 text (byte {exc.start + 1} of the line "
+                        "is not valid UTF-8); GCAT's tables are UTF-8: a corrupt or wrong file"
+                    ) from None
+                if number == 1:
+                    line = line.lstrip("\ufeff")
+                if line.startswith("#"):
+                    if columns is None and "\t" in line:
+                        columns = [name.strip() for name in line[1:].split("\t")]
+                        missing = [name for name in self.needs if name not in columns]
+                        if missing:
+                            raise LaunchcastError(
+                                f"{self.path.name}: the header lacks the column(s) {', '.join(missing)} "
+                                "that launchcast reads; is this a GCAT table of the right kind?"
+                            )
+                        shared = [name for name in SHARED_FIELDS if name in columns]
+                    continue
+                if not line.strip():
+                    continue
+                if columns is None:
+                    raise LaunchcastError(
+                        f"{self.path.name}, line {number}: a data row before the '#' header line naming "
+                        "the columns; is this a GCAT .tsv file?"
+                    )
+                fields = line.split("\t")
+                names = columns
+                if len(fields) == len(columns) - len(shared) and shared:
+                    names = [name for name in columns if name not in shared]
+                elif len(fields) != len(columns):
+                    raise LaunchcastError(
+                        f"{self.path.name}, line {number}: {len(fields)} tab-separated fields, expected "
+                        f"{len(columns) - len(shared)} (the header names {len(columns)} columns"
+                        + (f", {' and '.join(shared)} sharing a field" if shared else "") + ")"
+                    )
+                found = True
+                yield number, dict(zip(names, (_clean(v) for v in fields), strict=True))
+        if not found:
+            raise LaunchcastError(f"{self.path}: no data rows; is this a GCAT .tsv file?")
 
 
 def updated_time(path: Path) -> str | None:
@@ -157,53 +212,57 @@ def updated_stamp(path: Path) -> str | None:
     return stamp[:7] if stamp else None
 
 
-def read_launches(path: Path) -> list[GcatLaunch]:
-    """Every row of a GCAT ``launch.tsv`` (all launch codes; filter with ``is_orbital``)."""
+def read_launches(path: Path, max_per_year: int | None = None) -> list[GcatLaunch]:
+    """Every row of a GCAT ``launch.tsv`` (all launch codes; filter with ``is_orbital``).
+
+    Two rows with one tag are refused, naming both lines.  ``max_per_year`` stops the
+    read as soon as one year holds more orbital launches than that (an implausible file is
+    refused before it fills memory; ``ingest.plausibility``).
+    """
     launches = []
-    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
-        if len(fields) != len(LAUNCH_FIELDS):
-            raise LaunchcastError(
-                f"{path}, line {number}: {len(fields)} tab-separated fields, expected "
-                f"{len(LAUNCH_FIELDS)} (GCAT launch.tsv layout)"
-            )
-        row = dict(zip(LAUNCH_FIELDS, (_clean(v) for v in fields), strict=True))
+    lines: dict[str, int] = {}
+    per_year: Counter[str] = Counter()
+    for number, row in _Table(path, LAUNCH_NEEDS).rows():
         try:
-            launches.append(
-                GcatLaunch(
-                    launch_tag=row["Launch_Tag"],
-                    julian_date=float(row["Launch_JD"]),
-                    time_utc=parse_gcat_date(row["Launch_Date"]),
-                    vehicle=row["LV_Type"],
-                    variant=row["Variant"],
-                    agency=row["Agency"],
-                    site=row["Launch_Site"],
-                    launch_code=row["LaunchCode"],
-                    fail_code=row["FailCode"],
-                )
+            launch = GcatLaunch(
+                launch_tag=row["Launch_Tag"],
+                julian_date=float(row["Launch_JD"]),
+                time_utc=parse_gcat_date(row["Launch_Date"]),
+                vehicle=row["LV_Type"],
+                variant=row["Variant"],
+                agency=row["Agency"],
+                site=row["Launch_Site"],
+                launch_code=row["LaunchCode"],
+                fail_code=row["FailCode"],
             )
         except (ValueError, LaunchcastError) as exc:
-            raise LaunchcastError(f"{path}, line {number}: {exc}") from None
+            raise LaunchcastError(f"{Path(path).name}, line {number}: {exc}") from None
+        if not launch.is_orbital:
+            launches.append(launch)
+            continue
+        if launch.launch_tag in lines:
+            raise LaunchcastError(
+                f"{Path(path).name}: launch tag {launch.launch_tag!r} is on line {lines[launch.launch_tag]} "
+                f"and on line {number}; a launch list names each launch once (a corrupt file)"
+            )
+        lines[launch.launch_tag] = number
+        year = launch.time_utc[:4]
+        per_year[year] += 1
+        if max_per_year is not None and per_year[year] > max_per_year:
+            raise ImplausibleChange(
+                f"{Path(path).name} holds more than {max_per_year:,} orbital launches in {year} (by line "
+                f"{number}), more than {PLAUSIBLE_GROWTH:g}× the busiest year in the data"
+            )
+        launches.append(launch)
     return launches
 
 
 def read_vehicle_families(path: Path) -> dict[str, str]:
     """GCAT ``lv.tsv`` → {LV_Name: LV_Family}; the first row of a name wins (variants share it)."""
     families: dict[str, str] = {}
-    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
-        if len(fields) != len(LV_FIELDS):
-            raise LaunchcastError(
-                f"{path}, line {number}: {len(fields)} fields, expected {len(LV_FIELDS)} (GCAT lv.tsv layout)"
-            )
-        name, family = _clean(fields[0]), _clean(fields[1])
-        families.setdefault(name, family)
+    for _, row in _Table(path, LV_NEEDS).rows():
+        families.setdefault(row["LV_Name"], row["LV_Family"])
     return families
-
-
-#: Columns of GCAT's ``orgs.tsv`` (17 fields; one per header name).
-ORG_FIELDS = (
-    "Code", "UCode", "StateCode", "Type", "Class", "TStart", "TStop", "ShortName", "Name",
-    "Location", "Longitude", "Latitude", "Error", "Parent", "ShortEName", "EName", "UName",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -222,13 +281,7 @@ class GcatOrg:
 def read_orgs(path: Path) -> list[GcatOrg]:
     """Every organisation of a GCAT ``orgs.tsv`` that GCAT places in a state."""
     orgs = []
-    for number, fields in _data_lines(Path(path).read_text(encoding="utf-8"), path):
-        if len(fields) != len(ORG_FIELDS):
-            raise LaunchcastError(
-                f"{path}, line {number}: {len(fields)} fields, expected {len(ORG_FIELDS)} "
-                "(GCAT orgs.tsv layout)"
-            )
-        row = dict(zip(ORG_FIELDS, (_clean(v) for v in fields), strict=True))
+    for _, row in _Table(path, ORG_NEEDS).rows():
         if row["Code"] and row["StateCode"]:
             orgs.append(GcatOrg(row["Code"], row["StateCode"], row["Type"], row["Class"],
                                 row["ShortEName"] or row["ShortName"] or row["Code"]))  # fmt: skip

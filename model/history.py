@@ -92,6 +92,22 @@ def _read_csv(snapshot: datadir.Snapshot, name: str, columns: tuple[str, ...]) -
     return frame
 
 
+#: NUL and the other control characters: never part of a name, a code or a time.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _control_characters(table: pd.DataFrame, path: Path) -> list[str]:
+    """Every field holding a control character (a NUL in a site code, say), by line and column."""
+    problems = []
+    for column in table.columns:
+        values = table[column].astype(str)
+        bad = values.str.contains(CONTROL_CHARACTERS)
+        for index in bad[bad].index[:20]:
+            problems.append(f"{path}, line {int(index) + 2}, column {column}: holds a control character "
+                            f"({values[index]!r}); remove it")  # fmt: skip
+    return problems
+
+
 def validate(
     launches: pd.DataFrame,
     vehicles: pd.DataFrame,
@@ -101,7 +117,7 @@ def validate(
 ) -> list[str]:
     """Every problem in the two tables, as 'file, line N, column: what was wrong (expected …)'."""
     now = now or datetime.now(UTC)
-    problems: list[str] = []
+    problems = _control_characters(vehicles, vehicles_path) + _control_characters(launches, launches_path)
 
     seen_vehicles: dict[str, int] = {}
     for i, row in enumerate(vehicles.itertuples(index=False), 2):

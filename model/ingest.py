@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,12 @@ from launchcast.model.operators import ORGS_FILE, OVERRIDES_FILE, Operators, rea
 MANUAL_PREFIX = "manual-"
 
 
+#: An update may correct at most this share of the launches already in the data (and at least
+#: ``MIN_CORRECTIONS_ALLOWED``) before it is refused as implausible (GCAT revises records a few
+#: dozen at a time; a re-keyed or fabricated file changes thousands).
+MAX_CORRECTED_SHARE = 0.10
+MIN_CORRECTIONS_ALLOWED = 50
+
 #: A downloaded launch list may lack this share of the catalogue rows the data already
 #: holds (GCAT renumbers the odd failure tag) before it is refused as truncated.
 MAX_MISSING_SHARE = 0.01
@@ -58,6 +65,8 @@ class IngestReport:
     new_operators: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
     as_of: str = ""
+    #: Launches whose state changed, as "N launch(es) of OPERATOR: A → B" (needs acceptance).
+    states_moved: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -78,6 +87,7 @@ class IngestReport:
         lines += [f"  new vehicle {v}" for v in self.new_vehicles]
         lines += [f"  new operator {o}" for o in self.new_operators]
         lines += [f"  left out {n} {why}" for why, n in self.left_out.items() if n]
+        lines += [f"  state moved: {m}" for m in self.states_moved]
         return "\n".join(lines)
 
 
@@ -105,11 +115,15 @@ def _insert_in_time_order(rows: list[dict[str, str]], new: dict[str, str]) -> No
 
 def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], incoming: list[dict[str, str]],
           new_vehicles: list[dict[str, str]],
-          report: IngestReport, extra_files: dict[str, bytes] | None = None) -> IngestReport:  # fmt: skip
+          report: IngestReport, extra_files: dict[str, bytes] | None = None,
+          accept_large_change: bool = False) -> IngestReport:  # fmt: skip
     """Merge launch rows into ``tables`` (the transaction's launches and vehicles, read once by
-    the caller), validate the whole, and commit it with ``extra_files``."""
+    the caller), check the change is plausible (``check_plausible``, unless accepted),
+    validate the whole, and commit it with ``extra_files``."""
     launches, vehicles = tables
     rows = launches.to_dict("records")
+    before = len(rows)
+    moved: Counter[tuple[str, str, str]] = Counter()
     known_operators = {gcat.operator_code(a) for a in launches["agency"]}
     by_tag = {row["launch_tag"]: row for row in rows}
     by_vehicle_day = {(r["vehicle"], r["time_utc"][:10]): r for r in rows}
@@ -150,6 +164,8 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
             report.unchanged += 1
             continue
         report.corrected[tag] = changes
+        if old.get("state") != new["state"]:
+            moved[(gcat.operator_code(new["agency"]) or "?", old.get("state", ""), new["state"])] += 1
         position = rows.index(old)
         rows.pop(position)
         if new["time_utc"] == old["time_utc"]:
@@ -166,6 +182,10 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
     merged_vehicles = pd.concat([vehicles, pd.DataFrame(added_vehicles,
                                 columns=list(VEHICLE_COLUMNS))], ignore_index=True)  # fmt: skip
     merged_vehicles = merged_vehicles.sort_values("vehicle", kind="stable").reset_index(drop=True)
+    report.states_moved = [f"{n} launch(es) of {code}: {a} → {b}"
+                           for (code, a, b), n in sorted(moved.items())]  # fmt: skip
+    if not accept_large_change:
+        check_plausible(launches, merged_launches, report, before)
     problems = validate(merged_launches, merged_vehicles, tx.root / LAUNCHES_FILE, tx.root / VEHICLES_FILE)
     if problems:
         raise DataValidationError(problems)
@@ -179,13 +199,56 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
     return report
 
 
+def busiest_year(launches: pd.DataFrame) -> int:
+    """Launches in the busiest calendar year of the record (0 for an empty one)."""
+    if launches.empty:
+        return 0
+    return int(launches["time_utc"].str[:4].value_counts().max())
+
+
+def year_limit(launches: pd.DataFrame) -> int:
+    """The most launches a year may hold after an update (``gcat.PLAUSIBLE_GROWTH`` × the busiest)."""
+    return max(10, int(gcat.PLAUSIBLE_GROWTH * busiest_year(launches)))
+
+
+def check_plausible(before: pd.DataFrame, after: pd.DataFrame, report: IngestReport,
+                    rows_before: int) -> None:  # fmt: skip
+    """Refuse a change larger than the record plausibly changes in one update (``ImplausibleChange``).
+
+    Three bounds, each named in the refusal: a year with more than ``gcat.PLAUSIBLE_GROWTH``
+    times the busiest year's launches; corrections to more than ``MAX_CORRECTED_SHARE`` of the
+    launches; and any launch moved to another state (an operator placed elsewhere by a new
+    organisation table, or a changed agency), which is reported launch by launch.
+    """
+    problems = []
+    limit = year_limit(before)
+    counts = after["time_utc"].str[:4].value_counts()
+    over = counts[counts > limit]
+    if len(over):
+        years = ", ".join(f"{year} ({n:,})" for year, n in sorted(over.items())[:5])
+        problems.append(f"years with more than {limit:,} launches ({gcat.PLAUSIBLE_GROWTH:g}× the busiest "
+                        f"year in the data, {busiest_year(before):,}): {years}")  # fmt: skip
+    allowed = max(MIN_CORRECTIONS_ALLOWED, int(MAX_CORRECTED_SHARE * rows_before))
+    if len(report.corrected) > allowed:
+        problems.append(f"{len(report.corrected):,} launches corrected, more than {allowed:,} "
+                        f"({MAX_CORRECTED_SHARE:.0%} of the {rows_before:,} in the data)")  # fmt: skip
+    if report.states_moved:
+        problems.append("launches moved to another state: " + "; ".join(report.states_moved[:10]))
+    if problems:
+        raise gcat.ImplausibleChange(
+            "refused as implausible, nothing was changed: " + "; ".join(problems) + ". If you have checked "
+            "the source and the change is real, run again with --accept-large-change"
+        )
+
+
 def _gcat_dataset(tx: datadir.Transaction, launch_path: Path, lv_path: Path | None,
                   orgs_path: Path | None, families: dict[str, str],
-                  source: str | None = None) -> tuple[gcat.Dataset, dict[str, bytes]]:  # fmt: skip
+                  source: str | None = None, max_per_year: int | None = None,
+                  ) -> tuple[gcat.Dataset, dict[str, bytes]]:  # fmt: skip
     """Read GCAT files into canonical rows, placing operators; the new org table to commit, if any."""
     if lv_path is not None:
         families = {**gcat.read_vehicle_families(lv_path), **families}
-    launches = gcat.read_launches(launch_path)
+    launches = gcat.read_launches(launch_path, max_per_year)
     operators, extra = _operators(tx), {}
     if orgs_path is not None:
         operators = operators.with_orgs(gcat.read_orgs(orgs_path))
@@ -208,24 +271,27 @@ def _gcat_dataset(tx: datadir.Transaction, launch_path: Path, lv_path: Path | No
 
 def ingest_gcat(data_dir: Path, launch_path: Path, lv_path: Path | None = None,
                 orgs_path: Path | None = None, *, require_complete: bool = False,
-                extra_files: dict[str, bytes] | None = None) -> IngestReport:  # fmt: skip
+                extra_files: dict[str, bytes] | None = None,
+                accept_large_change: bool = False) -> IngestReport:  # fmt: skip
     """Merge a (newer, possibly full upstream) GCAT launch.tsv into the data.
 
     ``require_complete`` (``data update``: the full upstream list) refuses a file that
     lacks more than ``MAX_MISSING_SHARE`` of the catalogue rows the data already holds:
     a truncated download must not pass for a catalogue.  ``extra_files`` are committed
-    with the merge (``upstream.json``).
+    with the merge (``upstream.json``).  A change over the plausibility bounds
+    (``check_plausible``) is refused unless ``accept_large_change``.
     """
     with datadir.writing(Path(data_dir)) as tx:
         launches, vehicles = tables = _tables(tx)
         families = dict(zip(vehicles["vehicle"], vehicles["family"], strict=True))
-        dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families)
+        limit = None if accept_large_change else year_limit(launches)
+        dataset, orgs_file = _gcat_dataset(tx, launch_path, lv_path, orgs_path, families, max_per_year=limit)
         report = IngestReport(left_out={"pad explosions": dataset.report.pad_explosions,
                                         "non-orbital rows": dataset.report.not_orbital})  # fmt: skip
         if require_complete:
             _require_complete(launches, dataset, launch_path)
         return merge(tx, tables, dataset.launches, dataset.vehicles, report,
-                     {**orgs_file, **(extra_files or {})})  # fmt: skip
+                     {**orgs_file, **(extra_files or {})}, accept_large_change)  # fmt: skip
 
 
 def _require_complete(launches: pd.DataFrame, dataset: gcat.Dataset, launch_path: Path) -> None:

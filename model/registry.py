@@ -352,7 +352,11 @@ class Registry:
     # --- the refit log -------------------------------------------------------------------
 
     def record_refit(self, entry: dict[str, Any]) -> None:
-        """Append one refit run to ``refits.jsonl`` (best effort: a full disk must not crash it)."""
+        """Append one refit run to ``refits.jsonl`` (best effort: a full disk must not crash it).
+
+        Text fields are cut to ``MAX_LOG_TEXT`` characters: whatever an upstream file or an
+        error says, one entry stays small (``/v1/refit/status`` serves them)."""
+        entry = {k: _cut(v) if isinstance(v, str) else v for k, v in entry.items()}
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with open(self.root / REFIT_LOG, "a", encoding="utf-8") as log:
@@ -395,6 +399,14 @@ class Registry:
             if not holder:
                 entry["reason"] = "the run stopped without finishing (killed or crashed)"
         return entries[-last:]
+
+
+#: The longest text one refit-log entry keeps per field.
+MAX_LOG_TEXT = 2000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LOG_TEXT else text[: MAX_LOG_TEXT - 30] + f" … ({len(text):,} characters)"
 
 
 def _entries(directory: Path) -> list[Path]:

@@ -72,6 +72,12 @@ class UpdateConfig:
     retries: int = 3
     backoff_seconds: float = 1.0
     max_bytes: int = 256 * 1024 * 1024
+    #: The longest one file's download may take, start to end (a server trickling a byte a
+    #: second never trips the per-read timeout; this stops it).
+    deadline_seconds: float = 600.0
+    #: Take in a change over the plausibility bounds (``ingest.check_plausible``): an operator's
+    #: explicit choice after checking the source.
+    accept_large_change: bool = False
 
     def url(self, table: str) -> str:
         return self.base_url.rstrip("/") + "/" + TABLES[table][0]
@@ -166,6 +172,7 @@ def update(
                 fetched["orgs"].path,
                 require_complete=True,
                 extra_files={UPSTREAM_FILE: (json.dumps(record, indent=1) + "\n").encode()},
+                accept_large_change=config.accept_large_change,
             )
         except UpdateError:
             raise
@@ -241,8 +248,15 @@ def _download(
                 "(LAUNCHCAST_GCAT_MAX_BYTES); data/ is unchanged"
             )
         received = 0
+        deadline = time.monotonic() + config.deadline_seconds
         with open(dest, "wb") as handle:
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise UpdateError(
+                        f"{url}: the download took longer than {config.deadline_seconds:g} s "
+                        f"({received:,} bytes received; LAUNCHCAST_GCAT_DEADLINE_SECONDS): a stalled or "
+                        "trickling server; data/ is unchanged"
+                    )
                 received += len(chunk)
                 if received > config.max_bytes:
                     raise UpdateError(
@@ -332,7 +346,11 @@ def attempt_update(
             len(report.corrected) if report else 0,
         )
     except LaunchcastError as exc:
-        attempt = UpdateAttempt(at, "failed", str(exc), config.base_url)
+        attempt = UpdateAttempt(at, "failed", _cut(str(exc)), config.base_url)
+    except Exception as exc:  # noqa: BLE001 - an update must never take a refit down with it
+        logger.warning("update failed unexpectedly", exc_info=True)
+        reason = _cut(f"unexpected {type(exc).__name__}: {exc}")
+        attempt = UpdateAttempt(at, "failed", reason, config.base_url)
     logger.log(logging.WARNING if attempt.outcome == "failed" else logging.INFO, "update %s: %s (%s)",
                attempt.outcome, attempt.reason, config.base_url)  # fmt: skip
     try:
@@ -342,6 +360,14 @@ def attempt_update(
     except OSError:
         pass  # a read-only or full state directory must not turn an update into a crash
     return result, attempt
+
+
+#: The longest reason one attempt records (the log is read by /metrics and /v1/model).
+MAX_REASON = 1000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 30] + f" … ({len(text):,} characters)"
 
 
 def update_attempts(log: Path) -> list[UpdateAttempt]:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     gcat_max_bytes: int = Field(256 * 1024 * 1024, ge=1024, description="largest GCAT file downloaded")
     gcat_connect_timeout: float = Field(10.0, gt=0, description="seconds to connect to GCAT")
     gcat_read_timeout: float = Field(60.0, gt=0, description="seconds GCAT may stall mid-download")
+    gcat_deadline_seconds: float = Field(600.0, gt=0, description="longest one GCAT file's download "
+                                         "may take, start to end")  # fmt: skip
     gcat_retries: int = Field(3, ge=0, le=10, description="retries on timeouts, broken transfers and 5xx")
     gcat_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay (doubles each time)")
     refit_update: bool = Field(True, description="service refits (schedule, POST /v1/refit) update from "
@@ -105,7 +107,7 @@ class Settings(BaseSettings):
         """Every update attempt (beside the refit log: the service's state directory)."""
         return self.registry_dir / UPDATE_LOG
 
-    def update_config(self, url: str | None = None) -> UpdateConfig:
+    def update_config(self, url: str | None = None, accept_large_change: bool = False) -> UpdateConfig:
         from launchcast.model.update import UpdateConfig
 
         return UpdateConfig(
@@ -115,6 +117,8 @@ class Settings(BaseSettings):
             retries=self.gcat_retries,
             backoff_seconds=self.gcat_backoff_seconds,
             max_bytes=self.gcat_max_bytes,
+            deadline_seconds=self.gcat_deadline_seconds,
+            accept_large_change=accept_large_change,
         )
 
     def registry(self) -> Registry:

@@ -60,18 +60,25 @@ def import_gcat(
     )
 
 
+AcceptLargeChange = Annotated[bool, typer.Option(
+    "--accept-large-change", help="take in a change over the plausibility bounds (a year with "
+    "3× the busiest year's launches, over 10% of launches corrected, launches moved to another "
+    "state) after checking the source")]  # fmt: skip
+
+
 @app.command("ingest-gcat")
 @user_errors
 def ingest_gcat(
     path: Annotated[Path, typer.Argument(help="a newer GCAT launch.tsv (the full upstream file "
                                          "is fine: only orbital launches are taken)")],
     lv: LvOption = None, orgs: OrgsOption = None, data: DataDir = None,
+    accept_large_change: AcceptLargeChange = False,
 ) -> None:  # fmt: skip
     """Add new launches and correct revised ones; never drops a row; reports what changed."""
     from launchcast.model.ingest import ingest_gcat as ingest
 
     _require_files(path, lv, orgs)
-    report = ingest(data_dir(data), path, lv, orgs)
+    report = ingest(data_dir(data), path, lv, orgs, accept_large_change=accept_large_change)
     console.print(report.summary(), highlight=False)
     if report.changed:
         keep_record(data)
@@ -84,14 +91,16 @@ def update(
     url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder (default LAUNCHCAST_GCAT_URL, "
                                             "GCAT's public site)")] = None,
     data: DataDir = None,
+    accept_large_change: AcceptLargeChange = False,
 ) -> None:  # fmt: skip
     """Download GCAT's launch, vehicle and organisation tables and take in what is new.
 
     304 (nothing new) exits 0; any failure is one line, exit 1, and the data unchanged.
+    A change larger than an update plausibly brings is refused until accepted.
     """
     from launchcast.model.update import attempt_update
 
-    config = settings().update_config(url)
+    config = settings().update_config(url, accept_large_change)
     where = data_dir(data)
     console.print(f"update: {config.base_url} → {where}", highlight=False)
     with Progress() as progress:

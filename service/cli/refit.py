@@ -55,7 +55,8 @@ def print_result(result: RefitResult) -> None:
 
 def run_refit(model: str, seed: int = 0, force: bool = False, promote: bool = False,
               update: bool = False, url: str | None = None, data: Path | None = None,
-              options: dict[str, object] | None = None) -> RefitResult:  # fmt: skip
+              options: dict[str, object] | None = None,
+              accept_large_change: bool = False) -> RefitResult:  # fmt: skip
     """The promotion path every command takes: ``model.refit.refit`` with the settings' policy."""
     from launchcast.model.refit import RefitPolicy, refit
 
@@ -64,8 +65,9 @@ def run_refit(model: str, seed: int = 0, force: bool = False, promote: bool = Fa
                          max_log_loss_increase=config.max_log_loss_increase)  # fmt: skip
     where = data_dir(data)
     console.print(f"fitting [b]{model}[/b] on {where} → {config.registry_dir}", highlight=False)
-    return refit(where, config.registry(), policy, force, config.update_config(url) if update else None,
-                 datetime.now(UTC), ledger_url=config.ledger_url)  # fmt: skip
+    upstream = config.update_config(url, accept_large_change) if update else None
+    return refit(where, config.registry(), policy, force, upstream, datetime.now(UTC),
+                 ledger_url=config.ledger_url)  # fmt: skip
 
 
 def fit(
@@ -127,10 +129,12 @@ def refit(
                                          "refit goes on with the data it has")] = False,
     url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder for --update")] = None,
     data: DataDir = None,
+    accept_large_change: Annotated[bool, typer.Option("--accept-large-change", help="with --update: take "
+                                   "in a change over the plausibility bounds")] = False,
 ) -> None:  # fmt: skip
     """[Update →] validate data → fit → gate → sanity score → publish → promote (for cron / CronJob)."""
     options = {"progress": True} if model == "hierarchical" else {}
-    result = run_refit(model, seed, force, promote, update, url, data, options)
+    result = run_refit(model, seed, force, promote, update, url, data, options, accept_large_change)
     print_result(result)
     if result.outcome in ("failed", "rejected"):
         sys.exit(1)

@@ -49,10 +49,65 @@ def test_reader_on_verbatim_upstream_sample(shared_data: Path) -> None:
     assert month_only.time_utc == "1985-12" and not month_only.is_orbital
 
 
-def test_reader_rejects_wrong_field_count(tmp_path: Path) -> None:
+def test_reader_rejects_a_header_without_a_needed_column(tmp_path: Path) -> None:
     bad = tmp_path / "launch.tsv"
     bad.write_text("#Launch_Tag\tLaunch_JD\n1985-105\t2446378.85\n")
-    with pytest.raises(LaunchcastError, match=r"line 2: 2 tab-separated fields, expected 26"):
+    with pytest.raises(LaunchcastError, match=r"header lacks the column\(s\) Launch_Date, LV_Type"):
+        gcat.read_launches(bad)
+
+
+def test_reader_rejects_wrong_field_count(tmp_path: Path, shared_data: Path) -> None:
+    lines = (shared_data / "gcat-launch-upstream-sample.tsv").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    lines[first] = "\t".join(lines[first].split("\t")[:20])
+    bad = tmp_path / "launch.tsv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LaunchcastError, match=rf"line {first + 1}: 20 tab-separated fields, expected 26 "
+                       r"\(the header names 28 columns, Apoflag and RangeFlag sharing a field\)"):
+        gcat.read_launches(bad)
+
+
+def test_columns_are_found_by_header_name_when_gcat_adds_or_moves_one(tmp_path: Path,
+                                                                       shared_data: Path) -> None:
+    """Before: fields were read by position, so a column GCAT added or moved misread every row
+    (or stopped every update). Now: by header name; OrbPay dropped, a new column first."""
+    source = shared_data / "gcat-launch-upstream-sample.tsv"
+    expected = gcat.read_launches(source)
+    out = []
+    for line in source.read_text().splitlines():
+        if line.startswith("#Launch_Tag"):
+            names = line[1:].split("\t")
+            names.remove("OrbPay")
+            out.append("#NewColumn\t" + "\t".join(names))
+        elif line.startswith("#") or not line.strip():
+            out.append(line)
+        else:
+            fields = line.split("\t")
+            del fields[17]  # OrbPay: the 18th field (Apogee and Range each hold their flag)
+            out.append("x\t" + "\t".join(fields))
+    moved = tmp_path / "launch.tsv"
+    moved.write_text("\n".join(out) + "\n")
+    assert gcat.read_launches(moved) == expected
+
+
+def test_invalid_utf8_is_one_clear_error_naming_the_line(tmp_path: Path, shared_data: Path) -> None:
+    """Before: a UnicodeDecodeError traceback. Now: the file, the line and what is wrong."""
+    raw = (shared_data / "gcat-launch-upstream-sample.tsv").read_bytes().splitlines(keepends=True)
+    raw[4] = raw[4][:10] + b"\xff\xfe" + raw[4][10:]
+    bad = tmp_path / "launch.tsv"
+    bad.write_bytes(b"".join(raw))
+    with pytest.raises(LaunchcastError, match=r"launch.tsv, line 5: not UTF-8 text \(byte 11"):
+        gcat.read_launches(bad)
+
+
+def test_a_tag_on_two_rows_is_refused_naming_both_lines(tmp_path: Path, shared_data: Path) -> None:
+    lines = (shared_data / "gcat-launch-orbital-1957-2023.tsv").read_text().splitlines()
+    data = [i for i, line in enumerate(lines) if not line.startswith("#")]
+    lines.append(lines[data[10]])
+    bad = tmp_path / "launch.tsv"
+    bad.write_text("\n".join(lines) + "\n")
+    tag = lines[data[10]].split("\t")[0].strip()
+    with pytest.raises(LaunchcastError, match=rf"tag '{tag}' is on line {data[10] + 1} and on line {len(lines)}"):
         gcat.read_launches(bad)
 
 
