@@ -251,7 +251,9 @@ def read_launches(path: Path, max_per_year: int | None = None) -> list[GcatLaunc
         if max_per_year is not None and per_year[year] > max_per_year:
             raise ImplausibleChange(
                 f"{Path(path).name} holds more than {max_per_year:,} orbital launches in {year} (by line "
-                f"{number}), more than {PLAUSIBLE_GROWTH:g}× the busiest year in the data"
+                f"{number}), more than {PLAUSIBLE_GROWTH:g}× the busiest year in the data: refused as "
+                "implausible, nothing was changed. If you have checked the source and the change is real, "
+                "run again with --accept-large-change"
             )
         launches.append(launch)
     return launches

@@ -4,7 +4,9 @@
 from memory with an ETag (and answers ``If-None-Match`` with 304).  ``faults[path]``
 is a queue of misbehaviours, one used per request: ``404``, ``500``, ``stall``
 (headers and half the body, then silence), ``truncate`` (a Content-Length the body
-never reaches, then the connection closes), ``html`` (an error page with 200).
+never reaches, then the connection closes), ``html`` (an error page with 200),
+``trickle`` (the body a byte at a time, ``trickle_seconds`` apart: never idle long
+enough for a read timeout, never done).
 
 ``newer_gcat`` builds a newer GCAT layout from ``../shared/data`` plus synthetic later
 records: a launch by an operator new to the data (Isar Aerospace, placed in ``D`` by
@@ -84,6 +86,7 @@ class GcatServer:
         self.faults: dict[str, deque[str]] = defaultdict(deque)
         self.requests: list[tuple[str, str | None]] = []  # (path, If-None-Match)
         self.stall_seconds = 5.0
+        self.trickle_seconds = 0.05
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,6 +120,13 @@ class GcatServer:
                 self.send_header("Last-Modified", "Fri, 20 Nov 2026 01:08:57 GMT")
                 self.send_header("Content-Length", str(len(body) + (1000 if fault == "truncate" else 0)))
                 self.end_headers()
+                if fault == "trickle":
+                    for byte in body[:2000]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(server.trickle_seconds)
+                    self.close_connection = True
+                    return None
                 if fault == "stall":
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
