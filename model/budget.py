@@ -28,12 +28,14 @@ from contextvars import ContextVar
 
 from launchcast.model.errors import LaunchcastError
 
-#: The most launch-steps (simulated launches × Monte Carlo paths, plus a fixed cost per
-#: step) one question may cost.  About 1.3 CPU-seconds on the reference machine.
+#: The most launch-steps (simulated launches × (Monte Carlo paths + the step's fixed cost))
+#: one question may cost: about 1.1 CPU-seconds on the reference machine (11 ns a unit,
+#: ``benchmarks/bounded.py``).
 MAX_LAUNCH_STEPS = 100_000_000
-#: What one simulated step costs beyond its paths, in path-equivalents: each step also
-#: evaluates the model over every posterior draw (twice, when the previous outcome counts).
-STEP_OVERHEAD_PATHS = 12_000
+#: What one simulated step costs beyond its paths, in paths per posterior draw: each step
+#: evaluates the model over every draw, twice when the previous outcome counts (measured:
+#: 3.5 on a 12,000-draw hierarchical fit).
+STEP_COST_PER_DRAW = 4
 
 
 class BudgetExceeded(LaunchcastError):
@@ -87,16 +89,18 @@ def checkpoint() -> None:
         raise WorkCancelled(token.reason)
 
 
-def check(steps: int, paths: int, what: str, fewer: str) -> None:
-    """Refuse a question that would simulate ``steps`` launches on ``paths`` paths, if over budget.
+def check(steps: int, paths: int, draws: int, what: str, fewer: str) -> None:
+    """Refuse a question that would simulate ``steps`` launches on ``paths`` paths from a fit of
+    ``draws`` posterior draws, if over budget.
 
     ``what`` names the steps in words ("about 3,100 launches from the data's end to the
     date"); ``fewer`` says what else the user can change ("an earlier date").
     """
-    cost = steps * (paths + STEP_OVERHEAD_PATHS)
+    overhead = STEP_COST_PER_DRAW * draws
+    cost = steps * (paths + overhead)
     if cost <= MAX_LAUNCH_STEPS:
         return
-    fits = MAX_LAUNCH_STEPS // max(1, steps) - STEP_OVERHEAD_PATHS
+    fits = MAX_LAUNCH_STEPS // max(1, steps) - overhead
     within = f"ask with paths={fits:,} or fewer, or with {fewer}" if fits >= 1000 else f"ask with {fewer}"
     raise BudgetExceeded(
         f"this question would simulate {what} on each of {paths:,} paths ({cost:,.0f} launch-steps), "

@@ -471,7 +471,7 @@ def campaign(
     _check_paths(paths)
     moment = Moment.of(fit, now, stale_after_days)
     resolved = resolve(fit, programme)
-    budget.check(launches + 1, paths, f"{launches + 1} launches", "fewer launches")
+    budget.check(launches + 1, paths, fit.n_draws, f"{launches + 1} launches", "fewer launches")
     rng = np.random.default_rng(seed)
     successes, first, p_next = simulate(fit, resolved.query, launches, paths, rng)
     pmf = np.bincount(successes, minlength=launches + 1) / paths
@@ -507,7 +507,7 @@ def _launches_to_simulate(fit: Fit, resolved: Resolved, moment: Moment, horizon_
 def _check_time_budget(fit: Fit, sides: list[Resolved], moment: Moment, paths: int,
                        horizon_years: float | None, later: str) -> None:  # fmt: skip
     steps = sum(_launches_to_simulate(fit, side, moment, horizon_years) for side in sides)
-    budget.check(steps, paths, f"about {steps:,} launches from the data's end ({fit.as_of})",
+    budget.check(steps, paths, fit.n_draws, f"about {steps:,} launches from the data's end ({fit.as_of})",
                  f"an as_of closer to the data's end{later}")  # fmt: skip
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import math
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -357,8 +358,13 @@ class Ledger:
                 path = url.split(":///", 1)[1] if ":///" in url else ""
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"timeout": connect_timeout})
-                event.listen(engine, "connect", _sqlite_pragmas)
+                if path and Path(path).exists() and not os.access(Path(path).parent, os.W_OK):
+                    # A read-only ledger (a read-only mount): no WAL, no locks, nothing written.
+                    url = f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
+                    engine = create_engine(url, connect_args={"timeout": connect_timeout})
+                else:
+                    engine = create_engine(url, connect_args={"timeout": connect_timeout})
+                    event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 limits = {"connect_timeout": int(max(1, connect_timeout)),
                           "options": f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}"}

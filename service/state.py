@@ -12,9 +12,9 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -133,7 +133,7 @@ class Holder:
 class LedgerHolder:
     """The service's one connection pool to the ledger, opened on first use and reopened after a failure.
 
-    Reads for clients (``read``) run on one thread of their own with a time limit: a
+    Reads for clients (``read``) run one at a time on a thread of their own with a time limit: a
     database that hangs (a stopped server answers nothing, so even its statement timeout
     never fires) holds that thread, never the event loop, and while it does every read
     answers from the last snapshot of the same question, saying when it was taken.
@@ -148,8 +148,7 @@ class LedgerHolder:
         self.failures = 0  # upkeep (recording, scoring) that could not reach the database
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
-        self._reader = ThreadPoolExecutor(1, thread_name_prefix="launchcast-ledger")
-        self._reading: Future[Any] | None = None
+        self._reading: asyncio.Future[Any] | None = None
         self._snapshots: OrderedDict[Hashable, tuple[Any, datetime]] = OrderedDict()
 
     def get(self) -> Ledger:
@@ -165,15 +164,14 @@ class LedgerHolder:
         """``query`` on the ledger off the event loop, and None; or, when the database does not
         answer within the time limit (or a read is still stuck), the last answer to ``key`` and
         when it was read.  ``LedgerUnavailable`` when there is none."""
-        loop = asyncio.get_running_loop()
         if self._reading is None or self._reading.done():
-            future = loop.run_in_executor(self._reader, lambda: query(self.get()))
+            future = self._start(query)
             self._reading = future
             try:
                 answer = await asyncio.wait_for(asyncio.shield(future), self.timeout_seconds)
             except TimeoutError:
                 log.warning("ledger: no answer in %.1f s; answering from the last snapshot",
-                            self.timeout_seconds)
+                            self.timeout_seconds)  # fmt: skip
             else:
                 self._snapshots[key] = (answer, datetime.now(UTC))
                 self._snapshots.move_to_end(key)
@@ -189,8 +187,28 @@ class LedgerHolder:
             )
         return found[0], found[1]
 
+    def _start(self, query: Callable[[Ledger], T]) -> asyncio.Future[T]:
+        """Run ``query`` on a daemon thread: one stuck on a hung database never keeps the
+        process from exiting (a pool's threads are joined at exit)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def settle(outcome: Callable[[], None]) -> None:
+            if not future.done():
+                outcome()
+
+        def run() -> None:
+            try:
+                answer = query(self.get())
+            except Exception as exc:  # noqa: BLE001 - handed to the awaiting request
+                loop.call_soon_threadsafe(settle, partial(future.set_exception, exc))
+            else:
+                loop.call_soon_threadsafe(settle, partial(future.set_result, answer))
+
+        threading.Thread(target=run, name="launchcast-ledger-read", daemon=True).start()
+        return future
+
     def close(self) -> None:
-        self._reader.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             if self._ledger is not None:
                 self._ledger.dispose()
