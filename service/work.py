@@ -58,7 +58,7 @@ class Work:
         self.refused = 0
         self.cancelled = 0
         self.timed_out = 0
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="launchcast-work")
+        self._executor: ThreadPoolExecutor | None = None  # made on first use, again after a shutdown
 
     async def run(self, request: Request | None, work: Callable[[], T]) -> T:
         """Run ``work`` in the pool and return its result; raise ``Busy`` when the pool is full
@@ -78,6 +78,8 @@ class Work:
                 return work()
 
         loop = asyncio.get_running_loop()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="launchcast-work")
         self.in_flight += 1
         future = loop.run_in_executor(self._executor, context.run, call)
         future.add_done_callback(self._done)
@@ -109,4 +111,7 @@ class Work:
         return max(1, min(30, round(self.in_flight / self.threads)))
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the threads (the app's lifespan ends); a later ``run`` starts new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
