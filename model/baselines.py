@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
-from launchcast.model.cadence import fit_cadence
 from launchcast.model.fit import Fit, LaunchQuery, require_history, vehicle_records
 from launchcast.model.history import LaunchHistory
+from launchcast.model.rates import fit_rates
 
 
 class BetaFit(Fit):
@@ -113,7 +113,7 @@ def fit_manifest(history: LaunchHistory, seconds: float) -> dict[str, Any]:
         "n_launches": history.n_launches,
         "fit_seconds": round(seconds, 3),
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "cadence": fit_cadence(history).to_dict(),
+        "rates": fit_rates(history).to_dict(),
         "state_names": history.state_names,
         "aliases": history.aliases,
     }

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from launchcast.model.cadence import Cadence
 from launchcast.model.diagnostics import Diagnostics
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.history import LaunchHistory, decimal_year, parse_time
 from launchcast.model.names import Names, unknown
+from launchcast.model.rates import LaunchRates
 
 
 @dataclass(frozen=True)
@@ -257,10 +257,13 @@ class Fit:
         )
 
     @cached_property
-    def cadence(self) -> Cadence:
-        if "cadence" not in self.manifest:
-            raise LaunchcastError("this fit has no launch-cadence model; refit with 'launchcast fit'")
-        return Cadence.from_dict(self.manifest["cadence"])
+    def rates(self) -> LaunchRates:
+        """The launch-rate model fitted with this fit (``model.rates``), typed."""
+        if "rates" not in self.manifest:
+            raise LaunchcastError(
+                "this fit predates the launch-rate model; refit with 'launchcast refit --force'"
+            )
+        return LaunchRates.from_dict(self.manifest["rates"])
 
     @property
     def as_of(self) -> str:

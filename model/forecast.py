@@ -99,7 +99,7 @@ class NextLaunchTimes(Anchored):
     """The fields of a next-launch answer that depend on when it is asked (the rest does not)."""
 
     expected_launches_since_data: float | None = Field(
-        description="launches of this programme the cadence model expects between data_as_of and "
+        description="launches of this programme the launch-rate model expects between data_as_of and "
         "as_of (unknown to the model); null for a state that has never launched"
     )
 
@@ -124,6 +124,8 @@ class NextLaunchForecast(NextLaunchTimes):
         None, description="for a state's next launch: the vehicle it is taken to fly, and the rule that "
         "chose it (the state's vehicle with the most launches in the 3 years to the data's end)",
     )  # fmt: skip
+    launch_rate: str | None = Field(None, description="which launch rate the time fields used, in words: "
+                                    "the vehicle's for a vehicle, the state's for a state")  # fmt: skip
     model: ModelInfo
 
 
@@ -148,6 +150,7 @@ class ByDateForecast(Anchored):
     probability: float = Field(description="P(at least one successful launch before date)")
     expected_launches: float
     launch_rate_per_year: Reliability = Field(description="posterior of the yearly launch rate")
+    launch_rate: str | None = Field(None, description="which launch rate was used, in words")
     paths: int
     seed: int
     model: ModelInfo
@@ -164,6 +167,7 @@ class ByMonthForecast(Anchored):
     subject: str
     window_start: datetime
     months: list[MonthPoint]
+    launch_rate: str | None = Field(None, description="which launch rate was used, in words")
     paths: int
     seed: int
     model: ModelInfo
@@ -208,8 +212,8 @@ class Resolved:
     subject: str
     display_name: str | None
     record: Record
-    cadence_kind: str
-    cadence_name: str | None  # None: a new launching state, no cadence to learn from
+    rate_kind: str
+    rate_name: str | None  # None: a new launching state, no launch rate to learn from
     #: For a state's next launch: which vehicle it is taken to fly, and why.
     vehicle_choice: str | None = None
 
@@ -217,20 +221,20 @@ class Resolved:
 def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
     """The vehicle a state's next orbital attempt will most likely fly, and why.
 
-    The rule: the state's vehicle with the most launches in the launch-cadence window
-    (``cadence.WINDOW_YEARS``, the 5 years before the data's end: the production line
+    The rule: the state's vehicle with the most launches in the ``rates.RECENT_YEARS``
+    (5) years before the data's end (the production line
     that is running); ties, or no launch in the window, go to the one that flew last.
     "Whichever flew last" alone picks one-off test vehicles: South Korea's last launch
     in the data is ADD's solid-fuel test vehicle (one flight, December 2023), while its
     orbital programme flies Nuri (three flights, 2021–2023).
     """
     records = [r for r in fit.records.values() if r.state == state]
-    counts = fit.cadence.vehicle_counts
+    counts = fit.rates.recent_counts
     chosen = max(records, key=lambda r: (counts.get(r.vehicle, 0), r.last_launch))
     name = fit.state_name(state)
     if counts.get(chosen.vehicle, 0):
         total = sum(counts.get(r.vehicle, 0) for r in records)
-        years = fit.cadence.window_years
+        years = fit.rates.recent_years
         why = (f"{chosen.display_name}: the {name} vehicle with the most launches in the {years:.0f} "
                f"years to the data's end ({counts[chosen.vehicle]} of {total}); "
                "ask about another with vehicle=")  # fmt: skip
@@ -241,7 +245,7 @@ def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
 
 
 def resolve(fit: Fit, programme: Programme) -> Resolved:
-    """Turn a programme into the query for its next launch, its record and its cadence."""
+    """Turn a programme into the query for its next launch, its record and its launch rate."""
     if programme.state:
         programme = replace(programme, state=fit.state_code(programme.state))
     if programme.vehicle and programme.new_vehicle:
@@ -367,11 +371,10 @@ def _summary(draws: np.ndarray) -> Reliability:
 
 
 def _launches_since_data(fit: Fit, resolved: Resolved, moment: Moment) -> float | None:
-    """Launches the cadence model expects in the gap between the data's end and the question."""
-    if resolved.cadence_name is None:
+    """Launches the launch-rate model expects in the gap between the data's end and the question."""
+    if resolved.rate_name is None:
         return None
-    shape, rate = fit.cadence.rate_parameters(resolved.cadence_kind, resolved.cadence_name)
-    return round(shape / rate * moment.gap_years, 3)
+    return round(fit.rates.mean_rate(resolved.rate_kind, resolved.rate_name) * moment.gap_years, 3)
 
 
 def _gap_warning(resolved: Resolved, since: float | None) -> list[str]:
@@ -406,6 +409,7 @@ def _next_from(fit: Fit, resolved: Resolved, moment: Moment) -> NextLaunchForeca
         family=q.family, state=q.state, new_vehicle=q.vehicle is None,
         flight_number=q.vehicle_flight, probability=float(draws.mean()),
         reliability=_summary(draws), record=resolved.record, vehicle_choice=resolved.vehicle_choice,
+        launch_rate=rate_description(fit, resolved),
         model=model_info(fit),
         **next_launch_times(fit, resolved, moment).model_dump(),
     )  # fmt: skip
@@ -490,13 +494,39 @@ def campaign(
     )  # fmt: skip
 
 
+def _years_ahead(moment: Moment) -> float:
+    """How far past the data's end a simulation's launch rate is taken: the question's own
+    distance plus half a year, at least one year.  One rate per path for the whole span, with
+    the launch-rate model's uncertainty at that distance (wider the older the data), and the
+    same for every horizon, so each month of ``by_month`` equals ``by_date`` for its date."""
+    return max(1.0, moment.gap_years + 0.5)
+
+
+def rate_description(fit: Fit, resolved: Resolved) -> str | None:
+    """Which launch rate an answer used, in words (None for a state that has never launched)."""
+    if resolved.rate_name is None:
+        return None
+    kind, name = resolved.rate_kind, resolved.rate_name
+    shape, rate = fit.rates.rate_parameters(kind, name)
+    low, high = _gamma_interval(shape, rate)
+    who = fit.state_name(name) if kind == "state" else name
+    return (f"the {kind} {who}'s launch rate: {shape / rate:.1f} launches a year expected in the year after "
+            f"the data's end (90% interval {low:.1f}–{high:.1f}; launch-rate model, model.rates)")
+
+
+def _gamma_interval(shape: float, rate: float) -> tuple[float, float]:
+    draws = np.random.default_rng(0).gamma(shape, 1 / rate, 20_000)
+    low, high = np.quantile(draws, [0.05, 0.95])
+    return float(low), float(high)
+
+
 def _launches_to_simulate(fit: Fit, resolved: Resolved, moment: Moment, horizon_years: float | None) -> int:
     """About how many launches ``_years_to_first_success`` simulates per path, at most: the gap's
     launches and the window's at a high launch rate (mean + 4 sd), or the gap's and
     ``TIME_HORIZON_LAUNCHES`` when there is no time horizon (who is first)."""
-    if resolved.cadence_name is None:
+    if resolved.rate_name is None:
         return 0
-    high = fit.cadence.rate_high(resolved.cadence_kind, resolved.cadence_name)
+    high = fit.rates.rate_high(resolved.rate_kind, resolved.rate_name, _years_ahead(moment))
     if horizon_years is None:
         launches = high * moment.gap_years + TIME_HORIZON_LAUNCHES
     else:
@@ -517,19 +547,20 @@ def _years_to_first_success(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Years from the question's time to the programme's first success after it, per path.
 
-    Launches arrive as a Poisson process (``model.cadence``) from the data's end, so the
+    Launches arrive as a Poisson process (``model.rates``) from the data's end, so the
     launches of the unseen gap before ``moment.now`` are simulated too: they advance the
     flight number and set the previous outcome, but a success there does not count — it
     happened before the question.  A path stops at its first success after ``now``, at
     ``horizon_years`` after ``now`` (by-date) or after ``TIME_HORIZON_LAUNCHES`` launches
     after ``now`` (who is first); no success by then is ``inf``.
     """
-    if resolved.cadence_name is None:
+    if resolved.rate_name is None:
         raise LaunchcastError(
-            "a state that has never launched has no launch cadence to forecast dates from; "
+            "a state that has never launched has no launch rate to forecast dates from; "
             "name a state (with new_vehicle for its new rocket)"
         )
-    rate = fit.cadence.rate_draws(resolved.cadence_kind, resolved.cadence_name, paths, rng)
+    rate = fit.rates.rate_draws(resolved.rate_kind, resolved.rate_name, paths, rng,
+                                _years_ahead(moment))
     gap = moment.gap_years
     draw = rng.integers(0, fit.n_draws, size=paths)
     previous_failed = np.full(paths, resolved.query.previous_failed)
@@ -586,6 +617,7 @@ def by_date(
         window_start=moment.now, years=round(years, 6),
         probability=float(np.mean(to_success <= years)),
         expected_launches=float(rate.mean() * years), launch_rate_per_year=_summary(rate),
+        launch_rate=rate_description(fit, resolved),
         paths=paths, seed=seed, model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip
@@ -648,6 +680,7 @@ def by_month(
               for d, end in zip(dates, ends, strict=True)]  # fmt: skip
     return ByMonthForecast(
         subject=f"a successful launch: {resolved.subject}", window_start=moment.now, months=points,
+        launch_rate=rate_description(fit, resolved),
         paths=paths, seed=seed, model=model_info(fit),
         **moment.anchored(_gap_warning(resolved, _launches_since_data(fit, resolved, moment))),
     )  # fmt: skip

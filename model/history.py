@@ -23,7 +23,7 @@ import pandas as pd
 
 from launchcast.model import datadir
 from launchcast.model.errors import DataValidationError, LaunchcastError
-from launchcast.model.gcat import SUCCESS_THRESHOLD
+from launchcast.model.gcat import SUCCESS_THRESHOLD, operator_code
 from launchcast.model.names import NAMES_FILE, Names, read_names, unknown
 from launchcast.model.operators import ORGS_FILE, Operators, read_orgs_csv
 
@@ -209,6 +209,8 @@ class LaunchHistory:
     source_files: dict[str, str]
     #: Other names of states and vehicles ({kind: {alias: name}}, from names.csv).
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Operators (GCAT agency codes) by name, from GCAT's organisation table (orgs.csv).
+    operator_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_frames(
@@ -219,6 +221,7 @@ class LaunchHistory:
         data_hash: str = "",
         source_files: dict[str, str] | None = None,
         aliases: dict[str, dict[str, str]] | None = None,
+        operator_names: dict[str, str] | None = None,
     ) -> LaunchHistory:
         launches = launches[list(LAUNCH_COLUMNS)].reset_index(drop=True).copy()
         vehicles = vehicles[list(VEHICLE_COLUMNS)].reset_index(drop=True).copy()
@@ -240,7 +243,7 @@ class LaunchHistory:
             digest = hashlib.sha256(pd.util.hash_pandas_object(launches[list(LAUNCH_COLUMNS)]).to_numpy())
             data_hash = digest.hexdigest()
         return cls(launches, vehicles, dict(state_names or {}), data_hash, dict(source_files or {}),
-                   dict(aliases or {}))  # fmt: skip
+                   dict(aliases or {}), dict(operator_names or {}))  # fmt: skip
 
     # --- derived views -------------------------------------------------------------------
 
@@ -279,6 +282,7 @@ class LaunchHistory:
             self.state_names,
             "",
             aliases=self.aliases,
+            operator_names=self.operator_names,
         )
 
 
@@ -296,7 +300,8 @@ def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
         raw_states = snapshot.read_bytes(STATES_FILE) if snapshot.path(STATES_FILE).exists() else b""
         aliases = read_names(snapshot.read_bytes(NAMES_FILE)) if snapshot.path(NAMES_FILE).exists() else {}
         orgs_path = snapshot.path(ORGS_FILE)
-        country_names = Operators(read_orgs_csv(orgs_path), {}).country_names() if orgs_path.exists() else {}
+        orgs = Operators(read_orgs_csv(orgs_path), {}) if orgs_path.exists() else None
+        country_names = orgs.country_names() if orgs else {}
     problems = validate(launches, vehicles, launches_path, vehicles_path, now)
     if problems:
         raise DataValidationError(problems)
@@ -306,7 +311,10 @@ def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
         state_names.update(zip(states["state"], states["name"], strict=True))
     files = {LAUNCHES_FILE: launches.attrs["sha256"], VEHICLES_FILE: vehicles.attrs["sha256"]}
     data_hash = hashlib.sha256("".join(files.values()).encode()).hexdigest()
-    return LaunchHistory.from_frames(launches, vehicles, state_names, data_hash, files, aliases)
+    codes = {operator_code(agency) for agency in launches["agency"]}
+    operator_names = {code: orgs.orgs[code].name for code in codes if orgs and code in orgs.orgs}
+    return LaunchHistory.from_frames(launches, vehicles, state_names, data_hash, files, aliases,
+                                     operator_names)  # fmt: skip
 
 
 def record_table(

@@ -241,6 +241,8 @@ class Registry:
         wanted = (model, model_version, data_hash, config)
         for version_id in reversed(self.ids()):
             m = self.manifest(version_id)
+            if "rates" not in m:
+                continue  # made before the launch-rate model: not what a fit makes now
             if (m.get("model"), m.get("version"), m.get("data_hash"), m.get("config")) == wanted:
                 return version_id
         return None

@@ -65,6 +65,8 @@ def check_fit(fit: Fit, where: Path | str) -> None:
     intact version, as for a corrupt file).
     """
     problems = []
+    if "rates" not in fit.manifest:
+        problems.append("it has no launch-rate model (made by an older launchcast)")
     draws = {len(v) for v in fit.posterior.values()}
     if not fit.posterior or len(draws) != 1 or 0 in draws:
         problems.append(f"posterior arrays disagree on the number of draws ({sorted(draws)})")

@@ -20,6 +20,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from launchcast.model.counts import LaunchCountForecast
     from launchcast.model.forecast import (
         Anchored,
         ByMonthForecast,
@@ -87,6 +88,44 @@ def campaign_chart(answer: CampaignForecast, version_id: str) -> Figure:
     ax.set(xticks=ks, xlabel=f"successes in the next {answer.launches} launches", ylabel="probability",
            title=f"{answer.subject}: expected {answer.expected_successes:.2f} successes")  # fmt: skip
     ax.title.set_fontsize(10)
+    _footer(fig, answer, answer.model, version_id)
+    return fig
+
+
+def launches_chart(answer: LaunchCountForecast, version_id: str) -> Figure:
+    """The distribution of launches and of successes in the window, with the 90% interval."""
+    fig = _figure()
+    ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
+    launches, successes = answer.launches, answer.successes
+    ks = np.arange(len(launches.pmf))
+    ax.bar(
+        ks,
+        launches.pmf,
+        color="#9ecae1",
+        width=1.0,
+        gid="launches_pmf",
+        label=f"launches: mean {launches.mean:.1f}, 90% {launches.interval_90.low:.0f}–"
+        f"{launches.interval_90.high:.0f}",
+    )
+    ax.step(
+        np.arange(len(successes.pmf)),
+        successes.pmf,
+        where="mid",
+        color="#08306b",
+        gid="successes_pmf",
+        label=f"successes: mean {successes.mean:.1f}",
+    )
+    title = f"{answer.display_name}: launches from {answer.window_start} until {answer.window_end}"
+    if answer.at_least is not None and launches.at_least is not None:
+        ax.axvline(
+            answer.at_least - 0.5,
+            color="#e6550d",
+            gid="at_least",
+            label=f"P(at least {answer.at_least}) {launches.at_least:.3f}",
+        )
+    ax.set(xlabel="launches in the window", ylabel="probability", title=title)
+    ax.title.set_fontsize(10)
+    ax.legend(fontsize=8)
     _footer(fig, answer, answer.model, version_id)
     return fig
 

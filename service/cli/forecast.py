@@ -209,7 +209,7 @@ def forecast_by_date(
     paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
     fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
 ) -> None:  # fmt: skip
-    """P(at least one successful launch from now until a date), with a launch-cadence model."""
+    """P(at least one successful launch from now until a date), with the launch-rate model."""
     from rich.table import Table
 
     from launchcast.model.forecast import Programme, by_date
@@ -244,6 +244,64 @@ def forecast_by_date(
     table.add_row("expected launches", f"{result.expected_launches:.1f}")
     _model_rows(table, result.model)
     console.print(table)
+    _print_freshness(result)
+
+
+@app.command("launches")
+@user_errors
+def forecast_launches(
+    start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD: the window starts at 00:00 UTC")],
+    until: Annotated[str, typer.Option("--until", help="YYYY-MM-DD: the window ends at 00:00 UTC, "
+                                       "excluded")],
+    vehicle: Vehicle = None, state: State = None,
+    operator: Annotated[str | None, typer.Option(help="GCAT agency code or name, e.g. SPX or SpaceX")] = None,
+    at_least: Annotated[int | None, typer.Option("--at-least", min=0,
+                                                 help="also P(at least this many)")] = None,
+    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
+) -> None:  # fmt: skip
+    """How many launches (and successes) a state, vehicle or operator makes in a window."""
+    from rich.table import Table
+
+    from launchcast.model.counts import launches
+    from launchcast.model.history import load_history
+
+    days = []
+    for option, text in (("--from", start), ("--until", until)):
+        try:
+            days.append(date.fromisoformat(text))
+        except ValueError:
+            raise LaunchcastError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
+    fit = _load(fit_dir)
+    try:
+        history = load_history(settings().ensure_data())
+    except LaunchcastError:
+        history = None  # only needed for a window that starts before the data's end
+    result = launches(fit, state=state, vehicle=vehicle, operator=operator, start=days[0], end=days[1],
+                      now=_now(as_of), at_least=at_least, history=history,
+                      stale_after_days=settings().stale_after_days)  # fmt: skip
+    if plot is not None:
+        from launchcast.service.charts import launches_chart
+
+        _save_plot(launches_chart(result, _fit_label(fit_dir)), plot, result.subject)
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=result.subject)
+    columns = ["", "mean", "median", "50%", "90%"] + ([f"P(≥ {at_least})"] if at_least is not None else [])
+    for column in columns:
+        table.add_column(column, justify="right")
+    for label, d in (("launches", result.launches), ("successes", result.successes)):
+        row = [label, f"{d.mean:.1f}", str(d.median), f"{d.interval_50.low:.0f}–{d.interval_50.high:.0f}",
+               f"{d.interval_90.low:.0f}–{d.interval_90.high:.0f}"]  # fmt: skip
+        if d.at_least is not None:
+            row.append(_pct(d.at_least))
+        table.add_row(*row)
+    console.print(table)
+    if result.known_launches:
+        console.print(f"{result.known_launches} launch(es), {result.known_successes} successful, already "
+                      "in the record (before the data's end)", highlight=False)  # fmt: skip
+    console.print(f"rate: {result.launch_rate}; P(success) per launch {_pct(result.probability_success)}; "
+                  f"{result.model.model} {result.model.version}", highlight=False)  # fmt: skip
     _print_freshness(result)
 
 

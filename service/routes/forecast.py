@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+from launchcast.model.counts import LaunchCountForecast
+from launchcast.model.counts import launches as launch_counts
 from launchcast.model.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
     MAX_MONTHS,
@@ -293,7 +295,7 @@ async def by_date_forecast(
     work: deps.WorkDep,
     fmt: ChartFormat = None,
 ) -> Any:
-    """P(at least one successful launch before a date), with the launch-cadence model.
+    """P(at least one successful launch before a date), with the launch-rate model.
 
     As a chart: the same probability month by month for the next 24 months."""
     chart = _chart_format(http, fmt)
@@ -425,6 +427,74 @@ async def by_month_forecast(
             served.fit, programme, months, paths, seed, now=now, stale_after_days=settings.stale_after_days
         ),
     )
+
+
+OPERATOR = "an operator by GCAT agency code or name (SPX, SpaceX, CASC, NATA)"
+
+
+@router.get("/launches", response_model=LaunchCountForecast, responses=AS_CHART)
+async def launch_count_forecast(
+    request: Request,
+    served: deps.ServedDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
+    work: deps.WorkDep,
+    start: Annotated[
+        deps.Day, Query(alias="from", description="the window starts at 00:00 UTC of this date")
+    ],
+    until: Annotated[deps.Day, Query(description="the window ends at 00:00 UTC of this date (not included)")],
+    vehicle: VehicleQuery = None,
+    state: StateQuery = None,
+    operator: Annotated[
+        str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["SPX"], description=OPERATOR)
+    ] = None,
+    at_least: Annotated[int | None, Query(ge=0, le=100_000, description="also P(at least this many)")] = None,
+    as_of: AsOfQuery = None,
+    fmt: ChartFormat = None,
+) -> Any:
+    """How many orbital launch attempts, and how many successes, a state, vehicle or operator makes
+    in a window: the probability of each count, mean, median, 50% and 90% intervals, P(at least N).
+
+    Launches the data already records (the window's part before the data's end) are counted; the
+    rest comes from the launch-rate model. As a chart: both distributions."""
+    chart = _chart_format(request, fmt)
+    now = as_of or (_minute(clock()) if chart else clock())
+
+    def forecast() -> LaunchCountForecast:
+        return launch_counts(
+            served.fit,
+            state=state,
+            vehicle=vehicle,
+            operator=operator,
+            start=start,
+            end=until,
+            now=now,
+            at_least=at_least,
+            history=served.history,
+            stale_after_days=settings.stale_after_days,
+        )
+
+    if chart is not None:
+        key = (
+            "launches",
+            str(state),
+            str(vehicle),
+            str(operator),
+            str(start),
+            str(until),
+            str(at_least),
+            now.isoformat(),
+        )
+        return await _image(
+            work,
+            request,
+            served,
+            chart,
+            key,
+            lambda: charts.launches_chart(forecast(), served.version_id),
+            "How many launches, and how many successes",
+        )
+    return await work.run(request, forecast)
 
 
 @router.post("/scenario", response_model=ForeignHelpScenario | AfterOutcomeScenario)

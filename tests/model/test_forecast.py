@@ -10,7 +10,16 @@ from scipy import stats
 from launchcast.model.baselines import BetaFit, laplace
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.fit import LaunchQuery
-from launchcast.model.forecast import Programme, by_date, campaign, next_launch, simulate, versus
+from launchcast.model.forecast import (
+    Moment,
+    Programme,
+    _years_ahead,
+    by_date,
+    campaign,
+    next_launch,
+    simulate,
+    versus,
+)
 from launchcast.model.hierarchical import DIMS, HierarchicalFit
 from launchcast.model.history import LaunchHistory
 
@@ -69,7 +78,8 @@ def test_by_date_matches_poisson_thinning(conjugate: BetaFit, now: datetime) -> 
     result = by_date(conjugate, Programme(vehicle="Nuri"), FUTURE, paths=200_000, seed=4, now=now)
     assert result.years == pytest.approx((FUTURE - now.date()).days / 365.25, rel=0.01)
     rng = np.random.default_rng(0)
-    shape, rate = conjugate.cadence.rate_parameters("vehicle", "Nuri")
+    ahead = _years_ahead(Moment.of(conjugate, now))
+    shape, rate = conjugate.rates.rate_parameters("vehicle", "Nuri", ahead)
     lam = rng.gamma(shape, 1 / rate, 1_000_000)
     p = rng.beta(3, 2, 1_000_000)
     exact = np.mean(1 - np.exp(-lam * p * result.years))
