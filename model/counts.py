@@ -45,8 +45,8 @@ from launchcast.model.history import LaunchHistory, decimal_year
 from launchcast.model.names import unknown
 from launchcast.model.rates import negative_binomial_pmf, series_key
 
-#: Posterior draws averaged over for the successes' distribution (plenty for a pmf to 3 digits).
-SUCCESS_DRAWS = 400
+#: Posterior draws averaged over for the successes' distribution (a pmf to about 0.005).
+SUCCESS_DRAWS = 4000
 #: The pmf is listed until the probability left beyond it is below this.
 TAIL = 1e-5
 
@@ -165,12 +165,7 @@ def launches(
         mean = shape / rate * future
         launch_pmf = negative_binomial_pmf(shape, mean, TAIL)
         chosen = draws[np.linspace(0, len(draws) - 1, min(SUCCESS_DRAWS, len(draws))).astype(int)]
-        width = len(launch_pmf)
-        success_pmf = np.zeros(width)
-        for p in chosen:
-            one = negative_binomial_pmf(shape, mean * float(p), TAIL)[:width]
-            success_pmf[: len(one)] += one
-        success_pmf /= len(chosen)
+        success_pmf = mixed_negative_binomial_pmf(shape, mean * chosen, len(launch_pmf))
         rate_words = _rate_words(fit, kind, display, shape, rate, ahead)
     else:
         launch_pmf = success_pmf = np.ones(1)
@@ -193,6 +188,18 @@ def launches(
         model=model_info(fit),
         **moment.anchored(_gap_warning(begin, moment, known, history is None)),
     )
+
+
+def mixed_negative_binomial_pmf(shape: float, means: np.ndarray, width: int) -> np.ndarray:
+    """P(k), k < ``width``, of a negative binomial with this shape, averaged over ``means``
+    (one per posterior draw): the recurrence P(k+1) = P(k)·(k + r)/(k + 1)·q, vectorised."""
+    q = means / (shape + means)
+    current = (1 - q) ** shape
+    out = np.empty(width)
+    for k in range(width):
+        out[k] = current.mean()
+        current = current * (k + shape) / (k + 1) * q
+    return out
 
 
 def _reliability(fit: Fit, kind: str, name: str, flies: str) -> np.ndarray:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,10 +45,6 @@ class RateForecasts:
     the observed count, and for states P(≥1 success) and whether one happened."""
 
     rows: pd.DataFrame
-
-
-def _poisson_shape() -> float:
-    return float("inf")
 
 
 def rate_forecasts(history: LaunchHistory, start: int, end: int) -> RateForecasts:
@@ -181,3 +178,51 @@ def score(forecasts: RateForecasts, recent_from: int, seed: int = 0) -> RateScor
         upper, lower = _cdf(chosen, k), _cdf(chosen, k - 1)
         pit[rule] = lower + rng.random(len(k)) * (upper - lower)
     return RateScores(pd.DataFrame(rows), totals, pit)
+
+
+def write_outputs(forecasts: RateForecasts, scores: RateScores, out_dir: Path) -> None:
+    """rates/forecasts.csv, scores.csv, totals.csv; pit.png (PIT histograms) and totals.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    out = Path(out_dir) / "rates"
+    out.mkdir(parents=True, exist_ok=True)
+    forecasts.rows.to_csv(out / "forecasts.csv", index=False, float_format="%.6f")
+    scores.table.to_csv(out / "scores.csv", index=False, float_format="%.6f")
+    scores.totals.to_csv(out / "totals.csv", index=False, float_format="%.3f")
+    credit = "Launch data: GCAT, © J. McDowell, CC BY 4.0"
+    years = f"{forecasts.rows['year'].min()}–{forecasts.rows['year'].max()}"
+    figure = Figure(figsize=(9, 3.2))
+    for i, rule in enumerate(RULES):
+        axis = figure.add_subplot(1, len(RULES), i + 1)
+        axis.hist(scores.pit[rule], bins=10, range=(0, 1), density=True, color="#3182bd")
+        axis.axhline(1.0, color="#444", linestyle="--", linewidth=0.8)
+        axis.set(title=rule, xlabel="PIT", ylim=(0, 2.5))
+    figure.suptitle(f"Launch counts {years} (states and vehicles): PIT histograms, flat is calibrated")
+    figure.text(0.01, 0.01, credit, fontsize=6.5, color="#444")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.savefig(out / "pit.png", dpi=100)
+    figure = Figure(figsize=(7, 3.6))
+    axis = figure.add_subplot()
+    observed = scores.totals[scores.totals["rule"] == "model"]
+    axis.plot(observed["year"], observed["observed"], color="black", marker="o", label="observed")
+    for rule in RULES:
+        rows = scores.totals[scores.totals["rule"] == rule]
+        axis.plot(rows["year"], rows["forecast"], marker=".", label=f"{rule} (forecast)")
+    axis.set(
+        xlabel="year",
+        ylabel="orbital launch attempts",
+        title=f"The year's total, forecast vs observed, {years}",
+    )
+    axis.legend(fontsize=8)
+    figure.text(0.01, 0.01, credit, fontsize=6.5, color="#444")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.savefig(out / "totals.png", dpi=100)
+
+
+def total_bias(scores: RateScores, since: int) -> dict[str, float]:
+    """Mean of (forecast total / observed total − 1) over the years from ``since``, per rule."""
+    rows = scores.totals[scores.totals["year"] >= since]
+    return {rule: float((g["forecast"] / g["observed"]).mean() - 1) for rule, g in rows.groupby("rule")}

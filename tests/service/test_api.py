@@ -256,3 +256,22 @@ def test_explain_adds_up_and_is_only_computed_when_asked(client: TestClient) -> 
     assert explained["probability"] == pytest.approx(plain["probability"])
     counts = explained["explanation"]["counts"]  # the served fit here is eb-beta: counts and a prior
     assert counts["successes"] == 1 and counts["attempts"] == 3 and explained["explanation"]["adds_up"]
+
+
+def test_launches_answers_a_distribution_a_chart_and_clear_errors(client: TestClient) -> None:
+    """GET /v1/forecast/launches: how many North Korean launches from 2024 until 2027."""
+    params = {"state": "KP", "from": "2024-01-01", "until": "2027-01-01", "at_least": 2,
+              "as_of": "2024-06-01T00:00:00Z"}  # fmt: skip
+    body = client.get("/v1/forecast/launches", params=params).json()
+    assert body["kind"] == "state" and body["name"] == "KP" and body["window_end"] == "2027-01-01"
+    assert abs(sum(body["launches"]["pmf"]) - 1) < 1e-3
+    assert body["launches"]["interval_90"]["low"] <= body["launches"]["median"]
+    assert body["launch_rate"].startswith("the state North Korea's launch rate")
+    svg = client.get("/v1/forecast/launches", params={**params, "format": "svg"})
+    assert svg.headers["content-type"].startswith("image/svg+xml") and 'id="at_least"' in svg.text
+    for bad, why in (({"from": "2027-01-01"}, "must be after"), ({"operator": "SPX"}, "name one of"),
+                     ({"until": "9999-01-01"}, "must be between")):  # fmt: skip
+        answer = client.get("/v1/forecast/launches", params={**params, **bad})
+        assert answer.status_code == 422 and why in answer.text, answer.text
+    missing = client.get("/v1/forecast/launches", params={"state": "KP", "from": "2024-01-01"})
+    assert missing.status_code == 422 and "until" in missing.text

@@ -56,3 +56,20 @@ def test_errors_are_one_line(fit_dir: Path) -> None:
     assert bad_date.exit_code == 1 and "not a date" in bad_date.output
     no_fit = runner.invoke(app, ["forecast", "next", "--vehicle", "Nuri", "--fit", "/nonexistent"])
     assert no_fit.exit_code == 1 and "launchcast fit" in no_fit.output
+
+
+def test_launches_table_json_and_chart(fit_dir: Path, tmp_path: Path) -> None:
+    """`forecast launches --operator SPX --from 2024-01-01 --until 2025-01-01`: "will SpaceX
+    exceed 150 launches in 2024?" as a table, as JSON and as a chart."""
+    args = ["launches", "--operator", "SPX", "--from", "2024-01-01", "--until", "2025-01-01", "--at-least", "150"]
+    table = invoke(fit_dir, *args, "--as-of", "2024-01-01", "--plot", str(tmp_path / "spx.svg"))
+    assert table.exit_code == 0, table.output
+    assert "launches of SpaceX (operator)" in table.output
+    assert "P(≥ 150)" in table.output and "the operator SpaceX's launch rate" in table.output
+    assert 'id="launches_pmf"' in (tmp_path / "spx.svg").read_text()
+    body = json.loads(invoke(fit_dir, *args, "--as-of", "2024-01-01", "--json").output)
+    assert body["kind"] == "operator" and body["name"] == "SPX" and body["at_least"] == 150
+    assert abs(sum(body["launches"]["pmf"]) - 1) < 1e-3 and 0 <= body["launches"]["at_least"] <= 1
+    assert body["successes"]["mean"] <= body["launches"]["mean"]
+    bad = invoke(fit_dir, "launches", "--state", "KP", "--from", "2024-13-01", "--until", "2025-01-01")
+    assert bad.exit_code == 1 and "--from '2024-13-01' is not a date" in bad.output
