@@ -48,16 +48,23 @@ def costliest() -> None:
     from launchcast.service.settings import Settings
 
     fit = Settings().registry().load_current()
-    print(f"fit: {fit.model} {fit.version}, {fit.n_draws:,} draws; budget {budget.MAX_LAUNCH_STEPS:,} launch-steps")
+    print(
+        f"fit: {fit.model} {fit.version}, {fit.n_draws:,} draws; "
+        f"budget {budget.MAX_LAUNCH_STEPS:,} launch-steps"
+    )
     us, cn = Programme(state="US"), Programme(state="CN")
     cases = [
         ("versus US v CN", lambda now, paths: questions.versus(fit, us, cn, paths, 0, now=now)),
         ("by-month US, 120 months", lambda now, paths: questions.by_month(fit, us, 120, paths, 0, now=now)),
-        ("by-date CN to 2040", lambda now, paths: questions.by_date(fit, cn, datetime(2040, 1, 1).date(), paths,
-                                                                   0, now=now)),
-        ("campaign Nuri, 100 launches", lambda now, paths: questions.campaign(fit, Programme("Nuri"), 100, paths,
-                                                                             0, now=now)),
-    ]  # fmt: skip
+        (
+            "by-date CN to 2040",
+            lambda now, paths: questions.by_date(fit, cn, datetime(2040, 1, 1).date(), paths, 0, now=now),
+        ),
+        (
+            "campaign Nuri, 100 launches",
+            lambda now, paths: questions.campaign(fit, Programme("Nuri"), 100, paths, 0, now=now),
+        ),
+    ]
     for name, ask in cases:
         worst = 0.0
         for year in (2026, 2030, 2035):
@@ -91,8 +98,11 @@ def flood(duration: int, clients: int) -> None:
         probes, nexts = [], []
         deadline = time.monotonic() + duration
         while time.monotonic() < deadline:
-            for path, into, params in (("/healthz", probes, {}), ("/readyz", probes, {}),
-                                       ("/v1/forecast/next", nexts, {"vehicle": "Nuri"})):  # fmt: skip
+            for path, into, params in (
+                ("/healthz", probes, {}),
+                ("/readyz", probes, {}),
+                ("/v1/forecast/next", nexts, {"vehicle": "Nuri"}),
+            ):
                 started = time.perf_counter()
                 assert client.get(path, params=params).status_code == 200
                 into.append(time.perf_counter() - started)
@@ -100,12 +110,18 @@ def flood(duration: int, clients: int) -> None:
         statuses = Counter(results.get(timeout=120))
         load.join()
     ms = 1000.0
-    print(f"flood: {clients} clients x {duration} s of expensive uncached requests: "
-          + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())))  # fmt: skip
-    print(f"  /healthz and /readyz: {len(probes)} probes, median {statistics.median(probes) * ms:.1f} ms, "
-          f"p99 {np.quantile(probes, 0.99) * ms:.1f} ms, slowest {max(probes) * ms:.1f} ms (target <= 100)")
-    print(f"  next (a client that behaves): {len(nexts)} requests, p99 {np.quantile(nexts, 0.99) * ms:.1f} ms "
-          f"(target <= 100)")  # fmt: skip
+    print(
+        f"flood: {clients} clients x {duration} s of expensive uncached requests: "
+        + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+    )
+    print(
+        f"  /healthz and /readyz: {len(probes)} probes, median {statistics.median(probes) * ms:.1f} ms, "
+        f"p99 {np.quantile(probes, 0.99) * ms:.1f} ms, slowest {max(probes) * ms:.1f} ms (target <= 100)"
+    )
+    print(
+        f"  next (a client that behaves): {len(nexts)} requests, p99 {np.quantile(nexts, 0.99) * ms:.1f} ms "
+        f"(target <= 100)"
+    )
 
 
 def main() -> None:
@@ -113,8 +129,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{datetime.now(UTC):%Y-%m-%d}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
     flood(args.duration, args.clients)
     costliest()
 
