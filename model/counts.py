@@ -38,6 +38,7 @@ from launchcast.model.forecast import (
     Programme,
     _check_year,
     _years,
+    gamma_interval,
     model_info,
     resolve,
 )
@@ -229,8 +230,7 @@ def _known(
 
 
 def _rate_words(fit: Fit, kind: str, display: str, shape: float, rate: float, ahead: float) -> str:
-    draws = np.random.default_rng(0).gamma(shape, 1 / rate, 20_000)
-    low, high = np.quantile(draws, [0.05, 0.95])
+    low, high = gamma_interval(shape, rate)
     return (
         f"the {kind} {display}'s launch rate: {shape / rate:.1f} launches a year (90% interval "
         f"{low:.1f}–{high:.1f}), {ahead:.1f} years past the data's end (launch-rate model, model.rates)"

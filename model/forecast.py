@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import date as dt_date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -508,13 +508,15 @@ def rate_description(fit: Fit, resolved: Resolved) -> str | None:
         return None
     kind, name = resolved.rate_kind, resolved.rate_name
     shape, rate = fit.rates.rate_parameters(kind, name)
-    low, high = _gamma_interval(shape, rate)
+    low, high = gamma_interval(shape, rate)
     who = fit.state_name(name) if kind == "state" else name
     return (f"the {kind} {who}'s launch rate: {shape / rate:.1f} launches a year expected in the year after "
             f"the data's end (90% interval {low:.1f}–{high:.1f}; launch-rate model, model.rates)")
 
 
-def _gamma_interval(shape: float, rate: float) -> tuple[float, float]:
+@lru_cache(maxsize=4096)
+def gamma_interval(shape: float, rate: float) -> tuple[float, float]:
+    """The central 90% interval of a Gamma(shape, rate), by simulation (cached: answers repeat)."""
     draws = np.random.default_rng(0).gamma(shape, 1 / rate, 20_000)
     low, high = np.quantile(draws, [0.05, 0.95])
     return float(low), float(high)

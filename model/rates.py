@@ -297,10 +297,26 @@ class LaunchRates:
         return sorted(self.series.get(kind, {}))
 
 
+#: Fitted models by (data hash, end): every model fitted on the same data shares one (the
+#: baselines and the hierarchical model of a refit, the backtest's models of one year).
+_FITTED: dict[tuple[str, float], LaunchRates] = {}
+
+
 def fit_rates(history: LaunchHistory, end: float | None = None) -> LaunchRates:
     """Fit the launch-rate model on ``history`` (data up to ``end``, default its last launch)."""
     launches = history.launches
     end = float(launches["year"].max()) if end is None else end
+    key = (history.data_hash, end)
+    if history.data_hash and key in _FITTED:
+        return _FITTED[key]
+    rates = _fit(history, end)
+    if history.data_hash:
+        _FITTED[key] = rates
+    return rates
+
+
+def _fit(history: LaunchHistory, end: float) -> LaunchRates:
+    launches = history.launches
     discount, damping, floor, concentration, series, scores = {}, {}, {}, {}, {}, {}
     for kind in KINDS:
         yearly = Yearly.of(history, kind, end)
