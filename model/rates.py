@@ -83,6 +83,10 @@ ACTIVE_YEARS = 5
 #: "The production line that is running": a state's next launch is taken to fly its
 #: vehicle with the most launches in these years before the data's end.
 RECENT_YEARS = 5.0
+#: Beyond this many years past the data's end the rate's uncertainty is held where it is: the
+#: local level's variance grows without bound (its evidence shrinks by ω each year, to almost
+#: nothing in a decade), which no programme's tempo does; questions that far out warn anyway.
+MAX_YEARS_AHEAD = 3.0
 #: The least exposure a partial last year counts (a year of data that ends on 3 January
 #: says little about the year's tempo).
 MIN_EXPOSURE = 0.25
@@ -269,9 +273,10 @@ class LaunchRates:
 
     def rate_parameters(self, kind: str, name: str, years_ahead: float = 1.0) -> tuple[float, float]:
         """Gamma (shape, rate) of the yearly launch rate ``years_ahead`` after the data's end
-        (at least one year: the one-year predictive; the evidence is discounted once a year)."""
+        (at least one year: the one-year predictive; the evidence is discounted once a year, up
+        to ``MAX_YEARS_AHEAD``)."""
         s = self.get(kind, name)
-        keep = self.discount[kind] ** max(1.0, years_ahead) * self.concentration[kind]
+        keep = self.discount[kind] ** min(MAX_YEARS_AHEAD, max(1.0, years_ahead)) * self.concentration[kind]
         mean = s.shape / s.rate * s.growth
         if s.active:
             mean = max(mean, self.floor[kind])
