@@ -160,3 +160,20 @@ def test_a_nul_in_a_hand_entered_field_is_refused(data_dir: Path, tmp_path: Path
     assert done.returncode == 1
     assert "column site: holds a control character" in done.stderr
     assert data_files(data_dir) == before
+
+
+def test_a_tag_on_two_rows_is_refused_not_taken_as_a_correction(data_dir: Path, tmp_path: Path,
+                                                                shared_data: Path) -> None:  # fmt: skip
+    """Before: a launch list with one tag on two rows passed, the second as a "correction" of
+    the first. Now it is refused, naming both lines, and the data is unchanged."""
+    files = newer_gcat(shared_data)
+    lines = files[LAUNCH].decode().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("2023-001 "))
+    lines.append(lines[row].replace("OS", "OF", 1))
+    source = tmp_path / "launch.tsv"
+    source.write_text("".join(lines))
+    before = data_files(data_dir)
+    done = launchcast("data", "ingest-gcat", str(source), "--data-dir", str(data_dir), env={})
+    assert done.returncode == 1
+    assert f"launch tag '2023-001' is on line {row + 1} and on line {len(lines)}" in done.stderr
+    assert data_files(data_dir) == before
