@@ -510,8 +510,10 @@ def rate_description(fit: Fit, resolved: Resolved) -> str | None:
     shape, rate = fit.rates.rate_parameters(kind, name)
     low, high = gamma_interval(shape, rate)
     who = fit.state_name(name) if kind == "state" else name
-    return (f"the {kind} {who}'s launch rate: {shape / rate:.1f} launches a year expected in the year after "
-            f"the data's end (90% interval {low:.1f}–{high:.1f}; launch-rate model, model.rates)")
+    return (
+        f"the {kind} {who}'s launch rate: {shape / rate:.1f} launches a year expected in the year after "
+        f"the data's end (90% interval {low:.1f}–{high:.1f}; launch-rate model, model.rates)"
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -561,8 +563,7 @@ def _years_to_first_success(
             "a state that has never launched has no launch rate to forecast dates from; "
             "name a state (with new_vehicle for its new rocket)"
         )
-    rate = fit.rates.rate_draws(resolved.rate_kind, resolved.rate_name, paths, rng,
-                                _years_ahead(moment))
+    rate = fit.rates.rate_draws(resolved.rate_kind, resolved.rate_name, paths, rng, _years_ahead(moment))
     gap = moment.gap_years
     draw = rng.integers(0, fit.n_draws, size=paths)
     previous_failed = np.full(paths, resolved.query.previous_failed)

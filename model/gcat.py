@@ -183,7 +183,8 @@ class _Table:
                     raise LaunchcastError(
                         f"{self.path.name}, line {number}: {len(fields)} tab-separated fields, expected "
                         f"{len(columns) - len(shared)} (the header names {len(columns)} columns"
-                        + (f", {' and '.join(shared)} sharing a field" if shared else "") + ")"
+                        + (f", {' and '.join(shared)} sharing a field" if shared else "")
+                        + ")"
                     )
                 found = True
                 yield number, dict(zip(names, (_clean(v) for v in fields), strict=True))

@@ -366,8 +366,10 @@ class Ledger:
                     engine = create_engine(url, connect_args={"timeout": connect_timeout})
                     event.listen(engine, "connect", _sqlite_pragmas)
             else:
-                limits = {"connect_timeout": int(max(1, connect_timeout)),
-                          "options": f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}"}
+                limits = {
+                    "connect_timeout": int(max(1, connect_timeout)),
+                    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}",
+                }
                 engine = create_engine(url, pool_pre_ping=True, connect_args=limits)
             ledger = cls(engine)
             ledger.migrate()

@@ -45,16 +45,31 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(16_384, ge=1024, description="largest request head (line and headers)")
     max_connections: int = Field(1024, ge=1, description="open connections; more are closed at once")
     keep_alive_seconds: int = Field(5, ge=1, description="idle connections are closed after this")
-    work_threads: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, le=64,
-                              description="threads for expensive answers (simulations, charts, pages); "
-                              "default: the number of cores, at most 4")
-    work_queue: int = Field(16, ge=0, le=10_000, description="expensive requests that may wait for a "
-                            "thread; more are refused at once (503 with Retry-After)")
-    work_deadline_seconds: float = Field(10.0, gt=0, description="an expensive answer (queue wait "
-                                         "included) is stopped after this (503 with Retry-After)")
-    database_timeout_seconds: float = Field(5.0, gt=0, description="longest a database statement "
-                                            "may run; a slower track-record read answers from the "
-                                            "last snapshot")
+    work_threads: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="threads for expensive answers (simulations, charts, pages); "
+        "default: the number of cores, at most 4",
+    )
+    work_queue: int = Field(
+        16,
+        ge=0,
+        le=10_000,
+        description="expensive requests that may wait for a "
+        "thread; more are refused at once (503 with Retry-After)",
+    )
+    work_deadline_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="an expensive answer (queue wait included) is stopped after this (503 with Retry-After)",
+    )
+    database_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="how long a track-record read waits for the database (and a connection attempt "
+        "may take) before answering from the last snapshot",
+    )
     admin_token: str | None = Field(None, description="bearer token for POST /v1/refit")
     refit_schedule: bool = Field(True, description="let the service run refits on a schedule")
     refit_model: str = Field("hierarchical", description="model the scheduled/HTTP refits fit")

@@ -142,7 +142,9 @@ def _server_pid(url: str) -> int:
     return int(out.stdout.split("pid=")[1].split(",")[0])
 
 
-def test_work_stops_when_its_client_leaves_and_a_full_queue_says_when_to_come_back(registry: Registry) -> None:
+def test_work_stops_when_its_client_leaves_and_a_full_queue_says_when_to_come_back(
+    registry: Registry,
+) -> None:
     """Before: about 65 s of CPU went on after the clients were gone, and 45 requests in
     flight exhausted the thread pool (a 0.25 s request got no answer in 40 s). Now a client
     that hangs up cancels its work, and past the queue the answer is 503 with Retry-After."""
@@ -279,7 +281,9 @@ def test_a_fit_with_nan_draws_is_never_promoted_or_served(tmp_path: Path, histor
                              env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
                                   "LAUNCHCAST_TRACK_RECORD": "false"},
                              capture_output=True, text=True, check=False)  # fmt: skip
-    assert promote.returncode == 1 and "non-finite draw" in promote.stderr and "Traceback" not in promote.stderr
+    assert (
+        promote.returncode == 1 and "non-finite draw" in promote.stderr and "Traceback" not in promote.stderr
+    )
     assert registry.current_id() == good
     (registry.root / "current").write_text(bad + "\n")  # as if promoted by an older launchcast
     with running_server(env_for(registry)) as url:
@@ -308,7 +312,9 @@ def test_mismatched_shapes_and_links_are_refused(tmp_path: Path, history: Launch
                              env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
                                   "LAUNCHCAST_TRACK_RECORD": "false"},
                              capture_output=True, text=True, check=False)  # fmt: skip
-    assert promote.returncode == 1 and "does not match" in promote.stderr and "Traceback" not in promote.stderr
+    assert (
+        promote.returncode == 1 and "does not match" in promote.stderr and "Traceback" not in promote.stderr
+    )
     assert registry.current_id() == good
     outside = tmp_path / "outside"
     shutil.copytree(registry.versions_dir / str(good), outside)
@@ -373,8 +379,12 @@ def test_a_hung_database_never_freezes_the_service(tmp_path: Path, history: Laun
     directory = Path(f"/tmp/launchcast-pg-{os.getpid()}-{time.monotonic_ns()}")
     url_db, pid = _private_postgres(directory)
     registry = registry_with(tmp_path / "registry", history)
-    env = env_for(registry, LAUNCHCAST_DATABASE_URL=url_db, LAUNCHCAST_DATABASE_TIMEOUT_SECONDS="1",
-                  LAUNCHCAST_TRACK_RECORD="true")
+    env = env_for(
+        registry,
+        LAUNCHCAST_DATABASE_URL=url_db,
+        LAUNCHCAST_DATABASE_TIMEOUT_SECONDS="1",
+        LAUNCHCAST_TRACK_RECORD="true",
+    )
     try:
         with running_server(env) as url, httpx.Client(base_url=url, timeout=30) as client:
             wait_for(lambda: client.get("/v1/track-record").status_code == 200, 30, "no track record")

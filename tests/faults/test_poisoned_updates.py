@@ -58,7 +58,9 @@ def test_fabricated_launches_are_refused_and_change_nothing(data_dir: Path, tmp_
         assert "more than 669 orbital launches in 2024" in refused.stderr
         assert "--accept-large-change" in refused.stderr and "Traceback" not in refused.stderr
         assert data_files(data_dir) == before
-        log = [json.loads(line) for line in (tmp_path / "registry" / "updates.jsonl").read_text().splitlines()]
+        log = [
+            json.loads(line) for line in (tmp_path / "registry" / "updates.jsonl").read_text().splitlines()
+        ]
         assert log[-1]["outcome"] == "failed" and "implausible" in log[-1]["reason"]
         server.files = fabricated(newer_gcat(shared_data), 700)
         accepted = update(server, data_dir, tmp_path, "--accept-large-change")

@@ -62,13 +62,17 @@ def test_reader_rejects_wrong_field_count(tmp_path: Path, shared_data: Path) -> 
     lines[first] = "\t".join(lines[first].split("\t")[:20])
     bad = tmp_path / "launch.tsv"
     bad.write_text("\n".join(lines) + "\n")
-    with pytest.raises(LaunchcastError, match=rf"line {first + 1}: 20 tab-separated fields, expected 26 "
-                       r"\(the header names 28 columns, Apoflag and RangeFlag sharing a field\)"):
+    with pytest.raises(
+        LaunchcastError,
+        match=rf"line {first + 1}: 20 tab-separated fields, expected 26 "
+        r"\(the header names 28 columns, Apoflag and RangeFlag sharing a field\)",
+    ):
         gcat.read_launches(bad)
 
 
-def test_columns_are_found_by_header_name_when_gcat_adds_or_moves_one(tmp_path: Path,
-                                                                       shared_data: Path) -> None:
+def test_columns_are_found_by_header_name_when_gcat_adds_or_moves_one(
+    tmp_path: Path, shared_data: Path
+) -> None:
     """Before: fields were read by position, so a column GCAT added or moved misread every row
     (or stopped every update). Now: by header name; OrbPay dropped, a new column first."""
     source = shared_data / "gcat-launch-upstream-sample.tsv"
@@ -107,7 +111,9 @@ def test_a_tag_on_two_rows_is_refused_naming_both_lines(tmp_path: Path, shared_d
     bad = tmp_path / "launch.tsv"
     bad.write_text("\n".join(lines) + "\n")
     tag = lines[data[10]].split("\t")[0].strip()
-    with pytest.raises(LaunchcastError, match=rf"tag '{tag}' is on line {data[10] + 1} and on line {len(lines)}"):
+    with pytest.raises(
+        LaunchcastError, match=rf"tag '{tag}' is on line {data[10] + 1} and on line {len(lines)}"
+    ):
         gcat.read_launches(bad)
 
 

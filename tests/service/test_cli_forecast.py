@@ -61,7 +61,17 @@ def test_errors_are_one_line(fit_dir: Path) -> None:
 def test_launches_table_json_and_chart(fit_dir: Path, tmp_path: Path) -> None:
     """`forecast launches --operator SPX --from 2024-01-01 --until 2025-01-01`: "will SpaceX
     exceed 150 launches in 2024?" as a table, as JSON and as a chart."""
-    args = ["launches", "--operator", "SPX", "--from", "2024-01-01", "--until", "2025-01-01", "--at-least", "150"]
+    args = [
+        "launches",
+        "--operator",
+        "SPX",
+        "--from",
+        "2024-01-01",
+        "--until",
+        "2025-01-01",
+        "--at-least",
+        "150",
+    ]
     table = invoke(fit_dir, *args, "--as-of", "2024-01-01", "--plot", str(tmp_path / "spx.svg"))
     assert table.exit_code == 0, table.output
     assert "launches of SpaceX (operator)" in table.output
