@@ -1,4 +1,4 @@
-"""/v1/vehicles and /v1/states: what the model knows about, with records."""
+"""/v1/vehicles, /v1/states and /v1/operators: what the model knows about, with records and rates."""
 
 from __future__ import annotations
 
@@ -55,6 +55,43 @@ async def vehicles(
         for r in served.fit.records.values()
         if wanted in r.vehicle.lower() or wanted in r.display_name.lower()
     ]
+
+
+class OperatorOut(BaseModel):
+    operator: str
+    name: str
+    vehicle: str
+    active: bool
+    launches_per_year: float
+
+
+@router.get("/operators", response_model=list[OperatorOut])
+async def operators(
+    served: deps.ServedDep,
+    q: Annotated[
+        str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, description="part of a code or name")
+    ] = None,
+) -> list[OperatorOut]:
+    """Operators (GCAT agency codes, names from its organisation table), with the vehicle each flies
+    most and the launch-rate model's expected launches in the year after the data's end: what
+    ``/v1/forecast/launches?operator=`` takes. ``active``: launched in the 5 years before the data's end."""
+    wanted = (q or "").strip().lower()
+    rates = served.fit.rates
+    out = []
+    for code in rates.names("operator"):
+        name = rates.operator_names.get(code, code)
+        if wanted in code.lower() or wanted in name.lower():
+            series = rates.get("operator", code)
+            out.append(
+                OperatorOut(
+                    operator=code,
+                    name=name,
+                    vehicle=rates.operator_vehicles.get(code, ""),
+                    active=series.active,
+                    launches_per_year=round(rates.mean_rate("operator", code), 3),
+                )
+            )
+    return sorted(out, key=lambda o: -o.launches_per_year)
 
 
 @router.get("/states", response_model=list[StateOut])

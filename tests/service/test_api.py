@@ -275,3 +275,12 @@ def test_launches_answers_a_distribution_a_chart_and_clear_errors(client: TestCl
         assert answer.status_code == 422 and why in answer.text, answer.text
     missing = client.get("/v1/forecast/launches", params={"state": "KP", "from": "2024-01-01"})
     assert missing.status_code == 422 and "until" in missing.text
+
+
+def test_operators_are_listed_with_names_vehicles_and_rates(client: TestClient) -> None:
+    spacex = client.get("/v1/operators", params={"q": "spacex"}).json()
+    assert spacex[0]["operator"] == "SPX" and spacex[0]["vehicle"] == "Falcon 9" and spacex[0]["active"]
+    everyone = client.get("/v1/operators").json()
+    rates = [o["launches_per_year"] for o in everyone]
+    assert rates == sorted(rates, reverse=True) and everyone[0]["operator"] == "SPX"
+    assert client.get("/v1/operators", params={"q": "a\x00"}).status_code == 422
