@@ -254,6 +254,46 @@ ax.bar(range(6), result.success_pmf)
 ax.set(xlabel="successes in the next 5 Chollima-1 flights", ylabel="probability"); plt.show()
 print(f"P(no success in 5) = {result.probability_no_success:.3f}; "
       f"expected attempts to the first success = {result.expected_attempts_to_first_success:.2f}")"""),
+    ("md", """## Launch rates: how often, and how many
+
+Every time question rests on the launch-rate model (`model.rates`): per state, vehicle
+and operator, a yearly rate whose past evidence is discounted each year (ω), with a
+damped trend for busy programmes (φ), a floor for programmes that flew in the last five
+years, and negative-binomial over-dispersion (κ). Its parameters are fitted with every
+fit; here they are, with each Korean programme's expected launches a year:"""),
+    ("code", """rates = fit.rates
+display(pd.DataFrame({"discount ω": rates.discount, "trend φ": rates.damping, "floor": rates.floor,
+                      "concentration κ": rates.concentration, "training log score": rates.training_log_score}))
+rows = []
+for kind, name in [("state", "KP"), ("vehicle", "Cheonlima-1"), ("state", "KR"), ("vehicle", "Nuri"),
+                   ("state", "US"), ("operator", "SPX"), ("state", "CN")]:
+    shape, rate = rates.rate_parameters(kind, name)
+    draws = np.random.default_rng(0).gamma(shape, 1 / rate, 20_000)
+    rows.append({"series": f"{kind} {name}", "launches a year": shape / rate,
+                 "90% low": np.quantile(draws, 0.05), "90% high": np.quantile(draws, 0.95)})
+pd.DataFrame(rows).round(2)"""),
+    ("md", """How many North Korean launches, and successes, from the data's end to the end of 2027
+(`GET /v1/forecast/launches`): the record's part of a window is counted, the rest forecast."""),
+    ("code", """from launchcast.model.counts import launches
+
+window = launches(fit, state="KP", start=fit.data_end.date(), end=datetime(2028, 1, 1).date(), now=now,
+                  at_least=1, history=history)
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.bar(range(len(window.launches.pmf)), window.launches.pmf, color="#9ecae1", label="launches")
+ax.step(range(len(window.successes.pmf)), window.successes.pmf, where="mid", color="#08306b", label="successes")
+ax.set(xlabel="North Korean launches until 2028", ylabel="probability"); ax.legend(); plt.show()
+print(f"P(at least one success) = {window.successes.at_least:.2f}; {window.launch_rate}")"""),
+    ("md", """The backtest of the launch-rate model (`launchcast backtest --rates-only`): each year
+2005–2023 forecast from the years before it, beside "as many as last year" and the 5-year
+mean; log score per series (higher is better)."""),
+    ("code", """rate_scores = Path("docs/backtest/rates/scores.csv")
+if not rate_scores.exists():
+    rate_scores = Path("..") / rate_scores
+if rate_scores.exists():
+    table = pd.read_csv(rate_scores)
+    display(table.pivot_table(index=["period", "kind"], columns="rule", values="log_score", sort=False).round(3))
+else:
+    print("no launch-rate backtest in docs/backtest yet: run 'launchcast backtest --rates-only --out docs/backtest'")"""),
     ("md", """## The live track record
 
 The forecast ledger (`LAUNCHCAST_DATABASE_URL`, default `var/ledger.sqlite`) holds the
