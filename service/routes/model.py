@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -90,9 +91,10 @@ async def model(
     settings: Annotated[Settings, Depends(deps.settings)],
     clock: Annotated[Clock, Depends(deps.clock)],
 ) -> ModelOut:
-    """What is served, how old its data is, and how the last updates went."""
+    """What is served, how old its data is, and how the last updates went (the update log is read
+    off the event loop)."""
     fit = served.fit
-    attempts = update_attempts(settings.update_log)
+    attempts = await asyncio.to_thread(update_attempts, settings.update_log)
     last = attempts[-1] if attempts else None
     good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
     moment = Moment.of(fit, clock(), settings.stale_after_days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.service.errors import documented, problem
+from launchcast.service.errors import documented, problem, public
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 
@@ -54,14 +55,18 @@ async def start_refit(
 
 @router.get("/status", response_model=RefitStatus)
 async def status(request: Request, settings: Annotated[Settings, Depends(deps.settings)]) -> RefitStatus:
-    """Whether a refit runs now, and the log of recent runs (newest last)."""
+    """Whether a refit runs now, and the log of recent runs (newest last; files read off the loop)."""
     registry = settings.registry()
     served = request.app.state.holder.served
     running = request.app.state.refits.running()
-    try:
-        current: str | None = registry.current_id()
-    except LaunchcastError as exc:
-        current = f"unreadable: {exc}"
+
+    def read() -> tuple[str | None, list[dict[str, Any]]]:
+        try:
+            current: str | None = registry.current_id()
+        except LaunchcastError as exc:
+            current = f"unreadable: {public(str(exc))}"
+        return current, registry.refits(20, running=running)
+
+    current, runs = await asyncio.to_thread(read)
     return RefitStatus(running=running is not None, current_version=current,
-                       served_version=served.version_id if served else None,
-                       runs=registry.refits(20, running=running))  # fmt: skip
+                       served_version=served.version_id if served else None, runs=runs)  # fmt: skip
