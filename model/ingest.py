@@ -122,7 +122,6 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
     validate the whole, and commit it with ``extra_files``."""
     launches, vehicles = tables
     rows = launches.to_dict("records")
-    before = len(rows)
     moved: Counter[tuple[str, str, str]] = Counter()
     known_operators = {gcat.operator_code(a) for a in launches["agency"]}
     by_tag = {row["launch_tag"]: row for row in rows}
@@ -185,7 +184,7 @@ def merge(tx: datadir.Transaction, tables: tuple[pd.DataFrame, pd.DataFrame], in
     report.states_moved = [f"{n} launch(es) of {code}: {a} → {b}"
                            for (code, a, b), n in sorted(moved.items())]  # fmt: skip
     if not accept_large_change:
-        check_plausible(launches, merged_launches, report, before)
+        check_plausible(launches, merged_launches, report)
     problems = validate(merged_launches, merged_vehicles, tx.root / LAUNCHES_FILE, tx.root / VEHICLES_FILE)
     if problems:
         raise DataValidationError(problems)
@@ -211,8 +210,7 @@ def year_limit(launches: pd.DataFrame) -> int:
     return max(10, int(gcat.PLAUSIBLE_GROWTH * busiest_year(launches)))
 
 
-def check_plausible(before: pd.DataFrame, after: pd.DataFrame, report: IngestReport,
-                    rows_before: int) -> None:  # fmt: skip
+def check_plausible(before: pd.DataFrame, after: pd.DataFrame, report: IngestReport) -> None:
     """Refuse a change larger than the record plausibly changes in one update (``ImplausibleChange``).
 
     Three bounds, each named in the refusal: a year with more than ``gcat.PLAUSIBLE_GROWTH``
@@ -228,10 +226,10 @@ def check_plausible(before: pd.DataFrame, after: pd.DataFrame, report: IngestRep
         years = ", ".join(f"{year} ({n:,})" for year, n in sorted(over.items())[:5])
         problems.append(f"years with more than {limit:,} launches ({gcat.PLAUSIBLE_GROWTH:g}× the busiest "
                         f"year in the data, {busiest_year(before):,}): {years}")  # fmt: skip
-    allowed = max(MIN_CORRECTIONS_ALLOWED, int(MAX_CORRECTED_SHARE * rows_before))
+    allowed = max(MIN_CORRECTIONS_ALLOWED, int(MAX_CORRECTED_SHARE * len(before)))
     if len(report.corrected) > allowed:
         problems.append(f"{len(report.corrected):,} launches corrected, more than {allowed:,} "
-                        f"({MAX_CORRECTED_SHARE:.0%} of the {rows_before:,} in the data)")  # fmt: skip
+                        f"({MAX_CORRECTED_SHARE:.0%} of the {len(before):,} in the data)")  # fmt: skip
     if report.states_moved:
         problems.append("launches moved to another state: " + "; ".join(report.states_moved[:10]))
     if problems:

@@ -126,3 +126,25 @@ def test_add_rejects_bad_input_and_changes_nothing(
     with pytest.raises((LaunchcastError, DataValidationError), match=message):
         add_launch(data_dir, time, "Nuri", outcome)
     assert (data_dir / "launches.csv").read_bytes() == before
+
+
+def test_correcting_over_a_tenth_of_the_record_needs_acceptance(data_dir: Path, tmp_path: Path,
+                                                                 shared_data: Path) -> None:  # fmt: skip
+    """A catalogue that turns 1,000 of 6,573 successes into failures is refused as implausible
+    (GCAT revises a few dozen at a time); an operator who checked it accepts it explicitly."""
+    lines = (shared_data / "gcat-launch-orbital-1957-2023.tsv").read_text().splitlines(keepends=True)
+    flipped = 0
+    for i, line in enumerate(lines):
+        fields = line.split("\t")
+        if not line.startswith("#") and fields[19].strip() == "OS" and flipped < 1000:
+            fields[19] = "OF"  # LaunchCode: the 20th field (Apogee and Range hold their flags)
+            lines[i] = "\t".join(fields)
+            flipped += 1
+    source = tmp_path / "launch.tsv"
+    source.write_text("".join(lines))
+    before = data_files(data_dir)
+    with pytest.raises(LaunchcastError, match=r"1,000 launches corrected, more than 657 \(10% of the 6,573"):
+        ingest_gcat(data_dir, source)
+    assert data_files(data_dir) == before
+    report = ingest_gcat(data_dir, source, accept_large_change=True)
+    assert len(report.corrected) == 1000
