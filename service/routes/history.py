@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
@@ -28,7 +28,9 @@ class LaunchOut(BaseModel):
 
 @router.get("/history", response_model=list[LaunchOut])
 async def history(
+    request: Request,
     served: Annotated[Served, Depends(deps.served)],
+    work: deps.WorkDep,
     state: Annotated[
         str | None,
         Query(
@@ -48,7 +50,8 @@ async def history(
         ),
     ] = None,
 ) -> list[LaunchOut]:
-    """Launches of a state's vehicles (by owner), or of one vehicle, in time order."""
+    """Launches of a state's vehicles (by owner), or of one vehicle, in time order (thousands of
+    rows for the biggest states: built in the bounded pool, not on the event loop)."""
     if served.history is None:
         raise LaunchcastError("the launch history could not be loaded; run 'launchcast data validate'")
     launches = served.history.launches
@@ -61,4 +64,5 @@ async def history(
     else:
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")
     columns = list(LaunchOut.model_fields)
-    return [LaunchOut(**row) for row in launches[columns].to_dict("records")]
+    chosen = launches[columns]
+    return await work.run(request, lambda: [LaunchOut(**row) for row in chosen.to_dict("records")])
