@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint lock clean
+.PHONY: run test install lint typecheck lock clean
 
 # Pinned dependencies from the lock (the image uses requirements/runtime.lock), then the
 # project itself in editable mode, so a change to the code needs no reinstall.
@@ -22,9 +22,21 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q -n 2
 
-lint: install
-	$(BIN)/ruff check launchcast model service tests benchmarks data
-	$(BIN)/ruff format --check launchcast model service tests benchmarks data
+LINTED := launchcast model service tests benchmarks data notebooks/build_notebook.py
+
+lint: install typecheck
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+# mypy cannot follow setuptools' package-dir mapping (model/ is installed as
+# launchcast.model), so it reads the package through a tree of links with the installed names.
+TYPED := $(VENV)/typecheck
+typecheck: install
+	rm -rf $(TYPED)/launchcast && mkdir -p $(TYPED)/launchcast
+	cp launchcast/__init__.py $(TYPED)/launchcast/
+	ln -s $(CURDIR)/model $(CURDIR)/service $(CURDIR)/data $(TYPED)/launchcast/
+	cd $(TYPED) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+		-p launchcast.model -p launchcast.service
 
 # Re-pin after changing dependencies in pyproject.toml (uv comes with the dev extra).
 lock: install

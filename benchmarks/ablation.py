@@ -34,10 +34,10 @@ import pandas as pd  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from launchcast.model import backtest  # noqa: E402
-from launchcast.model.hierarchical import V2_TERMS  # noqa: E402
-from launchcast.model.history import LaunchHistory, load_history  # noqa: E402
-from launchcast.model.scoring import expected_calibration_error, log_loss  # noqa: E402
+from launchcast.model.record.history import LaunchHistory, load_history  # noqa: E402
+from launchcast.model.stats import backtest  # noqa: E402
+from launchcast.model.stats.hierarchical import V2_TERMS  # noqa: E402
+from launchcast.model.stats.scoring import expected_calibration_error, log_loss  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = {"draws": 400, "tune": 400, "chains": 2, "retries": 0}
@@ -68,7 +68,7 @@ def offset_checks(predictions: pd.DataFrame, history: LaunchHistory) -> None:
     (a real term must learn the offset from earlier years), and where the calibration gap sits."""
     from scipy.optimize import minimize
 
-    from launchcast.model.hierarchical import novelty
+    from launchcast.model.stats.hierarchical import novelty
 
     launches = history.launches
     orgs = pd.read_csv(REPO / "data" / "orgs.csv").set_index("code")["class"]
@@ -111,10 +111,12 @@ def offset_checks(predictions: pd.DataFrame, history: LaunchHistory) -> None:
     gap = Table(title="Where the failures forecast and observed differ")
     for column in ("launches", "count", "failures observed", "failures expected"):
         gap.add_column(column, justify="left" if column == "launches" else "right")
-    for label, chosen in (("vehicle flown before the year, variant", known & variant),
-                          ("vehicle flown before the year, new design", known & ~variant),
-                          ("vehicle new in the year, variant", ~known & variant),
-                          ("vehicle new in the year, new design", ~known & ~variant)):  # fmt: skip
+    for label, chosen in (
+        ("vehicle flown before the year, variant", known & variant),
+        ("vehicle flown before the year, new design", known & ~variant),
+        ("vehicle new in the year, variant", ~known & variant),
+        ("vehicle new in the year, new design", ~known & ~variant),
+    ):
         gap.add_row(
             label, str(int(chosen.sum())), str(int((1 - y[chosen]).sum())), f"{(1 - p[chosen]).sum():.1f}"
         )
@@ -143,8 +145,12 @@ def main() -> None:
         jobs = backtest.jobs_for(["hierarchical"], args.start, args.end, "none", options)
         predictions, _ = backtest.run(history, jobs, workers=args.workers)
         rows[name] = scores(predictions)
-        print(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in rows[name].items())
-              + f" ({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+        print(
+            f"{name}: "
+            + ", ".join(f"{k} {v:.4f}" for k, v in rows[name].items())
+            + f" ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             predictions.to_csv(args.out / f"{name.replace(' ', '_').replace('/', '-')}.csv", index=False)

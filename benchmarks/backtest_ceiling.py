@@ -25,9 +25,9 @@ import pandas as pd  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from launchcast.model.history import load_history  # noqa: E402
-from launchcast.model.models import MODEL_NAMES, make_model  # noqa: E402
-from launchcast.model.scoring import log_loss, predict  # noqa: E402
+from launchcast.model.record.history import load_history  # noqa: E402
+from launchcast.model.stats.models import MODEL_NAMES, make_model  # noqa: E402
+from launchcast.model.stats.scoring import log_loss, predict  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,8 +54,10 @@ def main() -> None:
     Console().print(table)
     laplace, eb = overall["log_loss"]["laplace"], overall["log_loss"]["eb-beta"]
     print(f"goal: <= {0.65 * laplace:.4f} (35% below Laplace) and <= {0.85 * eb:.4f} (15% below eb-beta)")
-    print(f"hierarchical in sample: {in_sample['hierarchical']:.4f} "
-          f"({1 - in_sample['hierarchical'] / laplace:.1%} below Laplace's backtest)")  # fmt: skip
+    print(
+        f"hierarchical in sample: {in_sample['hierarchical']:.4f} "
+        f"({1 - in_sample['hierarchical'] / laplace:.1%} below Laplace's backtest)"
+    )
 
 
 if __name__ == "__main__":

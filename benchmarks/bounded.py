@@ -3,7 +3,7 @@
 Two figures (issue 22):
 
 1. **The most expensive request allowed**: for each time question, the costliest
-   parameters the launch-step budget (``model.budget``) still accepts, and the CPU time
+   parameters the launch-step budget (``model.questions.budget``) still accepts, and the CPU time
    they take on the registry's current fit, in this process (target: ≤ 2 CPU-seconds).
 2. **Probes under a flood**: a real server (``launchcast serve`` on loopback) while
    ``--clients`` threads (default 8) send expensive, never-cached requests (charts, 120-month
@@ -42,9 +42,10 @@ from tests.faults.test_bounded_work import Flood  # noqa: E402
 
 
 def costliest() -> None:
-    from launchcast.model import budget
-    from launchcast.model import forecast as questions
-    from launchcast.model.forecast import Programme
+    from launchcast.model.errors import BudgetExceeded
+    from launchcast.model.questions import budget
+    from launchcast.model.questions import forecast as questions
+    from launchcast.model.questions.forecast import Programme
     from launchcast.service.settings import Settings
 
     fit = Settings().registry().load_current()
@@ -76,7 +77,7 @@ def costliest() -> None:
                     ask(now, paths)
                     worst = max(worst, time.process_time() - started)
                     break
-                except budget.BudgetExceeded:
+                except BudgetExceeded:
                     paths = int(paths * 0.8)
         print(f"  {name:32s} costliest allowed: {worst:5.2f} CPU-s (target <= 2)")
 

@@ -38,14 +38,18 @@ QUESTIONS = {
 }
 
 
-def timed(client: TestClient, method: str, path: str, params: dict, body: dict | None, at: str,
-          fmt: str | None) -> float:  # fmt: skip
+def timed(
+    client: TestClient, method: str, path: str, params: dict, body: dict | None, at: str, fmt: str | None
+) -> float:
     query = {**params, **({"format": fmt} if fmt else {})}
     if method == "get":
         query["as_of"] = at
     started = time.perf_counter()
-    response = (client.get(path, params=query) if method == "get"
-                else client.post(path, params=query, json={**(body or {}), "as_of": at}))  # fmt: skip
+    response = (
+        client.get(path, params=query)
+        if method == "get"
+        else client.post(path, params=query, json={**(body or {}), "as_of": at})
+    )
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
     return elapsed * 1000
@@ -56,8 +60,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     repeat = parser.parse_args().repeat
     settings = Settings(refit_schedule=False, track_record=False)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"fit {settings.registry().current_id()}")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"fit {settings.registry().current_id()}"
+    )
     start = datetime(2026, 11, 23, tzinfo=UTC)
     with TestClient(create_app(settings)) as client:
         timed(
@@ -67,16 +73,33 @@ def main() -> None:
         for label, (method, path, params, body) in QUESTIONS.items():
             row = []
             for fmt in ("svg", "png"):
-                row.append(statistics.median(
-                    timed(client, method, path, params, body, (start + timedelta(minutes=i)).isoformat(), fmt)
+                row.append(
+                    statistics.median(
+                        timed(
+                            client,
+                            method,
+                            path,
+                            params,
+                            body,
+                            (start + timedelta(minutes=i)).isoformat(),
+                            fmt,
+                        )
+                        for i in range(1, repeat + 1)
+                    )
+                )
+            row.append(
+                statistics.median(
+                    timed(client, method, path, params, body, start.isoformat(), "svg") for _ in range(repeat)
+                )
+            )
+            row.append(
+                statistics.median(
+                    timed(
+                        client, method, path, params, body, (start + timedelta(minutes=i)).isoformat(), None
+                    )
                     for i in range(1, repeat + 1)
-                ))  # fmt: skip
-            row.append(statistics.median(timed(client, method, path, params, body, start.isoformat(), "svg")
-                                         for _ in range(repeat)))  # fmt: skip
-            row.append(statistics.median(
-                timed(client, method, path, params, body, (start + timedelta(minutes=i)).isoformat(), None)
-                for i in range(1, repeat + 1)
-            ))  # fmt: skip
+                )
+            )
             print(f"{label:26s} " + " ".join(f"{v:8.1f}" for v in row))
 
 

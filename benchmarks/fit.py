@@ -17,8 +17,8 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
-from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel  # noqa: E402
-from launchcast.model.history import load_history  # noqa: E402
+from launchcast.model.record.history import load_history  # noqa: E402
+from launchcast.model.stats.hierarchical import HierarchicalConfig, HierarchicalModel  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -32,21 +32,30 @@ def main() -> None:
     parser.add_argument("--target-accept", type=float, default=HierarchicalConfig.target_accept)
     args = parser.parse_args()
     history = load_history(DATA)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {history.n_launches} launches")  # fmt: skip
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {history.n_launches} launches"
+    )
     results = {}
     for sampler in args.samplers.split(","):
-        config = HierarchicalConfig(draws=args.draws, tune=args.tune, sampler=sampler, seed=args.seed,
-                                    target_accept=args.target_accept)  # fmt: skip
+        config = HierarchicalConfig(
+            draws=args.draws,
+            tune=args.tune,
+            sampler=sampler,
+            seed=args.seed,
+            target_accept=args.target_accept,
+        )
         started = time.perf_counter()
         fit = HierarchicalModel(config).fit(history)
         wall = time.perf_counter() - started
         d = fit.manifest["diagnostics"]
         results[sampler] = d["min_ess_bulk"] / wall
-        print(f"{sampler:7s} wall {wall:6.1f} s  gate {'passed' if d['passed'] else 'FAILED'}  "
-              f"max R-hat {d['max_rhat']:.4f}  min ESS bulk {d['min_ess_bulk']:.0f} "
-              f"tail {d['min_ess_tail']:.0f}  divergences {d['divergences']}  "
-              f"min ESS bulk/s {results[sampler]:.1f}")  # fmt: skip
+        print(
+            f"{sampler:7s} wall {wall:6.1f} s  gate {'passed' if d['passed'] else 'FAILED'}  "
+            f"max R-hat {d['max_rhat']:.4f}  min ESS bulk {d['min_ess_bulk']:.0f} "
+            f"tail {d['min_ess_tail']:.0f}  divergences {d['divergences']}  "
+            f"min ESS bulk/s {results[sampler]:.1f}"
+        )
         if not d["passed"]:
             print("         failures:", "; ".join(d["failures"][:5]))
     if {"nutpie", "pymc"} <= set(results):

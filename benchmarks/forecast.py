@@ -24,10 +24,10 @@ import numpy as np
 
 warnings.simplefilter("ignore")
 
-from launchcast.model.counts import launches  # noqa: E402
-from launchcast.model.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
-from launchcast.model.history import parse_time  # noqa: E402
-from launchcast.model.refit import refit  # noqa: E402
+from launchcast.model.operations.refit import refit  # noqa: E402
+from launchcast.model.questions.counts import launches  # noqa: E402
+from launchcast.model.questions.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
+from launchcast.model.record.history import parse_time  # noqa: E402
 from launchcast.service.settings import get_settings  # noqa: E402
 from launchcast.service.state import Served  # noqa: E402
 
@@ -47,8 +47,10 @@ def main() -> None:
     if registry.current_id() is None:
         refit(settings.data_dir, registry)
     fit = registry.load_current()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; fit {fit.model} {fit.version}, {fit.n_draws} draws")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; fit {fit.model} {fit.version}, {fit.n_draws} draws"
+    )
     chollima = Programme(vehicle="Cheonlima-1")
     now = datetime.now(UTC)
     next_launch(fit, chollima, now=now)
@@ -61,8 +63,10 @@ def main() -> None:
     served = Served.load(registry, str(registry.current_id()), settings.data_dir)
     served.next_json(chollima, now, 45)
     cached = timed(lambda: served.next_json(chollima, now, 45), 2000)
-    print(f"next launch as the service answers it (cached, re-anchored, JSON): median "
-          f"{1e3 * statistics.median(cached):.3f} ms")  # fmt: skip
+    print(
+        f"next launch as the service answers it (cached, re-anchored, JSON): median "
+        f"{1e3 * statistics.median(cached):.3f} ms"
+    )
 
     data_end = parse_time(fit.as_of)
     kp, kr, f9 = Programme(state="KP"), Programme(state="KR"), Programme(vehicle="Falcon 9")
@@ -101,8 +105,10 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     median, floor_median = statistics.median(times), statistics.median(floor)
-    print(f"campaign {flights} x {paths:,}: median {1e3 * median:.1f} ms, peak "
-          f"{peak / 2**20:.1f} MiB (targets <= 100 ms, <= 200 MB)")  # fmt: skip
+    print(
+        f"campaign {flights} x {paths:,}: median {1e3 * median:.1f} ms, peak "
+        f"{peak / 2**20:.1f} MiB (targets <= 100 ms, <= 200 MB)"
+    )
     print(
         f"floor (numpy drawing {flights * paths:,} uniforms): {1e3 * floor_median:.1f} ms; "
         f"campaign / floor = {median / floor_median:.1f}x"

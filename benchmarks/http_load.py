@@ -51,8 +51,10 @@ def wrk(url: str, connections: int, duration: int) -> dict[str, float]:
     threads = min(2, connections)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     for pct in ("50", "99"):
         result[f"p{pct}"] = to_ms(re.search(rf"\s{pct}%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -70,10 +72,21 @@ def serving(env: dict[str, str] | None = None) -> Iterator[str]:
     """``launchcast serve`` on a free loopback port (fitting first if there is no model); its URL."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "launchcast", "serve", "--port", str(port), "--fit-if-missing",
-         "--no-access-log"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "launchcast",
+            "serve",
+            "--port",
+            str(port),
+            "--fit-if-missing",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -98,15 +111,19 @@ def audit_comparison(duration: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(2):
             for mode in ("off", "on"):
-                env = {"LAUNCHCAST_AUDIT_LOG": "true" if mode == "on" else "false",
-                       "LAUNCHCAST_DATABASE_URL": f"sqlite:///{tmp}/ledger.sqlite"}  # fmt: skip
+                env = {
+                    "LAUNCHCAST_AUDIT_LOG": "true" if mode == "on" else "false",
+                    "LAUNCHCAST_DATABASE_URL": f"sqlite:///{tmp}/ledger.sqlite",
+                }
                 with serving(env) as base:
                     wrk(base + path, 32, 2)  # warm up
                     r = wrk(base + path, 32, duration)
                     rates[mode].append(r["rps"])
                     errors = f"errors {r['errors']:.0f} of {r['requests']:.0f}"
-                    print(f"audit {mode:3s} c=32 {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                          f"p99 {r['p99']:6.2f} ms  {errors}")  # fmt: skip
+                    print(
+                        f"audit {mode:3s} c=32 {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                        f"p99 {r['p99']:6.2f} ms  {errors}"
+                    )
     off, on = statistics.mean(rates["off"]), statistics.mean(rates["on"])
     print(f"throughput with the audit log on / off: {on / off:.2f} (target >= 0.9)")
 
@@ -118,8 +135,10 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; uvicorn 1 worker, wrk on the same machine")  # fmt: skip
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; uvicorn 1 worker, wrk on the same machine"
+    )
     if args.audit:
         audit_comparison(args.duration)
         return

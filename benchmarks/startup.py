@@ -39,8 +39,12 @@ def main() -> None:
         env = {**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry), "COLUMNS": "120"}
         env.setdefault("LAUNCHCAST_DATA_DIR", str(Path(__file__).resolve().parents[1] / "data"))
         for model in ("eb-beta", "laplace", "jeffreys"):
-            subprocess.run([sys.executable, "-m", "launchcast", "fit", "--model", model, "--promote"],
-                           env=env, check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "launchcast", "fit", "--model", model, "--promote"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
         print(f"{'command':34s} {'median s':>9s} {'max s':>7s} {'× floor':>8s}")
         floor = None

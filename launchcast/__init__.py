@@ -3,7 +3,7 @@
 The installed package maps the repository's top-level folders into one namespace
 (see ``pyproject.toml``, ``[tool.setuptools.package-dir]``):
 
-- ``launchcast.model``   ← ``model/``   history, models, fits, forecasts (no web code)
+- ``launchcast.model``   ← ``model/``   record, stats, questions, operations (no web code)
 - ``launchcast.service`` ← ``service/`` the FastAPI app, CLI and settings
 - ``launchcast.data``    ← ``data/``    the launch data shipped with the package
 """

@@ -1,7 +1,24 @@
-"""The one exception type a user can cause.
+"""Every exception the model side raises on purpose, in one tree.
 
-The CLI prints its message without a traceback and the API maps it to a 4xx, so
-the message must say what was wrong and how to fix it.
+::
+
+    Exception
+    ├── LaunchcastError            user input, data files or saved fits: the message says
+    │   │                          what was wrong and how to fix it (CLI: one red line;
+    │   │                          API: 422 unless a subclass says otherwise)
+    │   ├── NotFoundError          a name that does not exist, with suggestions (404)
+    │   ├── DataValidationError    a data file failed validation; every problem listed
+    │   ├── ImplausibleChange      an update past the plausibility bounds (--accept-large-change)
+    │   ├── UpdateError            GCAT could not be taken in; ``data/`` unchanged
+    │   ├── DataBusy               another writer held the data directory too long
+    │   ├── BudgetExceeded         a question costlier than one request may be
+    │   ├── RefitRunning           another refit holds the lock
+    │   └── LedgerError            the ledger's database failed (answers never depend on it)
+    └── WorkCancelled              the caller stopped the work: not the user's fault, so
+                                   not a LaunchcastError (API: 503 with Retry-After)
+
+The service adds its own three (``service/errors.py``: ``Busy``, ``NoFitLoaded``,
+``LedgerUnavailable``, all 503) and maps each class above to its HTTP answer there.
 """
 
 from __future__ import annotations
@@ -33,3 +50,36 @@ class DataValidationError(LaunchcastError):
         super().__init__(
             f"{len(problems)} problem(s) in the launch data; nothing was changed:\n{shown}{more}"
         )
+
+
+class ImplausibleChange(LaunchcastError):
+    """An update that would change the record more than it plausibly changes; an operator who
+    has checked it accepts it with ``--accept-large-change``."""
+
+
+class UpdateError(LaunchcastError):
+    """An update that could not complete; ``data/`` is unchanged."""
+
+
+class DataBusy(LaunchcastError):
+    """Another writer held the data directory for longer than we wait."""
+
+
+class BudgetExceeded(LaunchcastError):
+    """A question that would cost more than one request may; the message says how to ask within it."""
+
+
+class RefitRunning(LaunchcastError):
+    """Another refit holds the lock."""
+
+
+class LedgerError(LaunchcastError):
+    """The ledger database could not be reached, migrated, read or written."""
+
+
+class WorkCancelled(Exception):
+    """The caller stopped the work (``reason``): not the user's input, so not a ``LaunchcastError``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

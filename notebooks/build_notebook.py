@@ -11,14 +11,19 @@ from pathlib import Path
 import nbformat
 
 CELLS: list[tuple[str, str]] = [
-    ("md", """# launchcast — inspecting the fitted model
+    (
+        "md",
+        """# launchcast — inspecting the fitted model
 
 This notebook reads the model the service serves (the registry's *current* version,
 `LAUNCHCAST_REGISTRY_DIR`, default `var/registry` under the working directory). If there is none, it fits a small
 hierarchical model in memory so that every cell still runs (fewer draws: its
 diagnostics will be weaker than a real fit's). Everything below is numpy on posterior
-draws, exactly as the service computes it."""),
-    ("code", """import warnings
+draws, exactly as the service computes it.""",
+    ),
+    (
+        "code",
+        """import warnings
 warnings.simplefilter("ignore")
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.forecast import Programme, campaign, next_launch
-from launchcast.model.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
-from launchcast.model.history import load_history
+from launchcast.model.questions.forecast import Programme, campaign, next_launch
+from launchcast.model.record.history import load_history
+from launchcast.model.stats.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
 from launchcast.service.settings import Settings
 
 settings = Settings()
@@ -52,44 +57,71 @@ if fit.model != "hierarchical":
 print(f"{fit.model} {fit.version}: {fit.n_draws} draws, data as of {fit.as_of}")
 # The launches the fit saw (the data may have grown since): what its checks are made on.
 fitted = history.before(fit.data_end.date() + timedelta(days=1))
-print(f"{fitted.n_launches:,} launches fitted; {history.n_launches - fitted.n_launches} added since")"""),
-    ("md", """## The data
+print(f"{fitted.n_launches:,} launches fitted; {history.n_launches - fitted.n_launches} added since")""",
+    ),
+    (
+        "md",
+        """## The data
 
 6,573 orbital launch attempts from GCAT (© Jonathan C. McDowell, CC BY 4.0).
-Launches per year, and how many failed:"""),
-    ("code", """launches = history.launches
+Launches per year, and how many failed:""",
+    ),
+    (
+        "code",
+        """launches = history.launches
 per_year = launches.groupby(launches["year"].astype(int))["success"].agg(["size", "sum"])
 fig, ax = plt.subplots(figsize=(9, 3))
 ax.bar(per_year.index, per_year["sum"], label="successes", color="tab:blue")
 ax.bar(per_year.index, per_year["size"] - per_year["sum"], bottom=per_year["sum"], label="failures", color="tab:red")
-ax.set(xlabel="year", ylabel="launch attempts"); ax.legend(); plt.show()"""),
+ax.set(xlabel="year", ylabel="launch attempts"); ax.legend(); plt.show()""",
+    ),
     ("md", "The two Korean programmes, launch by launch:"),
-    ("code", """korea = launches[launches["vehicle_state"].isin(["KP", "KR"])]
-korea[["time_utc", "vehicle_state", "vehicle", "vehicle_flight", "outcome", "fail_code"]].reset_index(drop=True)"""),
-    ("md", """## Convergence
+    (
+        "code",
+        """korea = launches[launches["vehicle_state"].isin(["KP", "KR"])]
+korea[["time_utc", "vehicle_state", "vehicle", "vehicle_flight", "outcome", "fail_code"]].reset_index(drop=True)""",
+    ),
+    (
+        "md",
+        """## Convergence
 
 The gate (rank-normalised R-hat ≤ 1.01, bulk and tail ESS ≥ 400, no divergences,
-E-BFMI ≥ 0.3; Vehtari et al. 2021). The hyper-parameters are the slowest to mix:"""),
-    ("code", """diagnostics = pd.DataFrame(fit.manifest["diagnostics"]["parameters"]).set_index("parameter")
+E-BFMI ≥ 0.3; Vehtari et al. 2021). The hyper-parameters are the slowest to mix:""",
+    ),
+    (
+        "code",
+        """diagnostics = pd.DataFrame(fit.manifest["diagnostics"]["parameters"]).set_index("parameter")
 print("passed:", fit.manifest["diagnostics"]["passed"], "| failures:", fit.manifest["diagnostics"]["failures"][:5])
 hyper = [k for k in ["mu", "sigma_state", "sigma_family", "sigma_vehicle", "b_modern_maiden", "b_modern_early",
                      "b_state_exp", "b_previous_failed", "b_assist"] if k in fit.posterior]
-diagnostics.loc[hyper].round(3)"""),
-    ("md", """The same fit as ArviZ InferenceData (`fit.inference_data()`: posterior, sampler
+diagnostics.loc[hyper].round(3)""",
+    ),
+    (
+        "md",
+        """The same fit as ArviZ InferenceData (`fit.inference_data()`: posterior, sampler
 statistics, pointwise log-likelihood per launch, observed outcomes and one posterior
 predictive replicate per draw). Rank plots of the hierarchy's scales; the energy plot
-whose E-BFMI the gate checks; the pair plot of the scales, where a funnel would show."""),
-    ("code", """idata = fit.inference_data()
+whose E-BFMI the gate checks; the pair plot of the scales, where a funnel would show.""",
+    ),
+    (
+        "code",
+        """idata = fit.inference_data()
 scales = ["sigma_state", "sigma_family", "sigma_vehicle"]
 az.plot_rank(idata, var_names=["mu", *scales], figsize=(10, 5)); plt.tight_layout(); plt.show()
 az.plot_energy(idata, figsize=(6, 3)); plt.show()
 az.plot_pair(idata, var_names=scales, kind="scatter", divergences=True, scatter_kwargs={"alpha": 0.05},
-             figsize=(6, 6)); plt.show()"""),
-    ("md", """## The posterior
+             figsize=(6, 6)); plt.show()""",
+    ),
+    (
+        "md",
+        """## The posterior
 
 State effects (logit scale) and the largest family effects, with 94% intervals: a
-positive effect means more reliable than the world's average programme."""),
-    ("code", """def effects(name, dim, labels=None):
+positive effect means more reliable than the world's average programme.""",
+    ),
+    (
+        "code",
+        """def effects(name, dim, labels=None):
     draws = fit.posterior[name]
     names = fit.coords[dim]
     keep = [names.index(l) for l in labels] if labels else range(len(names))
@@ -98,28 +130,46 @@ positive effect means more reliable than the world's average programme."""),
 
 az.plot_forest(effects("a_state", "state"), combined=True, figsize=(6, 5)); plt.show()
 family_size = launches.groupby("family").size().sort_values(ascending=False)
-az.plot_forest(effects("a_family", "family", list(family_size.index[:20])), combined=True, figsize=(6, 7)); plt.show()"""),
-    ("md", """The infancy curves: how much a vehicle's flight number lowers the log-odds of
+az.plot_forest(effects("a_family", "family", list(family_size.index[:20])), combined=True, figsize=(6, 7)); plt.show()""",
+    ),
+    (
+        "md",
+        """The infancy curves: how much a vehicle's flight number lowers the log-odds of
 success relative to a mature vehicle (20+ flights), with 90% intervals — for a new
 design (its family never flew on another vehicle) and for a variant of a family
 with 64+ flights by other vehicles. Since 1990 a new design's maiden flight also
-carries `b_modern_maiden` (dashed)."""),
-    ("code", """labels = ["1", "2", "3", "4-5", "6-9", "10-19", "20+"]
+carries `b_modern_maiden` (dashed).""",
+    ),
+    (
+        "code",
+        """labels = ["1", "2", "3", "4-5", "6-9", "10-19", "20+"]
 fig, ax = plt.subplots(figsize=(6, 3))
 for kind in ("new", "variant"):
     q = np.quantile(fit.posterior[f"learn_{kind}"], [0.05, 0.5, 0.95], axis=0)
     ax.fill_between(range(7), q[0], q[2], alpha=0.3); ax.plot(range(7), q[1], marker="o", label=kind)
 modern = np.median(fit.posterior["learn_new"][:, 0] + fit.posterior["b_modern_maiden"])
 ax.plot([0], [modern], marker="x", color="black", label="new, maiden since 1990")
-ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); ax.legend(); plt.show()"""),
-    ("md", """## Posterior predictive checks
+ax.set_xticks(range(7), labels); ax.set(xlabel="vehicle flight number", ylabel="logit effect"); ax.legend(); plt.show()""",
+    ),
+    (
+        "md",
+        """## Posterior predictive checks
 
 ArviZ's check first: the cumulative distribution of successes per binomial cell
-(launches with identical covariates), observed against 100 replicated histories."""),
-    ("code", """az.plot_ppc(fit.inference_data(unit="cell"), kind="cumulative", num_pp_samples=100, figsize=(6, 3)); plt.show()"""),
-    ("md", """Then the checks ArviZ cannot know to make: replicate the whole history from 300
-posterior draws and compare failures per decade and per flight number with what happened."""),
-    ("code", """cells = build_cells(fitted, HierarchicalConfig(**{k: v for k, v in fit.config.items()
+(launches with identical covariates), observed against 100 replicated histories.""",
+    ),
+    (
+        "code",
+        """az.plot_ppc(fit.inference_data(unit="cell"), kind="cumulative", num_pp_samples=100, figsize=(6, 3)); plt.show()""",
+    ),
+    (
+        "md",
+        """Then the checks ArviZ cannot know to make: replicate the whole history from 300
+posterior draws and compare failures per decade and per flight number with what happened.""",
+    ),
+    (
+        "code",
+        """cells = build_cells(fitted, HierarchicalConfig(**{k: v for k, v in fit.config.items()
                                                    if k == "assistance"}))
 rng = np.random.default_rng(0)
 draws = rng.choice(fit.n_draws, 300, replace=False)
@@ -138,16 +188,22 @@ def check(groups, labels, title):
 
 era_decade = (cells.era // 2)
 check(era_decade, [f"{1955 + 10 * d}s" for d in range(era_decade.max() + 1)], "failures per decade")
-check(cells.flight_bin, labels, "failures per vehicle flight number")"""),
-    ("md", """## Calibration in the backtest
+check(cells.flight_bin, labels, "failures per vehicle flight number")""",
+    ),
+    (
+        "md",
+        """## Calibration in the backtest
 
 Rolling-origin backtest 2000–2023 (`launchcast backtest`): each year forecast from
-a fit on the years before. The committed figures live in `docs/backtest/`."""),
-    ("code", """backtest = Path("../docs/backtest/predictions.csv")
+a fit on the years before. The committed figures live in `docs/backtest/`.""",
+    ),
+    (
+        "code",
+        """backtest = Path("../docs/backtest/predictions.csv")
 if not backtest.exists():
     backtest = Path("docs/backtest/predictions.csv")
 if backtest.exists():
-    from launchcast.model.scoring import calibration_bins
+    from launchcast.model.stats.scoring import calibration_bins
     predictions = pd.read_csv(backtest)
     fig, ax = plt.subplots(figsize=(5, 5)); ax.plot([0, 1], [0, 1], "--", color="grey")
     for model, group in predictions.groupby("model"):
@@ -155,16 +211,22 @@ if backtest.exists():
         ax.plot(bins["forecast"], bins["observed"], marker="o", label=model)
     ax.set(xlabel="forecast", ylabel="observed", title="reliability diagram, 2000–2023"); ax.legend(); plt.show()
 else:
-    print("no backtest in docs/backtest yet: run 'launchcast backtest --out docs/backtest'")"""),
-    ("md", """## 2.0 against 3.0: PSIS-LOO
+    print("no backtest in docs/backtest yet: run 'launchcast backtest --out docs/backtest'")""",
+    ),
+    (
+        "md",
+        """## 2.0 against 3.0: PSIS-LOO
 
 Leave-one-launch-out predictive accuracy, estimated by Pareto-smoothed importance
 sampling (Vehtari, Gelman & Gabry 2017), beside the backtest (Gelman et al.,
 "Bayesian Workflow", 2020). The 2.0 model (no early-flight offset, no foreign-help
 term) is refitted here on the same launches, with fewer draws. Pareto k above 0.7
 marks launches whose own outcome moves the posterior too much for the estimate to be
-trusted: mostly maiden flights of one-vehicle families."""),
-    ("code", """from launchcast.model.hierarchical import V2_TERMS
+trusted: mostly maiden flights of one-vehicle families.""",
+    ),
+    (
+        "code",
+        """from launchcast.model.stats.hierarchical import V2_TERMS
 
 if fit.version == "3.0" and fitted.n_launches == fit.manifest["n_launches"]:
     two = HierarchicalModel(HierarchicalConfig(draws=400, tune=400, chains=2, retries=0, **V2_TERMS)).fit(fitted)
@@ -175,26 +237,35 @@ if fit.version == "3.0" and fitted.n_launches == fit.manifest["n_launches"]:
     bad = fitted.launches.iloc[np.flatnonzero(k > 0.7)]
     display(bad[["time_utc", "vehicle", "vehicle_flight", "outcome"]].head(10))
 else:
-    print("the served fit is not a 3.0 fit of this data: nothing to compare")"""),
-    ("md", """## Did Russian help change the odds?
+    print("the served fit is not a 3.0 fit of this data: nothing to compare")""",
+    ),
+    (
+        "md",
+        """## Did Russian help change the odds?
 
 After Kim Jong Un's visit to Vostochny in September 2023, would Russian help change
 North Korea's odds? History has cases: Naro-1 flew a Russian first stage; Japan's
 N-I, N-II and H-I were licensed Deltas; India's Vikas is a licensed Viking. Others are
 reported or alleged, not documented. `data/assistance.csv` holds them, each with its
 source; the model counts help up to a confidence level (documented and reported by
-default) as one term on the logit, `b_assist ~ N(0, 1)`."""),
-    ("code", """from launchcast.model.assistance import Assistance
-from launchcast.model.scenario import foreign_help
+default) as one term on the logit, `b_assist ~ N(0, 1)`.""",
+    ),
+    (
+        "code",
+        """from launchcast.model.record.assistance import Assistance
+from launchcast.model.questions.scenario import foreign_help
 
 table = Assistance.shipped()
 evidence = table.evidence(fitted.launches)
 display(evidence.drop(columns="source"))
 print(f"documented: {table.at('documented').assisted(fitted.launches).sum():.0f} launches; "
       f"+ reported: {table.at('reported').assisted(fitted.launches).sum():.0f}; "
-      f"+ alleged: {table.at('alleged').assisted(fitted.launches).sum():.0f}")"""),
+      f"+ alleged: {table.at('alleged').assisted(fitted.launches).sum():.0f}")""",
+    ),
     ("md", """The posterior of the effect against its prior: how much the cases on record moved it."""),
-    ("code", """if "b_assist" in fit.posterior:
+    (
+        "code",
+        """if "b_assist" in fit.posterior:
     effect = fit.posterior["b_assist"]
     grid = np.linspace(-3, 3, 200)
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -202,23 +273,35 @@ print(f"documented: {table.at('documented').assisted(fitted.launches).sum():.0f}
     ax.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), "k--", label="prior N(0, 1)")
     ax.axvline(0, color="grey"); ax.set(xlabel="b_assist (logits)", ylabel="density"); ax.legend(); plt.show()
     print(f"b_assist: mean {effect.mean():+.2f}, 90% interval {np.quantile(effect, 0.05):+.2f} to "
-          f"{np.quantile(effect, 0.95):+.2f}, P(> 0) = {(effect > 0).mean():.2f}")"""),
-    ("md", """Counterfactual forecasts for North Korea's next new rocket, from the same posterior:
+          f"{np.quantile(effect, 0.95):+.2f}, P(> 0) = {(effect > 0).mean():.2f}")""",
+    ),
+    (
+        "md",
+        """Counterfactual forecasts for North Korea's next new rocket, from the same posterior:
 an indigenous design, the same design flown with foreign help, and a variant of
 Russia's Angara family (as Naro-1 was). The arms share every other draw, so their
-differences isolate what was changed."""),
-    ("code", """now = datetime.now(UTC)
+differences isolate what was changed.""",
+    ),
+    (
+        "code",
+        """now = datetime.now(UTC)
 scenario = foreign_help(fit, "KP", now=now)
 display(pd.DataFrame([{"arm": a.name, "P(success)": a.probability, "90% low": a.reliability.interval_90.low,
                        "90% high": a.reliability.interval_90.high} for a in scenario.arms]).round(3))
 display(pd.DataFrame([{"arm": d.arm, "vs": d.versus, "difference": d.mean, "90% low": d.interval_90.low,
                        "90% high": d.interval_90.high, "P(higher)": d.probability_higher}
                       for d in scenario.differences]).round(3))
-print(scenario.evidence.verdict)"""),
-    ("md", """Sensitivity: the same term fitted on documented cases only, and with the alleged
+print(scenario.evidence.verdict)""",
+    ),
+    (
+        "md",
+        """Sensitivity: the same term fitted on documented cases only, and with the alleged
 ones added (Iran's role in Unha, Russia's in the third Chollima-1 flight). Quick fits
-(2 chains × 300 draws): enough to read a mean and an interval, not for the gate."""),
-    ("code", """rows = []
+(2 chains × 300 draws): enough to read a mean and an interval, not for the gate.""",
+    ),
+    (
+        "code",
+        """rows = []
 for level in ("documented", "reported", "alleged"):
     if level == fit.config.get("assistance"):
         draws, helped = fit.posterior["b_assist"], fit.manifest["assistance"]["launches"]
@@ -230,12 +313,18 @@ for level in ("documented", "reported", "alleged"):
     rows.append({"counted up to": level, "launches": helped, "mean": draws.mean(),
                  "90% low": np.quantile(draws, 0.05), "90% high": np.quantile(draws, 0.95),
                  "P(> 0)": (draws > 0).mean()})
-pd.DataFrame(rows).round(3)"""),
-    ("md", """## The Korean questions
+pd.DataFrame(rows).round(3)""",
+    ),
+    (
+        "md",
+        """## The Korean questions
 
 Next-launch forecasts with 50% and 90% intervals of the underlying reliability, asked now
-(the notebook reads the clock once, here; every forecast takes it as an input):"""),
-    ("code", """rows = []
+(the notebook reads the clock once, here; every forecast takes it as an input):""",
+    ),
+    (
+        "code",
+        """rows = []
 for label, programme in [("Chollima-1, next flight", Programme(vehicle="Chollima-1")),
                          ("new North Korean vehicle", Programme(state="KP", new_vehicle=True)),
                          ("Nuri, next flight", Programme(vehicle="Nuri"))]:
@@ -246,22 +335,31 @@ for label, programme in [("Chollima-1, next flight", Programme(vehicle="Chollima
                  "90%": f"{r.interval_90.low:.2f}–{r.interval_90.high:.2f}",
                  "record": f"{f.record.successes}/{f.record.attempts}"})
 print(f"data as of {f.data_as_of} ({f.data_age_days} days before now)", *f.warnings, sep="\\n")
-pd.DataFrame(rows).round(3)"""),
+pd.DataFrame(rows).round(3)""",
+    ),
     ("md", "How many of the next five Chollima-1 flights succeed:"),
-    ("code", """result = campaign(fit, Programme(vehicle="Chollima-1"), 5, paths=50_000, now=now)
+    (
+        "code",
+        """result = campaign(fit, Programme(vehicle="Chollima-1"), 5, paths=50_000, now=now)
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.bar(range(6), result.success_pmf)
 ax.set(xlabel="successes in the next 5 Chollima-1 flights", ylabel="probability"); plt.show()
 print(f"P(no success in 5) = {result.probability_no_success:.3f}; "
-      f"expected attempts to the first success = {result.expected_attempts_to_first_success:.2f}")"""),
-    ("md", """## Launch rates: how often, and how many
+      f"expected attempts to the first success = {result.expected_attempts_to_first_success:.2f}")""",
+    ),
+    (
+        "md",
+        """## Launch rates: how often, and how many
 
-Every time question rests on the launch-rate model (`model.rates`): per state, vehicle
+Every time question rests on the launch-rate model (`model.stats.rates`): per state, vehicle
 and operator, a yearly rate whose past evidence is discounted each year (ω), with a
 damped trend for busy programmes (φ), a floor for programmes that flew in the last five
 years, and negative-binomial over-dispersion (κ). Its parameters are fitted with every
-fit; here they are, with each Korean programme's expected launches a year:"""),
-    ("code", """rates = fit.rates
+fit; here they are, with each Korean programme's expected launches a year:""",
+    ),
+    (
+        "code",
+        """rates = fit.rates
 display(pd.DataFrame({"discount ω": rates.discount, "trend φ": rates.damping, "floor": rates.floor,
                       "concentration κ": rates.concentration, "training log score": rates.training_log_score}))
 rows = []
@@ -271,10 +369,16 @@ for kind, name in [("state", "KP"), ("vehicle", "Cheonlima-1"), ("state", "KR"),
     draws = np.random.default_rng(0).gamma(shape, 1 / rate, 20_000)
     rows.append({"series": f"{kind} {name}", "launches a year": shape / rate,
                  "90% low": np.quantile(draws, 0.05), "90% high": np.quantile(draws, 0.95)})
-pd.DataFrame(rows).round(2)"""),
-    ("md", """How many North Korean launches, and successes, from the data's end to the end of 2027
-(`GET /v1/forecast/launches`): the record's part of a window is counted, the rest forecast."""),
-    ("code", """from launchcast.model.counts import launches
+pd.DataFrame(rows).round(2)""",
+    ),
+    (
+        "md",
+        """How many North Korean launches, and successes, from the data's end to the end of 2027
+(`GET /v1/forecast/launches`): the record's part of a window is counted, the rest forecast.""",
+    ),
+    (
+        "code",
+        """from launchcast.model.questions.counts import launches
 
 window = launches(fit, state="KP", start=fit.data_end.date(), end=datetime(2028, 1, 1).date(), now=now,
                   at_least=1, history=history)
@@ -282,26 +386,39 @@ fig, ax = plt.subplots(figsize=(6, 3))
 ax.bar(range(len(window.launches.pmf)), window.launches.pmf, color="#9ecae1", label="launches")
 ax.step(range(len(window.successes.pmf)), window.successes.pmf, where="mid", color="#08306b", label="successes")
 ax.set(xlabel="North Korean launches until 2028", ylabel="probability"); ax.legend(); plt.show()
-print(f"P(at least one success) = {window.successes.at_least:.2f}; {window.launch_rate}")"""),
-    ("md", """The backtest of the launch-rate model (`launchcast backtest --rates-only`): each year
+print(f"P(at least one success) = {window.successes.at_least:.2f}; {window.launch_rate}")""",
+    ),
+    (
+        "md",
+        """The backtest of the launch-rate model (`launchcast backtest --rates-only`): each year
 2005–2023 forecast from the years before it, beside "as many as last year" and the 5-year
-mean; log score per series (higher is better)."""),
-    ("code", """rate_scores = Path("docs/backtest/rates/scores.csv")
+mean; log score per series (higher is better).""",
+    ),
+    (
+        "code",
+        """rate_scores = Path("docs/backtest/rates/scores.csv")
 if not rate_scores.exists():
     rate_scores = Path("..") / rate_scores
 if rate_scores.exists():
     table = pd.read_csv(rate_scores)
     display(table.pivot_table(index=["period", "kind"], columns="rule", values="log_score", sort=False).round(3))
 else:
-    print("no launch-rate backtest in docs/backtest yet: run 'launchcast backtest --rates-only --out docs/backtest'")"""),
-    ("md", """## The live track record
+    print("no launch-rate backtest in docs/backtest yet: run 'launchcast backtest --rates-only --out docs/backtest'")""",
+    ),
+    (
+        "md",
+        """## The live track record
 
 The forecast ledger (`LAUNCHCAST_DATABASE_URL`, default `var/ledger.sqlite`) holds the
 standing forecasts recorded whenever a fit became current, and the launches since,
 scored against them. Read each tier on its own — *prospective* (recorded before the
 launch) and *out-of-sample* (recorded later, from data that ended before it) — and the
-model next to the Laplace and eb-beta baselines in the same tier."""),
-    ("code", """from launchcast.model.ledger import Ledger, LedgerError
+model next to the Laplace and eb-beta baselines in the same tier.""",
+    ),
+    (
+        "code",
+        """from launchcast.model.errors import LedgerError
+from launchcast.model.operations.ledger import Ledger
 
 if settings.ledger_url is None:
     print("the track record is off here (LAUNCHCAST_TRACK_RECORD=false)")
@@ -321,7 +438,8 @@ else:
         fig, ax = plt.subplots(figsize=(7, 3))
         for (tier, model), group in scored.sort_values("launch_time").groupby(["tier", "model"]):
             ax.step(group["launch_time"], group["log_loss"].cumsum(), where="post", label=f"{model} ({tier})")
-        ax.set(ylabel="cumulative log loss", title="track record: lower is better"); ax.legend(); plt.show()"""),
+        ax.set(ylabel="cumulative log loss", title="track record: lower is better"); ax.legend(); plt.show()""",
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.ledger import Totals, Upkeep, keep_record, upkeep_summary
+from launchcast.model.operations.ledger import Totals, Upkeep, keep_record, upkeep_summary
 from launchcast.service import errors, metrics
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
@@ -125,8 +125,9 @@ class Upkeeper:
 
     def run(self) -> None:
         assert self.settings.ledger_url is not None
-        self.last = keep_record(self.settings.ledger_url, self.settings.registry(), self.settings.data_dir,
-                                self.clock())  # fmt: skip
+        self.last = keep_record(
+            self.settings.ledger_url, self.settings.registry(), self.settings.data_dir, self.clock()
+        )
         if self.last.error:
             self.failures += 1
             return
@@ -213,7 +214,8 @@ class LimitBody:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and not length.isdigit():
             await errors.problem(422, f"Content-Length {length.decode(errors='replace')!r} is not a number")(
-                scope, receive, send)  # fmt: skip
+                scope, receive, send
+            )
             return
         if length is not None and int(length) > self.max_bytes:
             await self._too_large()(scope, receive, send)
@@ -243,8 +245,9 @@ class LimitBody:
                 raise
 
     def _too_large(self) -> JSONResponse:
-        return errors.problem(413, f"request body larger than the limit of {self.max_bytes:,} bytes "
-                       "(LAUNCHCAST_MAX_BODY_BYTES)")  # fmt: skip
+        return errors.problem(
+            413, f"request body larger than the limit of {self.max_bytes:,} bytes (LAUNCHCAST_MAX_BODY_BYTES)"
+        )
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> FastAPI:
@@ -307,10 +310,21 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     metrics.install(app, measured)
     # Outermost: the request id is set before anything logs, and echoed on every answer.
     # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",
-                       validator=lambda value: REQUEST_ID.fullmatch(value) is not None)  # fmt: skip
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        validator=lambda value: REQUEST_ID.fullmatch(value) is not None,
+    )
     errors.install(app)
-    for router in (forecast.router, vehicles.router, history.router, model.router, refit.router,
-                   track_record.router, health.router, outlook.router):  # fmt: skip
+    for router in (
+        forecast.router,
+        vehicles.router,
+        history.router,
+        model.router,
+        refit.router,
+        track_record.router,
+        health.router,
+        outlook.router,
+    ):
         app.include_router(router)
     return app

@@ -16,7 +16,8 @@ from collections import deque
 from datetime import datetime
 from typing import Any
 
-from launchcast.model.ledger import Ledger, LedgerError
+from launchcast.model.errors import LedgerError
+from launchcast.model.operations.ledger import Ledger
 
 log = logging.getLogger("launchcast.audit")
 
@@ -40,11 +41,24 @@ class AuditWriter:
     def start(self) -> None:
         self._thread.start()
 
-    def add(self, at: datetime, route: str, query: dict[str, Any], version_id: str | None,
-            probability: float | None, request_id: str | None) -> None:  # fmt: skip
+    def add(
+        self,
+        at: datetime,
+        route: str,
+        query: dict[str, Any],
+        version_id: str | None,
+        probability: float | None,
+        request_id: str | None,
+    ) -> None:
         """Called on the request path: append only."""
-        row = {"at": at, "route": route, "query": query, "version_id": version_id,
-               "probability": probability, "request_id": request_id}  # fmt: skip
+        row = {
+            "at": at,
+            "route": route,
+            "query": query,
+            "version_id": version_id,
+            "probability": probability,
+            "request_id": request_id,
+        }
         self.pending.append(row)
 
     def stop(self) -> None:

@@ -20,8 +20,8 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from launchcast.model.counts import LaunchCountForecast
-    from launchcast.model.forecast import (
+    from launchcast.model.questions.counts import LaunchCountForecast
+    from launchcast.model.questions.forecast import (
         Anchored,
         ByMonthForecast,
         CampaignForecast,
@@ -63,16 +63,32 @@ def next_chart(answer: NextLaunchForecast, draws: np.ndarray, version_id: str) -
     r = answer.reliability
     counts, edges = np.histogram(draws, bins=40, range=(0.0, 1.0), density=True)
     ax.stairs(counts, edges, fill=True, color="#9ecae1", gid="posterior")
-    ax.axvspan(r.interval_90.low, r.interval_90.high, color="#3182bd", alpha=0.12, gid="interval_90",
-               label=f"90%: {r.interval_90.low:.2f}–{r.interval_90.high:.2f}")  # fmt: skip
-    ax.axvspan(r.interval_50.low, r.interval_50.high, color="#3182bd", alpha=0.25, gid="interval_50",
-               label=f"50%: {r.interval_50.low:.2f}–{r.interval_50.high:.2f}")  # fmt: skip
+    ax.axvspan(
+        r.interval_90.low,
+        r.interval_90.high,
+        color="#3182bd",
+        alpha=0.12,
+        gid="interval_90",
+        label=f"90%: {r.interval_90.low:.2f}–{r.interval_90.high:.2f}",
+    )
+    ax.axvspan(
+        r.interval_50.low,
+        r.interval_50.high,
+        color="#3182bd",
+        alpha=0.25,
+        gid="interval_50",
+        label=f"50%: {r.interval_50.low:.2f}–{r.interval_50.high:.2f}",
+    )
     ax.axvline(
         answer.probability, color="#08306b", gid="probability", label=f"P(success) {answer.probability:.2f}"
     )
     rec = answer.record
-    ax.set(xlim=(0, 1), xlabel="reliability of the next launch", ylabel="posterior density",
-           title=f"{answer.subject} — record {rec.successes}/{rec.attempts}")  # fmt: skip
+    ax.set(
+        xlim=(0, 1),
+        xlabel="reliability of the next launch",
+        ylabel="posterior density",
+        title=f"{answer.subject} — record {rec.successes}/{rec.attempts}",
+    )
     ax.title.set_fontsize(10)
     ax.legend(fontsize=8, loc="upper left")
     _footer(fig, answer, answer.model, version_id)
@@ -85,8 +101,12 @@ def campaign_chart(answer: CampaignForecast, version_id: str) -> Figure:
     ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
     ks = np.arange(len(answer.success_pmf))
     ax.bar(ks, answer.success_pmf, color="#3182bd", gid="success_pmf")
-    ax.set(xticks=ks, xlabel=f"successes in the next {answer.launches} launches", ylabel="probability",
-           title=f"{answer.subject}: expected {answer.expected_successes:.2f} successes")  # fmt: skip
+    ax.set(
+        xticks=ks,
+        xlabel=f"successes in the next {answer.launches} launches",
+        ylabel="probability",
+        title=f"{answer.subject}: expected {answer.expected_successes:.2f} successes",
+    )
     ax.title.set_fontsize(10)
     _footer(fig, answer, answer.model, version_id)
     return fig
@@ -135,10 +155,21 @@ def by_month_chart(answer: ByMonthForecast, version_id: str) -> Figure:
     fig = _figure()
     ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
     dates = [p.date for p in answer.months]
-    ax.step(dates, [p.probability for p in answer.months], where="post", color="#3182bd", gid="by_month",
-            marker="o", markersize=3)  # fmt: skip
-    ax.set(ylim=(0, 1), ylabel="P(at least one success)", xlabel="by the first day of",
-           title=f"{answer.subject}, from {answer.window_start:%Y-%m-%d}")  # fmt: skip
+    ax.step(
+        dates,  # type: ignore[arg-type]  # matplotlib plots dates; its stubs omit them
+        [p.probability for p in answer.months],
+        where="post",
+        color="#3182bd",
+        gid="by_month",
+        marker="o",
+        markersize=3,
+    )
+    ax.set(
+        ylim=(0, 1),
+        ylabel="P(at least one success)",
+        xlabel="by the first day of",
+        title=f"{answer.subject}, from {answer.window_start:%Y-%m-%d}",
+    )
     ax.title.set_fontsize(10)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
@@ -163,14 +194,20 @@ def versus_chart(answer: VersusForecast, draws_a: np.ndarray, draws_b: np.ndarra
             label=f"{gid.upper()}: {side.subject}: {side.probability:.2f}",
             gid=f"posterior_{gid}",
         )
-    left.set(xlim=(0, 1), xlabel="reliability of the next launch", ylabel="posterior density",
-             title=f"P(A more reliable) {answer.probability_a_more_reliable:.2f}")  # fmt: skip
+    left.set(
+        xlim=(0, 1),
+        xlabel="reliability of the next launch",
+        ylabel="posterior density",
+        title=f"P(A more reliable) {answer.probability_a_more_reliable:.2f}",
+    )
     left.legend(fontsize=7)
     years = [p.years for p in answer.race]
-    right.step(years, [p.probability_a for p in answer.race], where="post", color="#3182bd", gid="race_a",
-               label="A")  # fmt: skip
-    right.step(years, [p.probability_b for p in answer.race], where="post", color="#e6550d", gid="race_b",
-               label="B")  # fmt: skip
+    right.step(
+        years, [p.probability_a for p in answer.race], where="post", color="#3182bd", gid="race_a", label="A"
+    )
+    right.step(
+        years, [p.probability_b for p in answer.race], where="post", color="#e6550d", gid="race_b", label="B"
+    )
     first = f"first success: A {answer.probability_a_first:.2f} · B {answer.probability_b_first:.2f}"
     right.set(ylim=(0, 1), xlabel="years from now", ylabel="P(a success by then)", title=first)
     right.legend(fontsize=7)
@@ -194,8 +231,12 @@ def render(fig: Figure, fmt: str, description: str) -> bytes:
 
 def plotted(fig: Figure, gid: str) -> list[Any]:
     """The artists with this gid (what a test compares with the JSON answer)."""
-    found = [artist for ax in fig.axes for artist in [*ax.patches, *ax.lines, *ax.collections]
-             if artist.get_gid() == gid]  # fmt: skip
+    found = [
+        artist
+        for ax in fig.axes
+        for artist in [*ax.patches, *ax.lines, *ax.collections]
+        if artist.get_gid() == gid
+    ]
     if not found:
         raise KeyError(gid)
     return found

@@ -25,8 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from launchcast.model.budget import WorkCancelled
-from launchcast.model.errors import LaunchcastError, NotFoundError
+from launchcast.model.errors import LaunchcastError, NotFoundError, WorkCancelled
 from launchcast.service.state import LedgerUnavailable, NoFitLoaded
 from launchcast.service.work import Busy
 
@@ -34,10 +33,16 @@ MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("launchcast.errors")
 
 TITLES = {
-    400: "Bad request", 401: "Not authorised", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
-    422: "Invalid input", 503: "Service unavailable",
-}  # fmt: skip
+    400: "Bad request",
+    401: "Not authorised",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    422: "Invalid input",
+    503: "Service unavailable",
+}
 
 
 class Problem(BaseModel):
@@ -46,8 +51,10 @@ class Problem(BaseModel):
     type: str = Field(description="URI naming the kind of problem", examples=["/problems/not-found"])
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
-    detail: str = Field(description="what was wrong and how to fix it",
-                        examples=["unknown vehicle 'Chollma'; closest known: Chollima-1"])  # fmt: skip
+    detail: str = Field(
+        description="what was wrong and how to fix it",
+        examples=["unknown vehicle 'Chollma'; closest known: Chollima-1"],
+    )
     instance: str | None = Field(None, description="the request path")
     request_id: str | None = Field(None, description="X-Request-ID of the request (also in the logs)")
     suggestions: list[str] | None = Field(None, description="closest known names (404)")
@@ -56,8 +63,11 @@ class Problem(BaseModel):
 
 def documented(description: str) -> dict[str, Any]:
     """An error response for the OpenAPI schema: problem details, as ``application/problem+json``."""
-    return {"model": Problem, "description": description,
-            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}  # fmt: skip
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 #: Absolute file paths and URLs (a database's, with its user and host) in a message.
@@ -73,18 +83,30 @@ def public(detail: str) -> str:
     return _PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…/", _URL.sub("<url>", detail))
 
 
-def problem(status: int, detail: str, request: Request | None = None, headers: dict[str, str] | None = None,
-            **extensions: Any) -> JSONResponse:  # fmt: skip
+def problem(
+    status: int,
+    detail: str,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     shown = public(detail)
     if shown != detail:
         log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
     detail = shown
     slug = TITLES.get(status, "error").lower().replace(" ", "-")
-    body = Problem(type=f"/problems/{slug}", title=TITLES.get(status, "Error"), status=status, detail=detail,
-                   instance=request.url.path if request is not None else None,
-                   request_id=correlation_id.get(), **extensions)  # fmt: skip
-    return JSONResponse(jsonable_encoder(body, exclude_none=True), status_code=status, headers=headers,
-                        media_type=MEDIA_TYPE)  # fmt: skip
+    body = Problem(
+        type=f"/problems/{slug}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path if request is not None else None,
+        request_id=correlation_id.get(),
+        **extensions,
+    )
+    return JSONResponse(
+        jsonable_encoder(body, exclude_none=True), status_code=status, headers=headers, media_type=MEDIA_TYPE
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -92,7 +114,7 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         # A body that is not even JSON is malformed input like any other: 422.
         status = 422 if exc.status_code == 400 else exc.status_code
-        return problem(status, str(exc.detail), request, headers=exc.headers)
+        return problem(status, str(exc.detail), request, headers=dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

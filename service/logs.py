@@ -13,7 +13,7 @@ import logging
 import logging.config
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from asgi_correlation_id import CorrelationIdFilter
 
@@ -36,13 +36,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is when a record is emitted (test runners swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -66,7 +66,7 @@ def logging_config(log_format: str = "plain", level: str = "INFO") -> dict[str, 
             name: {"handlers": ["stderr"], "level": level.upper(), "propagate": name == "launchcast"}
             for name in ("launchcast", "uvicorn", "apscheduler")
         },
-    }  # fmt: skip
+    }
 
 
 def configure_logging(log_format: str = "plain", level: str = "INFO") -> None:

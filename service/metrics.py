@@ -32,10 +32,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from launchcast.model.history import parse_time
-from launchcast.model.refit import refit_running
-from launchcast.model.registry import Registry
-from launchcast.model.update import update_attempts
+from launchcast.model.operations.refit import refit_running
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import parse_time
+from launchcast.model.record.update import update_attempts
 from launchcast.service.state import Holder
 from launchcast.service.work import Work
 
@@ -68,10 +68,16 @@ class HolderCollector:
         self.holder = holder
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        yield CounterMetricFamily("launchcast_reload_failures", "Attempts to load a new current version "
-                                  "that failed", value=self.holder.reload_failures)  # fmt: skip
-        yield CounterMetricFamily("launchcast_reload_watcher_errors", "Unexpected errors the hot-reload "
-                                  "watcher survived", value=self.holder.watcher_errors)  # fmt: skip
+        yield CounterMetricFamily(
+            "launchcast_reload_failures",
+            "Attempts to load a new current version that failed",
+            value=self.holder.reload_failures,
+        )
+        yield CounterMetricFamily(
+            "launchcast_reload_watcher_errors",
+            "Unexpected errors the hot-reload watcher survived",
+            value=self.holder.watcher_errors,
+        )
 
 
 class UpdateLogCollector:
@@ -84,18 +90,22 @@ class UpdateLogCollector:
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         attempts = update_attempts(self.log)
         counts = Counter_(a.outcome for a in attempts)
-        runs = CounterMetricFamily("launchcast_updates", "GCAT update attempts by outcome",
-                                   labels=["outcome"])  # fmt: skip
+        runs = CounterMetricFamily(
+            "launchcast_updates", "GCAT update attempts by outcome", labels=["outcome"]
+        )
         for outcome in ("updated", "current", "failed"):
             runs.add_metric([outcome], counts.get(outcome, 0))
         yield runs
-        yield CounterMetricFamily("launchcast_update_failures", "GCAT update attempts that failed",
-                                  value=counts.get("failed", 0))  # fmt: skip
+        yield CounterMetricFamily(
+            "launchcast_update_failures", "GCAT update attempts that failed", value=counts.get("failed", 0)
+        )
         good = [a.at for a in attempts if a.outcome != "failed"]
         if good:
-            yield GaugeMetricFamily("launchcast_last_successful_update_timestamp_seconds",
-                                    "When an update last reached GCAT and took in its tables (Unix time)",
-                                    value=_unix(good[-1]))  # fmt: skip
+            yield GaugeMetricFamily(
+                "launchcast_last_successful_update_timestamp_seconds",
+                "When an update last reached GCAT and took in its tables (Unix time)",
+                value=_unix(good[-1]),
+            )
 
 
 def _unix(stamp: str) -> float:
@@ -126,14 +136,24 @@ class LedgerCollector:
         yield CounterMetricFamily("launchcast_ledger_failures", failures, value=self.upkeep.failures)
         audit = self.audit
         if audit is not None:
-            yield CounterMetricFamily("launchcast_audit_rows_written", "Served forecasts written to the "
-                                      "audit log", value=audit.written)  # fmt: skip
-            yield CounterMetricFamily("launchcast_audit_rows_dropped", "Audit rows dropped: the database "
-                                      "stayed unreachable too long", value=audit.dropped)  # fmt: skip
-            yield CounterMetricFamily("launchcast_audit_write_failures", "Audit batches not written "
-                                      "(kept and retried)", value=audit.failures)  # fmt: skip
-            yield GaugeMetricFamily("launchcast_audit_rows_pending", "Audit rows waiting to be written",
-                                    value=len(audit.pending))  # fmt: skip
+            yield CounterMetricFamily(
+                "launchcast_audit_rows_written",
+                "Served forecasts written to the audit log",
+                value=audit.written,
+            )
+            yield CounterMetricFamily(
+                "launchcast_audit_rows_dropped",
+                "Audit rows dropped: the database stayed unreachable too long",
+                value=audit.dropped,
+            )
+            yield CounterMetricFamily(
+                "launchcast_audit_write_failures",
+                "Audit batches not written (kept and retried)",
+                value=audit.failures,
+            )
+            yield GaugeMetricFamily(
+                "launchcast_audit_rows_pending", "Audit rows waiting to be written", value=len(audit.pending)
+            )
 
 
 class WorkCollector:
@@ -144,16 +164,29 @@ class WorkCollector:
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         work = self.work
-        yield GaugeMetricFamily("launchcast_work_in_flight", "Expensive requests queued or running",
-                                value=work.in_flight)  # fmt: skip
-        yield GaugeMetricFamily("launchcast_work_capacity", "Expensive requests taken at once (threads + "
-                                "queue)", value=work.capacity)  # fmt: skip
-        yield CounterMetricFamily("launchcast_work_refused", "Expensive requests refused: the queue was "
-                                  "full (503)", value=work.refused)  # fmt: skip
-        yield CounterMetricFamily("launchcast_work_timed_out", "Expensive requests stopped at their "
-                                  "deadline (503)", value=work.timed_out)  # fmt: skip
-        yield CounterMetricFamily("launchcast_work_cancelled", "Expensive requests stopped because the "
-                                  "client left", value=work.cancelled)  # fmt: skip
+        yield GaugeMetricFamily(
+            "launchcast_work_in_flight", "Expensive requests queued or running", value=work.in_flight
+        )
+        yield GaugeMetricFamily(
+            "launchcast_work_capacity",
+            "Expensive requests taken at once (threads + queue)",
+            value=work.capacity,
+        )
+        yield CounterMetricFamily(
+            "launchcast_work_refused",
+            "Expensive requests refused: the queue was full (503)",
+            value=work.refused,
+        )
+        yield CounterMetricFamily(
+            "launchcast_work_timed_out",
+            "Expensive requests stopped at their deadline (503)",
+            value=work.timed_out,
+        )
+        yield CounterMetricFamily(
+            "launchcast_work_cancelled",
+            "Expensive requests stopped because the client left",
+            value=work.cancelled,
+        )
 
 
 #: Methods counted by name; any other (a client may send any token) is counted as "other".
@@ -161,29 +194,53 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}
 
 
 class Metrics:
-    def __init__(self, holder: Holder, model_registry: Registry, update_log: Path, upkeep: Any = None,
-                 audit: Any = None, work: Work | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        holder: Holder,
+        model_registry: Registry,
+        update_log: Path,
+        upkeep: Any = None,
+        audit: Any = None,
+        work: Work | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("launchcast_requests_total", "HTTP requests",
-                                ["route", "method", "status"], registry=self.registry)  # fmt: skip
+        self.requests = Counter(
+            "launchcast_requests_total",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
-            "launchcast_request_seconds", "HTTP request latency", ["route", "method"],
+            "launchcast_request_seconds",
+            "HTTP request latency",
+            ["route", "method"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
-        )  # fmt: skip
-        self.model_info = Gauge("launchcast_model_info", "The served model (value 1)",
-                                ["model", "version", "data_as_of", "registry_version"],
-                                registry=self.registry)  # fmt: skip
-        self.fitted_at = Gauge("launchcast_fit_timestamp_seconds", "When the served fit was made (Unix "
-                               "time; alert on time() - this)", registry=self.registry)  # fmt: skip
+        )
+        self.model_info = Gauge(
+            "launchcast_model_info",
+            "The served model (value 1)",
+            ["model", "version", "data_as_of", "registry_version"],
+            registry=self.registry,
+        )
+        self.fitted_at = Gauge(
+            "launchcast_fit_timestamp_seconds",
+            "When the served fit was made (Unix time; alert on time() - this)",
+            registry=self.registry,
+        )
         ProcessCollector(registry=self.registry)  # process_cpu_seconds_total, resident memory, open fds
         PlatformCollector(registry=self.registry)
-        self.fallback = Gauge("launchcast_serving_fallback", "1 while the current version cannot be "
-                              "read and an older intact one is served", registry=self.registry)  # fmt: skip
+        self.fallback = Gauge(
+            "launchcast_serving_fallback",
+            "1 while the current version cannot be read and an older intact one is served",
+            registry=self.registry,
+        )
         self.registry.register(HolderCollector(holder))
-        self.data_as_of = Gauge("launchcast_data_as_of_timestamp_seconds",
-                                "The last launch the served fit's data records (Unix time)",
-                                registry=self.registry)  # fmt: skip
+        self.data_as_of = Gauge(
+            "launchcast_data_as_of_timestamp_seconds",
+            "The last launch the served fit's data records (Unix time)",
+            registry=self.registry,
+        )
         self.registry.register(RefitLogCollector(model_registry))
         self.registry.register(UpdateLogCollector(update_log))
         if upkeep is not None:

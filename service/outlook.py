@@ -1,6 +1,6 @@
 """The Korean launch outlook (``GET /``): North and South Korea side by side, from the served fit.
 
-Everything on the page is an answer the API gives (``model.forecast``), drawn with
+Everything on the page is an answer the API gives (``model.questions.forecast``), drawn with
 ``service.charts`` and rendered by the server with a Jinja2 template
 (``service/templates/outlook.html``): no script, no CDN, no build step, so it works
 offline.  A page is built once per fit, minute and question (``Served.chart``).
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from launchcast.model.errors import NotFoundError
-from launchcast.model.forecast import (
+from launchcast.model.operations.ledger import Totals
+from launchcast.model.questions.forecast import (
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
@@ -26,7 +27,6 @@ from launchcast.model.forecast import (
     resolve,
     versus,
 )
-from launchcast.model.ledger import Totals
 from launchcast.service import charts
 from launchcast.service.state import Served
 
@@ -87,8 +87,13 @@ def _svg(figure: Any, description: str) -> str:
     return _inline(charts.render(figure, "svg", description))
 
 
-def build(served: Served, now: datetime, stale_after_days: int, question: str | None,
-          track_record: list[Totals] | None) -> Outlook:  # fmt: skip
+def build(
+    served: Served,
+    now: datetime,
+    stale_after_days: int,
+    question: str | None,
+    track_record: list[Totals] | None,
+) -> Outlook:
     fit, version = served.fit, served.version_id
     programmes = []
     for code in KOREAS:
@@ -96,16 +101,29 @@ def build(served: Served, now: datetime, stale_after_days: int, question: str | 
         answer = next_launch(fit, state, now=now, stale_after_days=stale_after_days, explain=True)
         draws = fit.success_probability(resolve(fit, state).query)
         outlook = by_month(fit, state, 24, 20_000, 0, now=now, stale_after_days=stale_after_days)
-        programmes.append(Column(
-            code=code, name=fit.state_name(code), next=answer,
-            five=campaign(fit, state, 5, 20_000, 0, now=now, stale_after_days=stale_after_days),
-            outlook=outlook,
-            next_svg=_svg(charts.next_chart(answer, draws, version), f"Reliability of {answer.subject}"),
-            outlook_svg=_svg(charts.by_month_chart(outlook, version), f"{outlook.subject}, month by month"),
-            launches=_launches(served, code),
-        ))  # fmt: skip
-    race = versus(fit, Programme(state="KP"), Programme(state="KR"), 20_000, 0, now=now,
-                  stale_after_days=stale_after_days)  # fmt: skip
+        programmes.append(
+            Column(
+                code=code,
+                name=fit.state_name(code),
+                next=answer,
+                five=campaign(fit, state, 5, 20_000, 0, now=now, stale_after_days=stale_after_days),
+                outlook=outlook,
+                next_svg=_svg(charts.next_chart(answer, draws, version), f"Reliability of {answer.subject}"),
+                outlook_svg=_svg(
+                    charts.by_month_chart(outlook, version), f"{outlook.subject}, month by month"
+                ),
+                launches=_launches(served, code),
+            )
+        )
+    race = versus(
+        fit,
+        Programme(state="KP"),
+        Programme(state="KR"),
+        20_000,
+        0,
+        now=now,
+        stale_after_days=stale_after_days,
+    )
     draws_a = fit.success_probability(resolve(fit, Programme(state="KP")).query)
     draws_b = fit.success_probability(resolve(fit, Programme(state="KR")).query)
     race_svg = _svg(charts.versus_chart(race, draws_a, draws_b, version), "North vs South Korea")
@@ -139,8 +157,10 @@ def _launches(served: Served, state: str) -> list[Launch]:
     names = dict(
         zip(served.history.vehicles["vehicle"], served.history.vehicles["display_name"], strict=True)
     )
-    return [Launch(str(r.time_utc)[:10], names.get(r.vehicle, r.vehicle), str(r.outcome))
-            for r in rows.itertuples(index=False)][::-1]  # fmt: skip
+    return [
+        Launch(str(r.time_utc)[:10], names.get(r.vehicle, r.vehicle), str(r.outcome))
+        for r in rows.itertuples(index=False)
+    ][::-1]
 
 
 def render(outlook: Outlook) -> str:

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.refit import refit_running
+from launchcast.model.operations.refit import refit_running
 from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast.refit")
@@ -83,21 +83,33 @@ class RefitRunner:
                 **({"LAUNCHCAST_DATABASE_URL": self.settings.ledger_url} if self.settings.ledger_url else {}),
             }
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "launchcast", "refit", "--model", self.settings.refit_model,
-                 *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else [])],
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "launchcast",
+                    "refit",
+                    "--model",
+                    self.settings.refit_model,
+                    *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else []),
+                ],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
             log.info("refit started (pid %s)", self.process.pid)
             # The child's output goes to this service's log, under the request id that started it.
             context = contextvars.copy_context()
-            threading.Thread(target=context.run, args=(_relay, self.process), daemon=True,
-                             name=f"refit-{self.process.pid}").start()  # fmt: skip
+            threading.Thread(
+                target=context.run, args=(_relay, self.process), daemon=True, name=f"refit-{self.process.pid}"
+            ).start()
             return True
 
     def schedule(self) -> None:
         try:
-            trigger = CronTrigger.from_crontab(crontab_for_apscheduler(self.settings.refit_cron),
-                                               timezone="UTC")  # fmt: skip
+            trigger = CronTrigger.from_crontab(
+                crontab_for_apscheduler(self.settings.refit_cron), timezone="UTC"
+            )
         except ValueError as exc:
             raise LaunchcastError(
                 f"LAUNCHCAST_REFIT_CRON {self.settings.refit_cron!r} is not a crontab line: {exc}"

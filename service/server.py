@@ -49,7 +49,7 @@ class BoundedH11Protocol(H11Protocol):
     max_connections: ClassVar[int] = 1024
     refused: ClassVar[int] = 0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # asyncio.BaseTransport in the base
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             BoundedH11Protocol.refused += 1
@@ -77,10 +77,15 @@ def serve(settings: Settings, host: str, port: int, workers: int, access_log: bo
     BoundedH11Protocol.max_connections = connection_budget(settings.max_connections)
     sys.setswitchinterval(SWITCH_INTERVAL)
     uvicorn.run(
-        "launchcast.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-        access_log=access_log, http=BoundedH11Protocol,
+        "launchcast.service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        http=BoundedH11Protocol,
         log_config=logging_config(settings.log_format, settings.log_level),
         timeout_keep_alive=int(settings.keep_alive_seconds),
         h11_max_incomplete_event_size=settings.max_header_bytes,
         backlog=min(2048, BoundedH11Protocol.max_connections),
-    )  # fmt: skip
+    )

@@ -12,8 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from launchcast.model.defaults import GCAT_URL, STALE_AFTER_DAYS, UPDATE_LOG
 
 if TYPE_CHECKING:  # imported where used: every CLI command reads settings, even --help
-    from launchcast.model.registry import Registry
-    from launchcast.model.update import UpdateConfig
+    from launchcast.model.operations.registry import Registry
+    from launchcast.model.record.update import UpdateConfig
 
 
 class Settings(BaseSettings):
@@ -28,17 +28,25 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(Path("var"), description="state directory: data/ and registry/ unless set")
     data_dir: Path = Field(Path("var/data"), description="the live launch data (default var_dir/data)")
-    registry_dir: Path = Field(Path("var/registry"), description="fitted versions and aliases "
-                               "(default var_dir/registry)")  # fmt: skip
-    database_url: str | None = Field(None, description="the forecast ledger's database, a SQLAlchemy URL "
-                                     "(postgresql://…); default SQLite at var_dir/ledger.sqlite")  # fmt: skip
-    track_record: bool = Field(True, description="keep the forecast ledger: record standing forecasts when a "
-                               "fit becomes current, score launches as they arrive")  # fmt: skip
+    registry_dir: Path = Field(
+        Path("var/registry"), description="fitted versions and aliases (default var_dir/registry)"
+    )
+    database_url: str | None = Field(
+        None,
+        description="the forecast ledger's database, a SQLAlchemy URL "
+        "(postgresql://…); default SQLite at var_dir/ledger.sqlite",
+    )
+    track_record: bool = Field(
+        True,
+        description="keep the forecast ledger: record standing forecasts when a "
+        "fit becomes current, score launches as they arrive",
+    )
     audit_log: bool = Field(False, description="record every served forecast request in the ledger")
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     log_format: Literal["plain", "json"] = Field("plain", description="log lines: plain text or JSON")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="least severe "
-                                                                    "level logged")  # fmt: skip
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="least severe level logged"
+    )
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
@@ -78,19 +86,25 @@ class Settings(BaseSettings):
         0.05, ge=0, description="refuse to promote a refit whose recent log loss is this much worse"
     )
     reload_seconds: float = Field(2.0, gt=0, description="how often to look for a new current fit")
-    gcat_url: str = Field(GCAT_URL, description="GCAT's tsv/ folder: launch/launch.tsv, tables/lv.tsv, "
-                          "tables/orgs.tsv")  # fmt: skip
+    gcat_url: str = Field(
+        GCAT_URL, description="GCAT's tsv/ folder: launch/launch.tsv, tables/lv.tsv, tables/orgs.tsv"
+    )
     gcat_max_bytes: int = Field(256 * 1024 * 1024, ge=1024, description="largest GCAT file downloaded")
     gcat_connect_timeout: float = Field(10.0, gt=0, description="seconds to connect to GCAT")
     gcat_read_timeout: float = Field(60.0, gt=0, description="seconds GCAT may stall mid-download")
-    gcat_deadline_seconds: float = Field(600.0, gt=0, description="longest one GCAT file's download "
-                                         "may take, start to end")  # fmt: skip
+    gcat_deadline_seconds: float = Field(
+        600.0, gt=0, description="longest one GCAT file's download may take, start to end"
+    )
     gcat_retries: int = Field(3, ge=0, le=10, description="retries on timeouts, broken transfers and 5xx")
     gcat_backoff_seconds: float = Field(1.0, ge=0, description="first retry delay (doubles each time)")
-    refit_update: bool = Field(True, description="service refits (schedule, POST /v1/refit) update from "
-                               "GCAT first")  # fmt: skip
-    stale_after_days: int = Field(STALE_AFTER_DAYS, ge=0, description="forecasts warn when the data "
-                                  "end this many days before the question")  # fmt: skip
+    refit_update: bool = Field(
+        True, description="service refits (schedule, POST /v1/refit) update from GCAT first"
+    )
+    stale_after_days: int = Field(
+        STALE_AFTER_DAYS,
+        ge=0,
+        description="forecasts warn when the data end this many days before the question",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -103,7 +117,7 @@ class Settings(BaseSettings):
 
     def ensure_data(self) -> Path:
         """The data directory, seeded from the package's shipped data if it is empty."""
-        from launchcast.model.datadir import seed
+        from launchcast.model.record.datadir import seed
 
         seed(self.data_dir)
         return self.data_dir
@@ -111,7 +125,7 @@ class Settings(BaseSettings):
     @property
     def ledger_url(self) -> str | None:
         """The ledger's database, or None with ``track_record`` off."""
-        from launchcast.model.ledger import default_url
+        from launchcast.model.operations.ledger import default_url
 
         if not self.track_record:
             return None
@@ -123,7 +137,7 @@ class Settings(BaseSettings):
         return self.registry_dir / UPDATE_LOG
 
     def update_config(self, url: str | None = None, accept_large_change: bool = False) -> UpdateConfig:
-        from launchcast.model.update import UpdateConfig
+        from launchcast.model.record.update import UpdateConfig
 
         return UpdateConfig(
             base_url=url or self.gcat_url,
@@ -137,7 +151,7 @@ class Settings(BaseSettings):
         )
 
     def registry(self) -> Registry:
-        from launchcast.model.registry import Registry
+        from launchcast.model.operations.registry import Registry
 
         return Registry(self.registry_dir, keep=self.registry_keep)
 

@@ -18,9 +18,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from launchcast.model.errors import LaunchcastError
-from launchcast.model.fit import Fit
-from launchcast.model.forecast import (
+from launchcast.model.errors import LaunchcastError, LedgerError
+from launchcast.model.operations.ledger import Ledger
+from launchcast.model.operations.registry import Registry
+from launchcast.model.questions.forecast import (
     Moment,
     NextLaunchTimes,
     Programme,
@@ -29,9 +30,8 @@ from launchcast.model.forecast import (
     next_launch_times,
     resolve,
 )
-from launchcast.model.history import LaunchHistory, load_history
-from launchcast.model.ledger import Ledger, LedgerError
-from launchcast.model.registry import Registry
+from launchcast.model.record.history import LaunchHistory, load_history
+from launchcast.model.stats.fit import Fit
 
 T = TypeVar("T")
 log = logging.getLogger("launchcast.ledger")
@@ -89,8 +89,9 @@ class Served:
             cache[vehicle] = (resolve(fit, programme), timeless, answer.probability)
         return cls(fit, version_id, history, cache)
 
-    def next_json(self, programme: Programme, now: datetime, stale_after_days: int,
-                  explain: bool = False) -> tuple[bytes, float]:  # fmt: skip
+    def next_json(
+        self, programme: Programme, now: datetime, stale_after_days: int, explain: bool = False
+    ) -> tuple[bytes, float]:
         """The next-launch answer as JSON, asked at ``now``, and its probability (for the audit log)."""
         if explain:
             answer = next_launch(
@@ -170,8 +171,9 @@ class LedgerHolder:
             try:
                 answer = await asyncio.wait_for(asyncio.shield(future), self.timeout_seconds)
             except TimeoutError:
-                log.warning("ledger: no answer in %.1f s; answering from the last snapshot",
-                            self.timeout_seconds)  # fmt: skip
+                log.warning(
+                    "ledger: no answer in %.1f s; answering from the last snapshot", self.timeout_seconds
+                )
             else:
                 self._snapshots[key] = (answer, datetime.now(UTC))
                 self._snapshots.move_to_end(key)

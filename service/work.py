@@ -11,9 +11,9 @@ cores) behind a short queue (``LAUNCHCAST_WORK_QUEUE``):
   arrival: waiting in the queue counts.  Past it the work is cancelled and the
   answer is 503 with ``Retry-After``.
 - **A client that hangs up** cancels its work: before it starts (it never runs) or
-  while it runs (the simulation stops at its next step; ``model.budget``).
+  while it runs (the simulation stops at its next step; ``model.questions.budget``).
 
-The pool never holds a request's cost unbounded on its own: ``model.budget`` refuses
+The pool never holds a request's cost unbounded on its own: ``model.questions.budget`` refuses
 a question over its budget before it is queued (422), so a running piece of work
 costs at most about a CPU-second or two.
 """
@@ -30,7 +30,8 @@ from typing import TypeVar
 
 from starlette.requests import Request
 
-from launchcast.model import budget
+from launchcast.model.errors import WorkCancelled
+from launchcast.model.questions import budget
 
 T = TypeVar("T")
 log = logging.getLogger("launchcast.work")
@@ -62,7 +63,7 @@ class Work:
 
     async def run(self, request: Request | None, work: Callable[[], T]) -> T:
         """Run ``work`` in the pool and return its result; raise ``Busy`` when the pool is full
-        or the deadline passes, ``budget.WorkCancelled`` when the client left."""
+        or the deadline passes, ``WorkCancelled`` when the client left."""
         if self.in_flight >= self.capacity:
             self.refused += 1
             raise Busy(
@@ -101,7 +102,7 @@ class Work:
                 token.cancel("the client disconnected")
                 self.cancelled += 1
                 log.info("work cancelled: the client disconnected (%s)", request.url.path)
-                raise budget.WorkCancelled("the client disconnected")
+                raise WorkCancelled("the client disconnected")
 
     def _done(self, _: object) -> None:
         self.in_flight -= 1

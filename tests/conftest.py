@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from launchcast.model.history import LaunchHistory, load_history
+from launchcast.model.record.history import LaunchHistory, load_history
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -17,7 +17,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # Tests read the repository's data set unless they name another: a developer's own
 # ./var/data (updated from GCAT) must not change what the tests see.  Subprocesses inherit it.
 os.environ["LAUNCHCAST_DATA_DIR"] = str(DATA)
-# The forecast ledger is kept only where a test asks for it (tests/model/test_ledger.py,
+# The forecast ledger is kept only where a test asks for it (tests/model/operations/test_ledger.py,
 # tests/service/test_track_record.py): elsewhere it would only add work to every start.
 os.environ["LAUNCHCAST_TRACK_RECORD"] = "false"
 
@@ -44,8 +44,8 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
     """
     import fcntl
 
-    from launchcast.model.hierarchical import VERSION, HierarchicalConfig, HierarchicalModel
-    from launchcast.model.saved import load_fit, save_fit
+    from launchcast.model.stats.hierarchical import VERSION, HierarchicalConfig, HierarchicalModel
+    from launchcast.model.stats.saved import load_fit, save_fit
 
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker has its own base inside the run's directory; the run's directory
@@ -59,7 +59,7 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
             return load_fit(saved)
         # Seed 1, else the default config: seed 0 meets one divergence and retries (93 s
         # instead of 36 s, BENCHMARKS.md "Model 3.0"), doubling the suite's critical path.
-        # The gate and its retry are the same code either way (tests/model/test_refit.py).
+        # The gate and its retry are the same code either way (tests/model/operations/test_refit.py).
         fit = HierarchicalModel(HierarchicalConfig(seed=1)).fit(history)
         save_fit(fit, saved)
         return fit

@@ -31,12 +31,38 @@ NEW_STAMP = "# Updated 2026 Nov 20 0108:57\n"
 CORRECTED_TAG = "2023-001"
 
 
-def gcat_launch_row(tag: str, jd: float, date: str, vehicle: str, agency: str, code: str,
-                    fail: str = "-", site: str = "SOHAE") -> str:  # fmt: skip
+def gcat_launch_row(
+    tag: str, jd: float, date: str, vehicle: str, agency: str, code: str, fail: str = "-", site: str = "SOHAE"
+) -> str:
     """One launch in GCAT's upstream layout: 26 fields, space padding, '-' for empty."""
-    fields = [f"{tag}  ", f"{jd:.2f} ", date, vehicle, "-", "-", "-", "-", "-", "-", site, "-",
-              "-", "-", "   500 ", "    - ", "-", "   0.100 ", agency, code, fail, "-", "-", "-",
-              "-", "-"]  # fmt: skip
+    fields = [
+        f"{tag}  ",
+        f"{jd:.2f} ",
+        date,
+        vehicle,
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        site,
+        "-",
+        "-",
+        "-",
+        "   500 ",
+        "    - ",
+        "-",
+        "   0.100 ",
+        agency,
+        code,
+        fail,
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+    ]
     return "\t".join(fields) + "\n"
 
 
@@ -56,12 +82,15 @@ def newer_gcat(shared: Path, stamp: str = NEW_STAMP) -> dict[str, bytes]:
             fields = line.split("\t")
             fields[19], fields[20] = "OF40", "S2"
             lines[i] = "\t".join(fields)
-    launch = "".join(lines) + "".join([
-        gcat_launch_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
-        gcat_launch_row("2024-S99", 2460460.00, "2024 May 29", "Hwasong-11", "KPA", "MS"),
-        gcat_launch_row("2025-F02", 2460765.00, "2025 Mar 30 1030", "Spectrum", "ISAR", "OF", "S1",
-                        site="ANDOYA"),
-    ])  # fmt: skip
+    launch = "".join(lines) + "".join(
+        [
+            gcat_launch_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
+            gcat_launch_row("2024-S99", 2460460.00, "2024 May 29", "Hwasong-11", "KPA", "MS"),
+            gcat_launch_row(
+                "2025-F02", 2460765.00, "2025 Mar 30 1030", "Spectrum", "ISAR", "OF", "S1", site="ANDOYA"
+            ),
+        ]
+    )
     lv = _with_stamp((shared / "gcat-lv.tsv").read_text(), stamp)
     lv += "\t".join(["Spectrum", "Spectrum", "ISAR"] + ["-"] * 16) + "\n"
     orgs = _with_stamp((shared / "gcat-orgs.tsv").read_text(), stamp)
@@ -104,8 +133,9 @@ class GcatServer:
                 if fault == "500":
                     return self._send(500, b"oops", "text/plain")
                 if fault == "html":
-                    return self._send(200, b"<!DOCTYPE html><html><body>Maintenance</body></html>",
-                                      "text/html")  # fmt: skip
+                    return self._send(
+                        200, b"<!DOCTYPE html><html><body>Maintenance</body></html>", "text/html"
+                    )
                 body = server.files[path]
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag and not fault:

@@ -20,8 +20,7 @@ def hadolint() -> str:
 
 
 def test_hadolint_passes() -> None:
-    done = subprocess.run([hadolint(), "Dockerfile"], cwd=REPO, capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run([hadolint(), "Dockerfile"], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -58,10 +57,15 @@ def test_the_locks_pin_every_dependency_the_project_declares() -> None:
     import tomllib
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    for lock, wanted in (("runtime.lock", project["dependencies"]),
-                         ("dev.lock", project["dependencies"] + project["optional-dependencies"]["dev"])):  # fmt: skip
-        pinned = {line.split("==")[0].strip().lower().replace("_", "-")
-                  for line in (REPO / "requirements" / lock).read_text().splitlines() if "==" in line}  # fmt: skip
+    for lock, wanted in (
+        ("runtime.lock", project["dependencies"]),
+        ("dev.lock", project["dependencies"] + project["optional-dependencies"]["dev"]),
+    ):
+        pinned = {
+            line.split("==")[0].strip().lower().replace("_", "-")
+            for line in (REPO / "requirements" / lock).read_text().splitlines()
+            if "==" in line
+        }
         for requirement in wanted:
             name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
             assert name in pinned, f"{name} is not pinned in requirements/{lock}: run 'make lock'"

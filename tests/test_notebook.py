@@ -11,9 +11,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from launchcast.model.ingest import add_launch
-from launchcast.model.ledger import keep_record
-from launchcast.model.registry import Registry
+from launchcast.model.operations.ledger import keep_record
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.ingest import add_launch
 from launchcast.service.settings import Settings
 from tests.conftest import REPO
 

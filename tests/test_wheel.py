@@ -24,15 +24,36 @@ from tests.service.server import running_server
 @pytest.fixture(scope="module")
 def wheel_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(root / "dist"), str(REPO)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(root / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = (root / "dist").glob("launchcast-*.whl")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    str(wheel)], check=True, capture_output=True)  # fmt: skip
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # The dependencies: the test environment's site-packages as a plain path (its .pth files,
     # among them the editable install's, are not processed from there).
     Path(purelib, "dependencies.pth").write_text(site.getsitepackages()[0] + "\n")
@@ -51,12 +72,28 @@ def test_the_wheel_runs_from_an_empty_directory(wheel_python: Path, tmp_path: Pa
     env = _clean_env(tmp_path)
 
     def launchcast(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(wheel_python), "-m", "launchcast", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        return subprocess.run(
+            [str(wheel_python), "-m", "launchcast", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
-    where = subprocess.run([str(wheel_python), "-c", "import launchcast.model, launchcast.data as d; "
-                            "print(launchcast.model.__file__); print(d.__file__)"],
-                           cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    where = subprocess.run(
+        [
+            str(wheel_python),
+            "-c",
+            "import launchcast.model, launchcast.data as d; "
+            "print(launchcast.model.__file__); print(d.__file__)",
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(REPO) not in where and "site-packages/launchcast/model" in where
     fitted = launchcast("fit", "--model", "eb-beta")
     assert fitted.returncode == 0, fitted.stdout + fitted.stderr

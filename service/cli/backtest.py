@@ -10,7 +10,7 @@ import typer
 from launchcast.service.cli.common import DataDir, Progress, console, data_dir, user_errors
 
 if TYPE_CHECKING:
-    from launchcast.model.history import LaunchHistory
+    from launchcast.model.record.history import LaunchHistory
 
 
 @user_errors
@@ -18,18 +18,23 @@ def backtest(
     start: Annotated[int, typer.Option(help="first year forecast")] = 2000,
     end: Annotated[int, typer.Option(help="last year forecast")] = 2023,
     models: Annotated[str, typer.Option(help="comma-separated")] = "laplace,jeffreys,eb-beta,hierarchical",
-    update: Annotated[str, typer.Option(help="none, or within-year (baselines learn "
-                                        "from the year's earlier launches)")] = "none",
+    update: Annotated[
+        str, typer.Option(help="none, or within-year (baselines learn from the year's earlier launches)")
+    ] = "none",
     workers: Annotated[int, typer.Option(min=1, help="parallel processes")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://host:8786")] = None,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("var/backtest"),
-    rates_only: Annotated[bool, typer.Option("--rates-only", help="score only the launch-rate model "
-                                             "(seconds), not the reliability models")] = False,
+    rates_only: Annotated[
+        bool,
+        typer.Option(
+            "--rates-only", help="score only the launch-rate model (seconds), not the reliability models"
+        ),
+    ] = False,
     data: DataDir = None,
-) -> None:  # fmt: skip
+) -> None:
     """Rolling-origin backtest: fit on the past, forecast each year, score every model — the
     reliability models (P(success) of each launch) and the launch-rate model (launches per year)."""
-    from launchcast.model.history import load_history
+    from launchcast.model.record.history import load_history
 
     history = load_history(data_dir(data))
     if not rates_only:
@@ -40,15 +45,17 @@ def backtest(
 def _rates(history: LaunchHistory, start: int, end: int, out: Path) -> None:
     from rich.table import Table
 
-    from launchcast.model import rate_backtest
+    from launchcast.model.stats import rate_backtest
 
     recent = max(start, end - 4)
     console.print(f"launch-rate model: fitting on the years before each of {start}–{end} …", highlight=False)
     forecasts = rate_backtest.rate_forecasts(history, start, end)
     scores = rate_backtest.score(forecasts, recent)
     rate_backtest.write_outputs(forecasts, scores, out)
-    table = Table(title=f"Launch counts {start}–{end}: mean log score (higher is better) / 90% coverage; "
-                  "P(≥1 success in the year) log loss")  # fmt: skip
+    table = Table(
+        title=f"Launch counts {start}–{end}: mean log score (higher is better) / 90% coverage; "
+        "P(≥1 success in the year) log loss"
+    )
     table.add_column("period")
     table.add_column("series")
     rules = list(rate_backtest.RULES)
@@ -68,19 +75,36 @@ def _rates(history: LaunchHistory, start: int, end: int, out: Path) -> None:
         table.add_row(period, f"{kind} ({int(group['series_years'].iloc[0])})", *cells)
     console.print(table)
     bias = rate_backtest.total_bias(scores, recent)
-    console.print("the year's total, forecast / observed − 1, mean over " + f"{recent}–{end}: "
-                  + ", ".join(f"{rule} {bias[rule]:+.1%}" for rule in rules), highlight=False)  # fmt: skip
+    console.print(
+        "the year's total, forecast / observed − 1, mean over "
+        + f"{recent}–{end}: "
+        + ", ".join(f"{rule} {bias[rule]:+.1%}" for rule in rules),
+        highlight=False,
+    )
     console.print(f"wrote rates/forecasts.csv, scores.csv, totals.csv, pit.png and totals.png to {out}")
 
 
-def _reliability(history: LaunchHistory, start: int, end: int, models: str, update: str, workers: int,
-                 scheduler: str | None, out: Path) -> None:  # fmt: skip
+def _reliability(
+    history: LaunchHistory,
+    start: int,
+    end: int,
+    models: str,
+    update: str,
+    workers: int,
+    scheduler: str | None,
+    out: Path,
+) -> None:
     from rich.table import Table
 
-    from launchcast.model.backtest import jobs_for, run, write_outputs
+    from launchcast.model.stats.backtest import jobs_for, run, write_outputs
 
-    jobs = jobs_for([m.strip() for m in models.split(",") if m.strip()], start, end, update,
-                    {"hierarchical": {"progress": False}})  # fmt: skip
+    jobs = jobs_for(
+        [m.strip() for m in models.split(",") if m.strip()],
+        start,
+        end,
+        update,
+        {"hierarchical": {"progress": False}},
+    )
     label = f"{len(jobs)} fits (model × year)"
     done = 0
     with Progress(transient=False) as progress:

@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
@@ -40,7 +40,7 @@ def user_errors(command: F) -> F:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"{exc.strerror or exc}{where}; nothing more was changed")
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def fail(message: str) -> None:
@@ -84,8 +84,8 @@ def keep_record(data: Path | None = None) -> None:
     """After a data change or a promotion: the ledger records and scores (best effort, one line)."""
     from datetime import UTC, datetime
 
-    from launchcast.model.ledger import keep_record as keep
-    from launchcast.model.ledger import upkeep_summary
+    from launchcast.model.operations.ledger import keep_record as keep
+    from launchcast.model.operations.ledger import upkeep_summary
 
     config = settings()
     if config.ledger_url is None:

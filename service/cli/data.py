@@ -41,13 +41,15 @@ def _require_files(*paths: Path | None) -> None:
 @user_errors
 def import_gcat(
     path: Annotated[Path, typer.Argument(help="GCAT launch.tsv (full upstream file or a cut)")],
-    lv: LvOption = None, orgs: OrgsOption = None, data: DataDir = None,
+    lv: LvOption = None,
+    orgs: OrgsOption = None,
+    data: DataDir = None,
     source: Annotated[
         str | None, typer.Option(help="source label, default 'GCAT YYYY-MM' from the files' '# Updated' line")
     ] = None,
-) -> None:  # fmt: skip
+) -> None:
     """Build launches.csv and vehicles.csv from a GCAT launch list (reproducible, byte-identical)."""
-    from launchcast.model.ingest import rebuild
+    from launchcast.model.record.ingest import rebuild
 
     _require_files(path, lv, orgs)
     out = data_dir(data)
@@ -60,22 +62,33 @@ def import_gcat(
     )
 
 
-AcceptLargeChange = Annotated[bool, typer.Option(
-    "--accept-large-change", help="take in a change over the plausibility bounds (a year with "
-    "3× the busiest year's launches, over 10% of launches corrected, launches moved to another "
-    "state) after checking the source")]  # fmt: skip
+AcceptLargeChange = Annotated[
+    bool,
+    typer.Option(
+        "--accept-large-change",
+        help="take in a change over the plausibility bounds (a year with "
+        "3× the busiest year's launches, over 10% of launches corrected, launches moved to another "
+        "state) after checking the source",
+    ),
+]
 
 
 @app.command("ingest-gcat")
 @user_errors
 def ingest_gcat(
-    path: Annotated[Path, typer.Argument(help="a newer GCAT launch.tsv (the full upstream file "
-                                         "is fine: only orbital launches are taken)")],
-    lv: LvOption = None, orgs: OrgsOption = None, data: DataDir = None,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="a newer GCAT launch.tsv (the full upstream file is fine: only orbital launches are taken)"
+        ),
+    ],
+    lv: LvOption = None,
+    orgs: OrgsOption = None,
+    data: DataDir = None,
     accept_large_change: AcceptLargeChange = False,
-) -> None:  # fmt: skip
+) -> None:
     """Add new launches and correct revised ones; never drops a row; reports what changed."""
-    from launchcast.model.ingest import ingest_gcat as ingest
+    from launchcast.model.record.ingest import ingest_gcat as ingest
 
     _require_files(path, lv, orgs)
     report = ingest(data_dir(data), path, lv, orgs, accept_large_change=accept_large_change)
@@ -88,17 +101,18 @@ def ingest_gcat(
 @app.command("update")
 @user_errors
 def update(
-    url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder (default LAUNCHCAST_GCAT_URL, "
-                                            "GCAT's public site)")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="GCAT's tsv/ folder (default LAUNCHCAST_GCAT_URL, GCAT's public site)")
+    ] = None,
     data: DataDir = None,
     accept_large_change: AcceptLargeChange = False,
-) -> None:  # fmt: skip
+) -> None:
     """Download GCAT's launch, vehicle and organisation tables and take in what is new.
 
     304 (nothing new) exits 0; any failure is one line, exit 1, and the data unchanged.
     A change larger than an update plausibly brings is refused until accepted.
     """
-    from launchcast.model.update import attempt_update
+    from launchcast.model.record.update import attempt_update
 
     config = settings().update_config(url, accept_large_change)
     where = data_dir(data)
@@ -131,9 +145,9 @@ def add(
     family: Annotated[str | None, typer.Option(help="family, required for a new vehicle")] = None,
     state: Annotated[str | None, typer.Option(help="owning state, required for a new vehicle")] = None,
     data: DataDir = None,
-) -> None:  # fmt: skip
+) -> None:
     """Add one launch entered by hand (validated; a new vehicle needs --family and --state)."""
-    from launchcast.model.ingest import add_launch
+    from launchcast.model.record.ingest import add_launch
 
     report = add_launch(data_dir(data), time_utc, vehicle, outcome, agency, site, tag, family, state)
     console.print(report.summary(), highlight=False)
@@ -144,7 +158,7 @@ def add(
 @user_errors
 def validate(data: DataDir = None) -> None:
     """Check launches.csv and vehicles.csv; list every problem with file, line and column."""
-    from launchcast.model.history import load_history
+    from launchcast.model.record.history import load_history
 
     history = load_history(data_dir(data))
     console.print(
@@ -164,7 +178,7 @@ def summary(
     """Attempts, successes and failures per state, or per vehicle of a state/family."""
     from rich.table import Table
 
-    from launchcast.model.history import load_history, record_table
+    from launchcast.model.record.history import load_history, record_table
 
     history = load_history(data_dir(data))
     if state:
@@ -186,6 +200,12 @@ def summary(
             label = names.get(label, label)
         out.add_row(label, *(str(v) for v in row))
     if len(table) > 1:
-        out.add_row("[b]total[/b]", str(table["attempts"].sum()), str(table["successes"].sum()),
-                    str(table["failures"].sum()), table["first"].min(), table["last"].max())  # fmt: skip
+        out.add_row(
+            "[b]total[/b]",
+            str(table["attempts"].sum()),
+            str(table["successes"].sum()),
+            str(table["failures"].sum()),
+            table["first"].min(),
+            table["last"].max(),
+        )
     console.print(out)

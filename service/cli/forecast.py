@@ -14,9 +14,9 @@ from launchcast.service.cli.common import console, err_console, settings, user_e
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from launchcast.model.explain import Explanation
-    from launchcast.model.fit import Fit
-    from launchcast.model.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
+    from launchcast.model.questions.explain import Explanation
+    from launchcast.model.questions.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
+    from launchcast.model.stats.fit import Fit
 
 app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).", no_args_is_help=True)
 
@@ -29,9 +29,14 @@ Vehicle = Annotated[
 State = Annotated[str | None, typer.Option(help="state code or name, e.g. KP or 'North Korea'")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
-    "time windows start here; pass an earlier answer's to reproduce it")]  # fmt: skip
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
+        "time windows start here; pass an earlier answer's to reproduce it",
+    ),
+]
 
 
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
@@ -55,7 +60,7 @@ def _save_plot(figure: Any, path: Path, description: str) -> None:
 
 def _now(as_of: str | None) -> datetime:
     """The question's time: given, or the clock read here, at the edge."""
-    from launchcast.model.history import parse_time
+    from launchcast.model.record.history import parse_time
 
     if as_of is None:
         return datetime.now(UTC)
@@ -66,14 +71,14 @@ def _now(as_of: str | None) -> datetime:
 
 
 def _load(fit_dir: Path | None) -> Fit:
-    from launchcast.model.saved import load_fit
+    from launchcast.model.stats.saved import load_fit
 
     return load_fit(fit_dir) if fit_dir else settings().registry().load_current()
 
 
 def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
     """A positional programme: a state (code or name) if the fit knows one, else a vehicle."""
-    from launchcast.model.forecast import Programme
+    from launchcast.model.questions.forecast import Programme
 
     state = fit.find_state(text)
     if state is not None:
@@ -86,8 +91,11 @@ def _pct(p: float) -> str:
 
 
 def _print_freshness(result: Anchored) -> None:
-    console.print(f"asked {result.as_of:%Y-%m-%d %H:%M} UTC; data as of {result.data_as_of} "
-                  f"({result.data_age_days:,} days old)", highlight=False)  # fmt: skip
+    console.print(
+        f"asked {result.as_of:%Y-%m-%d %H:%M} UTC; data as of {result.data_as_of} "
+        f"({result.data_age_days:,} days old)",
+        highlight=False,
+    )
     for warning in result.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
 
@@ -108,8 +116,10 @@ def _print_next(result: NextLaunchForecast) -> None:
     table.add_row("50% interval", f"{_pct(r.interval_50.low)} – {_pct(r.interval_50.high)}")
     table.add_row("90% interval", f"{_pct(r.interval_90.low)} – {_pct(r.interval_90.high)}")
     rec = result.record
-    table.add_row("record", f"{rec.subject}: {rec.successes}/{rec.attempts} successes, "
-                  f"last launch {rec.last_launch or 'never'}")  # fmt: skip
+    table.add_row(
+        "record",
+        f"{rec.subject}: {rec.successes}/{rec.attempts} successes, last launch {rec.last_launch or 'never'}",
+    )
     if result.vehicle_choice:
         table.add_row("vehicle", result.vehicle_choice)
     table.add_row("flight", f"{result.flight_number} (the first after the data's end)")
@@ -121,22 +131,28 @@ def _print_next(result: NextLaunchForecast) -> None:
 @app.command("next")
 @user_errors
 def forecast_next(
-    vehicle: Vehicle = None, state: State = None,
+    vehicle: Vehicle = None,
+    state: State = None,
     family: Annotated[str | None, typer.Option(help="a family's next new variant")] = None,
     new_vehicle: Annotated[bool, typer.Option(help="a hypothetical new vehicle of --state")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="say why: the logit's terms, adding up "
-                                          "to the forecast")] = False,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
-) -> None:  # fmt: skip
+    explain: Annotated[
+        bool, typer.Option("--explain", help="say why: the logit's terms, adding up to the forecast")
+    ] = False,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
-    from launchcast.model.forecast import Programme, next_launch
+    from launchcast.model.questions.forecast import Programme, next_launch
 
     fit = _load(fit_dir)
     programme = Programme(vehicle, state, family, new_vehicle)
-    result = next_launch(fit, programme, now=_now(as_of), stale_after_days=settings().stale_after_days,
-                         explain=explain)  # fmt: skip
+    result = next_launch(
+        fit, programme, now=_now(as_of), stale_after_days=settings().stale_after_days, explain=explain
+    )
     if plot is not None:
-        from launchcast.model.forecast import resolve
+        from launchcast.model.questions.forecast import resolve
         from launchcast.service.charts import next_chart
 
         draws = fit.success_probability(resolve(fit, programme).query)
@@ -168,18 +184,30 @@ def _print_explanation(explanation: Explanation) -> None:
 @app.command("campaign")
 @user_errors
 def forecast_campaign(
-    vehicle: Vehicle = None, state: State = None,
+    vehicle: Vehicle = None,
+    state: State = None,
     launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
-    seed: Seed = 0, fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
-) -> None:  # fmt: skip
+    seed: Seed = 0,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
     """Distribution of successes in the next N launches of one vehicle."""
     from rich.table import Table
 
-    from launchcast.model.forecast import Programme, campaign
+    from launchcast.model.questions.forecast import Programme, campaign
 
-    result = campaign(_load(fit_dir), Programme(vehicle, state), launches, paths, seed,
-                      now=_now(as_of), stale_after_days=settings().stale_after_days)  # fmt: skip
+    result = campaign(
+        _load(fit_dir),
+        Programme(vehicle, state),
+        launches,
+        paths,
+        seed,
+        now=_now(as_of),
+        stale_after_days=settings().stale_after_days,
+    )
     if plot is not None:
         from launchcast.service.charts import campaign_chart
 
@@ -193,10 +221,12 @@ def forecast_campaign(
     for k, (p, q) in enumerate(zip(result.success_pmf, result.at_least, strict=True)):
         table.add_row(str(k), _pct(p), _pct(q))
     console.print(table)
-    console.print(f"expected successes {result.expected_successes:.2f}; expected attempts to "
-                  f"first success {result.expected_attempts_to_first_success:.2f}; "
-                  f"P(no success in {launches}) {_pct(result.probability_no_success)}; "
-                  f"{result.model.model} {result.model.version}")  # fmt: skip
+    console.print(
+        f"expected successes {result.expected_successes:.2f}; expected attempts to "
+        f"first success {result.expected_attempts_to_first_success:.2f}; "
+        f"P(no success in {launches}) {_pct(result.probability_no_success)}; "
+        f"{result.model.model} {result.model.version}"
+    )
     _print_freshness(result)
 
 
@@ -204,25 +234,31 @@ def forecast_campaign(
 @user_errors
 def forecast_by_date(
     date_: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
-    vehicle: Vehicle = None, state: State = None,
+    vehicle: Vehicle = None,
+    state: State = None,
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
-    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
-) -> None:  # fmt: skip
+    paths: Annotated[int, typer.Option()] = 20_000,
+    seed: Seed = 0,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
     """P(at least one successful launch from now until a date), with the launch-rate model."""
     from rich.table import Table
 
-    from launchcast.model.forecast import Programme, by_date
+    from launchcast.model.questions.forecast import Programme, by_date
 
     try:
         until = date.fromisoformat(date_)
     except ValueError:
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
     fit, programme, now = _load(fit_dir), Programme(vehicle, state, None, new_vehicle), _now(as_of)
-    result = by_date(fit, programme, until, paths, seed, now=now,
-                     stale_after_days=settings().stale_after_days)  # fmt: skip
+    result = by_date(
+        fit, programme, until, paths, seed, now=now, stale_after_days=settings().stale_after_days
+    )
     if plot is not None:
-        from launchcast.model.forecast import by_month
+        from launchcast.model.questions.forecast import by_month
         from launchcast.service.charts import by_month_chart
 
         outlook = by_month(
@@ -236,11 +272,15 @@ def forecast_by_date(
     table.add_column(style="bold")
     table.add_column()
     table.add_row("P(at least one success)", _pct(result.probability))
-    table.add_row("window", f"{result.window_start:%Y-%m-%d %H:%M} UTC → {result.date} "
-                  f"({result.years * 365.25:.1f} days)")  # fmt: skip
+    table.add_row(
+        "window",
+        f"{result.window_start:%Y-%m-%d %H:%M} UTC → {result.date} ({result.years * 365.25:.1f} days)",
+    )
     rate = result.launch_rate_per_year
-    table.add_row("launch rate / year", f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – "
-                  f"{rate.interval_90.high:.2f})")  # fmt: skip
+    table.add_row(
+        "launch rate / year",
+        f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – {rate.interval_90.high:.2f})",
+    )
     table.add_row("expected launches", f"{result.expected_launches:.1f}")
     _model_rows(table, result.model)
     console.print(table)
@@ -251,19 +291,23 @@ def forecast_by_date(
 @user_errors
 def forecast_launches(
     start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD: the window starts at 00:00 UTC")],
-    until: Annotated[str, typer.Option("--until", help="YYYY-MM-DD: the window ends at 00:00 UTC, "
-                                       "excluded")],
-    vehicle: Vehicle = None, state: State = None,
+    until: Annotated[str, typer.Option("--until", help="YYYY-MM-DD: the window ends at 00:00 UTC, excluded")],
+    vehicle: Vehicle = None,
+    state: State = None,
     operator: Annotated[str | None, typer.Option(help="GCAT agency code or name, e.g. SPX or SpaceX")] = None,
-    at_least: Annotated[int | None, typer.Option("--at-least", min=0,
-                                                 help="also P(at least this many)")] = None,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
-) -> None:  # fmt: skip
+    at_least: Annotated[
+        int | None, typer.Option("--at-least", min=0, help="also P(at least this many)")
+    ] = None,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
     """How many launches (and successes) a state, vehicle or operator makes in a window."""
     from rich.table import Table
 
-    from launchcast.model.counts import launches
-    from launchcast.model.history import load_history
+    from launchcast.model.questions.counts import launches
+    from launchcast.model.record.history import load_history
 
     days = []
     for option, text in (("--from", start), ("--until", until)):
@@ -276,9 +320,18 @@ def forecast_launches(
         history = load_history(settings().ensure_data())
     except LaunchcastError:
         history = None  # only needed for a window that starts before the data's end
-    result = launches(fit, state=state, vehicle=vehicle, operator=operator, start=days[0], end=days[1],
-                      now=_now(as_of), at_least=at_least, history=history,
-                      stale_after_days=settings().stale_after_days)  # fmt: skip
+    result = launches(
+        fit,
+        state=state,
+        vehicle=vehicle,
+        operator=operator,
+        start=days[0],
+        end=days[1],
+        now=_now(as_of),
+        at_least=at_least,
+        history=history,
+        stale_after_days=settings().stale_after_days,
+    )
     if plot is not None:
         from launchcast.service.charts import launches_chart
 
@@ -291,17 +344,28 @@ def forecast_launches(
     for column in columns:
         table.add_column(column, justify="right")
     for label, d in (("launches", result.launches), ("successes", result.successes)):
-        row = [label, f"{d.mean:.1f}", str(d.median), f"{d.interval_50.low:.0f}–{d.interval_50.high:.0f}",
-               f"{d.interval_90.low:.0f}–{d.interval_90.high:.0f}"]  # fmt: skip
+        row = [
+            label,
+            f"{d.mean:.1f}",
+            str(d.median),
+            f"{d.interval_50.low:.0f}–{d.interval_50.high:.0f}",
+            f"{d.interval_90.low:.0f}–{d.interval_90.high:.0f}",
+        ]
         if d.at_least is not None:
             row.append(_pct(d.at_least))
         table.add_row(*row)
     console.print(table)
     if result.known_launches:
-        console.print(f"{result.known_launches} launch(es), {result.known_successes} successful, already "
-                      "in the record (before the data's end)", highlight=False)  # fmt: skip
-    console.print(f"rate: {result.launch_rate}; P(success) per launch {_pct(result.probability_success)}; "
-                  f"{result.model.model} {result.model.version}", highlight=False)  # fmt: skip
+        console.print(
+            f"{result.known_launches} launch(es), {result.known_successes} successful, already "
+            "in the record (before the data's end)",
+            highlight=False,
+        )
+    console.print(
+        f"rate: {result.launch_rate}; P(success) per launch {_pct(result.probability_success)}; "
+        f"{result.model.model} {result.model.version}",
+        highlight=False,
+    )
     _print_freshness(result)
 
 
@@ -312,20 +376,25 @@ def forecast_versus(
     b: Annotated[str, typer.Argument(help="state (code or name) or vehicle, e.g. KR")],
     a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
     b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
-    paths: Annotated[int, typer.Option()] = 20_000, seed: Seed = 0,
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None, plot: Plot = None,
-) -> None:  # fmt: skip
+    paths: Annotated[int, typer.Option()] = 20_000,
+    seed: Seed = 0,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
     """Head to head: who is more reliable, and whose next success (from now) comes first."""
     from rich.table import Table
 
-    from launchcast.model.forecast import versus
+    from launchcast.model.questions.forecast import versus
 
     fit = _load(fit_dir)
     side_a, side_b = _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle)
-    result = versus(fit, side_a, side_b, paths, seed, now=_now(as_of),
-                    stale_after_days=settings().stale_after_days)  # fmt: skip
+    result = versus(
+        fit, side_a, side_b, paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days
+    )
     if plot is not None:
-        from launchcast.model.forecast import resolve
+        from launchcast.model.questions.forecast import resolve
         from launchcast.service.charts import versus_chart
 
         draws_a = fit.success_probability(resolve(fit, side_a).query)
@@ -340,15 +409,22 @@ def forecast_versus(
     table.add_column(b, justify="right")
     table.add_row("next launch", result.a.subject, result.b.subject)
     table.add_row("P(next launch succeeds)", _pct(result.a.probability), _pct(result.b.probability))
-    table.add_row("P(more reliable)", _pct(result.probability_a_more_reliable),
-                  _pct(1 - result.probability_a_more_reliable))  # fmt: skip
-    table.add_row("P(next success first)", _pct(result.probability_a_first),
-                  _pct(result.probability_b_first))  # fmt: skip
-    table.add_row("median years from now to a success", str(result.median_years_to_success_a),
-                  str(result.median_years_to_success_b))  # fmt: skip
+    table.add_row(
+        "P(more reliable)",
+        _pct(result.probability_a_more_reliable),
+        _pct(1 - result.probability_a_more_reliable),
+    )
+    table.add_row("P(next success first)", _pct(result.probability_a_first), _pct(result.probability_b_first))
+    table.add_row(
+        "median years from now to a success",
+        str(result.median_years_to_success_a),
+        str(result.median_years_to_success_b),
+    )
     console.print(table)
-    console.print(f"{result.model.model} {result.model.version}; P(neither within 100 launches "
-                  f"from now) {_pct(result.probability_neither)}")  # fmt: skip
+    console.print(
+        f"{result.model.model} {result.model.version}; P(neither within 100 launches "
+        f"from now) {_pct(result.probability_neither)}"
+    )
     for side in (result.a, result.b):
         if side.vehicle_choice:
             console.print(f"{side.subject}: {side.vehicle_choice}", highlight=False)
@@ -361,18 +437,29 @@ SCENARIOS = ("foreign-help", "after-failure")
 @app.command("scenario")
 @user_errors
 def forecast_scenario(
-    kind: Annotated[str, typer.Argument(help="foreign-help: a state's next new rocket, indigenous vs "
-                                        "with foreign help vs a variant of a foreign family; after-failure: "
-                                        "if the next flight fails, what about the one after?")],
-    programme: Annotated[str, typer.Argument(help="a state (foreign-help), or a state or vehicle "
-                                             "(after-failure), e.g. KP or Chollima-1")] = "KP",
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="foreign-help: a state's next new rocket, indigenous vs "
+            "with foreign help vs a variant of a foreign family; after-failure: "
+            "if the next flight fails, what about the one after?"
+        ),
+    ],
+    programme: Annotated[
+        str,
+        typer.Argument(
+            help="a state (foreign-help), or a state or vehicle (after-failure), e.g. KP or Chollima-1"
+        ),
+    ] = "KP",
     family: Annotated[str, typer.Option(help="foreign-help: the variant arm's foreign family")] = "Angara",
-    fit_dir: FitDir = None, as_json: AsJson = False, as_of: AsOf = None,
-) -> None:  # fmt: skip
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+) -> None:
     """What-if questions from the same posterior: differences with 90% intervals, and their evidence."""
     from rich.table import Table
 
-    from launchcast.model.scenario import after_outcome, foreign_help
+    from launchcast.model.questions.scenario import after_outcome, foreign_help
 
     if kind not in SCENARIOS:
         raise LaunchcastError(f"unknown scenario {kind!r}; choose one of {', '.join(SCENARIOS)}")
@@ -388,8 +475,10 @@ def forecast_scenario(
         table.add_row(f"P(flight {answer.flight_number} succeeds)", _pct(answer.first_flight))
         for branch in (answer.after_failure, answer.after_success):
             r = branch.reliability.interval_90
-            table.add_row(f"if {branch.given.removeprefix('the first flight ')}",
-                          f"{_pct(branch.probability)} (90%: {_pct(r.low)} – {_pct(r.high)})")  # fmt: skip
+            table.add_row(
+                f"if {branch.given.removeprefix('the first flight ')}",
+                f"{_pct(branch.probability)} (90%: {_pct(r.low)} – {_pct(r.high)})",
+            )
         e = answer.failure_effect
         low, high = 100 * e.interval_90.low, 100 * e.interval_90.high
         table.add_row("a failure's own effect", f"{100 * e.mean:+.1f} pts (90%: {low:+.1f} to {high:+.1f})")
@@ -408,8 +497,11 @@ def forecast_scenario(
     differences = {d.arm: d for d in help_answer.differences}
     for arm in help_answer.arms:
         d = differences.get(arm.name)
-        vs = (f"{100 * d.mean:+.1f} pts ({100 * d.interval_90.low:+.1f} to {100 * d.interval_90.high:+.1f})"
-              if d else "")  # fmt: skip
+        vs = (
+            f"{100 * d.mean:+.1f} pts ({100 * d.interval_90.low:+.1f} to {100 * d.interval_90.high:+.1f})"
+            if d
+            else ""
+        )
         r = arm.reliability.interval_90
         table.add_row(arm.name, _pct(arm.probability), f"{_pct(r.low)} – {_pct(r.high)}", vs)
     console.print(table)
@@ -417,12 +509,16 @@ def forecast_scenario(
     for column in ("vehicle or family", "helped", "by", "given", "confidence", "since"):
         evidence.add_column(column)
     for row in help_answer.evidence.rows:
-        evidence.add_row(row.vehicle_or_family, row.recipient, row.helper, row.given, row.confidence,
-                         row.since)  # fmt: skip
+        evidence.add_row(
+            row.vehicle_or_family, row.recipient, row.helper, row.given, row.confidence, row.since
+        )
     console.print(evidence)
     effect = help_answer.evidence.effect_logit
-    console.print(f"Assistance term: {effect.mean:+.2f} logits (90%: {effect.interval_90.low:+.2f} to "
-                  f"{effect.interval_90.high:+.2f}; prior N(0, {help_answer.evidence.prior_sd:g})), "
-                  f"{help_answer.evidence.launches} launches.", highlight=False)  # fmt: skip
+    console.print(
+        f"Assistance term: {effect.mean:+.2f} logits (90%: {effect.interval_90.low:+.2f} to "
+        f"{effect.interval_90.high:+.2f}; prior N(0, {help_answer.evidence.prior_sd:g})), "
+        f"{help_answer.evidence.launches} launches.",
+        highlight=False,
+    )
     console.print(help_answer.evidence.verdict, highlight=False, soft_wrap=True)
     _print_freshness(help_answer)

@@ -33,8 +33,15 @@ def models_list(as_json: AsJson = False) -> None:
     for column in ("model", "version", "data as of", "fitted at", "gate"):
         table.add_column(column)
     for v in versions:
-        table.add_row(", ".join(v.aliases), v.id, v.model, v.version, v.data_as_of, v.fitted_at[:19],
-                      "passed" if v.passed_gate else "FAILED")  # fmt: skip
+        table.add_row(
+            ", ".join(v.aliases),
+            v.id,
+            v.model,
+            v.version,
+            v.data_as_of,
+            v.fitted_at[:19],
+            "passed" if v.passed_gate else "FAILED",
+        )
     console.print(table)
 
 

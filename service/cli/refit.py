@@ -1,4 +1,4 @@
-"""``launchcast fit`` and ``launchcast refit``: both publish and promote through ``model.refit``."""
+"""``launchcast fit`` and ``launchcast refit``: both promote through ``model.operations.refit``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.models import MODEL_NAMES
+from launchcast.model.stats.models import MODEL_NAMES
 from launchcast.service.cli.common import DataDir, console, data_dir, settings
 
 if TYPE_CHECKING:
-    from launchcast.model.fit import Fit
-    from launchcast.model.refit import RefitResult
+    from launchcast.model.operations.refit import RefitResult
+    from launchcast.model.stats.fit import Fit
 
 ModelName = Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")]
 Promote = Annotated[bool, typer.Option(help="serve this fit even if the served version is another model")]
@@ -25,7 +25,7 @@ def print_key_parameters(fit: Fit) -> None:
     """The parameters people read first, with their convergence figures (MCMC fits)."""
     from rich.table import Table
 
-    from launchcast.model.diagnostics import key_parameter_table
+    from launchcast.model.stats.diagnostics import key_parameter_table
 
     gate = fit.diagnostics
     if gate.method == "mcmc":
@@ -33,8 +33,11 @@ def print_key_parameters(fit: Fit) -> None:
         for column in ("parameter", "mean", "sd", "5%", "95%", "R-hat", "ESS bulk"):
             table.add_column(column, justify="left" if column == "parameter" else "right")
         for row in key_parameter_table(fit.posterior, fit.coords, fit.dims, gate):
-            table.add_row(row["parameter"], *(f"{row[k]:.3f}" for k in ("mean", "sd", "q05", "q95", "rhat")),
-                          f"{row['ess_bulk']:.0f}")  # fmt: skip
+            table.add_row(
+                row["parameter"],
+                *(f"{row[k]:.3f}" for k in ("mean", "sd", "q05", "q95", "rhat")),
+                f"{row['ess_bulk']:.0f}",
+            )
         console.print(table)
     console.print(f"gate: {gate.summary()}", highlight=False)
 
@@ -42,8 +45,9 @@ def print_key_parameters(fit: Fit) -> None:
 def print_result(result: RefitResult) -> None:
     if result.update:
         console.print(f"update: {result.update}", highlight=False)
-    colour = {"promoted": "green", "published": "yellow", "skipped": "yellow",
-              "refused": "yellow"}.get(result.outcome, "red")  # fmt: skip
+    colour = {"promoted": "green", "published": "yellow", "skipped": "yellow", "refused": "yellow"}.get(
+        result.outcome, "red"
+    )
     console.print(f"[{colour}]{result.outcome}[/{colour}]: {result.reason}", highlight=False)
     if result.version_id:
         console.print(f"version: {result.version_id}", highlight=False)
@@ -53,27 +57,41 @@ def print_result(result: RefitResult) -> None:
         console.print(f"ledger: {result.ledger}", highlight=False)
 
 
-def run_refit(model: str, seed: int = 0, force: bool = False, promote: bool = False,
-              update: bool = False, url: str | None = None, data: Path | None = None,
-              options: dict[str, object] | None = None,
-              accept_large_change: bool = False) -> RefitResult:  # fmt: skip
-    """The promotion path every command takes: ``model.refit.refit`` with the settings' policy."""
-    from launchcast.model.refit import RefitPolicy, refit
+def run_refit(
+    model: str,
+    seed: int = 0,
+    force: bool = False,
+    promote: bool = False,
+    update: bool = False,
+    url: str | None = None,
+    data: Path | None = None,
+    options: dict[str, object] | None = None,
+    accept_large_change: bool = False,
+) -> RefitResult:
+    """The promotion path every command takes: ``model.operations.refit.refit`` with the settings' policy."""
+    from launchcast.model.operations.refit import RefitPolicy, refit
 
     config = settings()
-    policy = RefitPolicy(model=model, seed=seed, options=dict(options or {}), promote=promote,
-                         max_log_loss_increase=config.max_log_loss_increase)  # fmt: skip
+    policy = RefitPolicy(
+        model=model,
+        seed=seed,
+        options=dict(options or {}),
+        promote=promote,
+        max_log_loss_increase=config.max_log_loss_increase,
+    )
     where = data_dir(data)
     console.print(f"fitting [b]{model}[/b] on {where} → {config.registry_dir}", highlight=False)
     upstream = config.update_config(url, accept_large_change) if update else None
-    return refit(where, config.registry(), policy, force, upstream, datetime.now(UTC),
-                 ledger_url=config.ledger_url)  # fmt: skip
+    return refit(
+        where, config.registry(), policy, force, upstream, datetime.now(UTC), ledger_url=config.ledger_url
+    )
 
 
 def fit(
     model: ModelName = "hierarchical",
-    out: Annotated[Path | None, typer.Option(help="save the fit in this directory only (not published, "
-                                             "not promoted)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="save the fit in this directory only (not published, not promoted)")
+    ] = None,
     draws: Annotated[int, typer.Option(min=1, help="draws per chain")] = 1500,
     tune: Annotated[int, typer.Option(min=0, help="warm-up iterations per chain")] = 700,
     chains: Annotated[int, typer.Option(min=1)] = 4,
@@ -82,12 +100,18 @@ def fit(
     sampler: Annotated[str, typer.Option(help="nutpie (default) or pymc")] = "nutpie",
     promote: Promote = False,
     data: DataDir = None,
-) -> None:  # fmt: skip
+) -> None:
     """Fit a model now (even if this data was fitted), gate it, score it, publish and promote it."""
     options: dict[str, object] = {}
     if model == "hierarchical":
-        options = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept,
-                   "sampler": sampler, "progress": True}  # fmt: skip
+        options = {
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "target_accept": target_accept,
+            "sampler": sampler,
+            "progress": True,
+        }
     if out is not None:
         _fit_to_directory(model, seed, options, out, data)
         return
@@ -99,11 +123,12 @@ def fit(
         sys.exit(1)
 
 
-def _fit_to_directory(model: str, seed: int, options: dict[str, object], out: Path,
-                      data: Path | None) -> None:  # fmt: skip
-    from launchcast.model.history import load_history
-    from launchcast.model.models import make_model
-    from launchcast.model.saved import save_fit
+def _fit_to_directory(
+    model: str, seed: int, options: dict[str, object], out: Path, data: Path | None
+) -> None:
+    from launchcast.model.record.history import load_history
+    from launchcast.model.stats.models import make_model
+    from launchcast.model.stats.saved import save_fit
 
     history = load_history(data_dir(data))
     console.print(f"fitting [b]{model}[/b] on {history.n_launches} launches (as of {history.as_of}) …")
@@ -124,16 +149,26 @@ def refit(
     model: ModelName = "hierarchical",
     seed: Annotated[int, typer.Option()] = 0,
     promote: Promote = False,
-    update: Annotated[bool, typer.Option("--update", help="first take in GCAT's newest tables "
-                                         "(LAUNCHCAST_GCAT_URL); a failed update is logged and the "
-                                         "refit goes on with the data it has")] = False,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="first take in GCAT's newest tables "
+            "(LAUNCHCAST_GCAT_URL); a failed update is logged and the "
+            "refit goes on with the data it has",
+        ),
+    ] = False,
     url: Annotated[str | None, typer.Option(help="GCAT's tsv/ folder for --update")] = None,
     data: DataDir = None,
-    accept_large_change: Annotated[bool, typer.Option("--accept-large-change", help="with --update: take "
-                                   "in a change over the plausibility bounds")] = False,
-) -> None:  # fmt: skip
+    accept_large_change: Annotated[
+        bool,
+        typer.Option(
+            "--accept-large-change", help="with --update: take in a change over the plausibility bounds"
+        ),
+    ] = False,
+) -> None:
     """[Update →] validate data → fit → gate → sanity score → publish → promote (for cron / CronJob)."""
-    options = {"progress": True} if model == "hierarchical" else {}
+    options: dict[str, object] = {"progress": True} if model == "hierarchical" else {}
     result = run_refit(model, seed, force, promote, update, url, data, options, accept_large_change)
     print_result(result)
     if result.outcome in ("failed", "rejected"):

@@ -15,10 +15,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="default LAUNCHCAST_HOST (127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="default LAUNCHCAST_PORT (8000)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
-    fit_if_missing: Annotated[bool, typer.Option(help="fit the hierarchical model first if "
-                                                 "there is no saved fit this code can read")] = False,
+    fit_if_missing: Annotated[
+        bool,
+        typer.Option(help="fit the hierarchical model first if there is no saved fit this code can read"),
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="log every request")] = True,
-) -> None:  # fmt: skip
+) -> None:
     """Serve the forecast API (OpenAPI docs at /docs)."""
     from launchcast.service.server import serve as run_server
 
@@ -37,9 +39,12 @@ def _fit_if_missing() -> None:
         return
     except LaunchcastError as exc:  # none yet, or written by an older model version
         why = "no model has been fitted yet" if registry.current_id() is None else str(exc)
-    console.print(f"first start: {why} (registry {registry.root}).\n"
-                  "Fitting the hierarchical model on the launch history now: about a minute on 2 cores; "
-                  "the service starts when it is done.", highlight=False)  # fmt: skip
+    console.print(
+        f"first start: {why} (registry {registry.root}).\n"
+        "Fitting the hierarchical model on the launch history now: about a minute on 2 cores; "
+        "the service starts when it is done.",
+        highlight=False,
+    )
     result = run_refit("hierarchical", options={"progress": True})
     print_result(result)
     if result.outcome not in ("promoted", "skipped"):

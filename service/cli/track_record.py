@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.models import MODEL_NAMES
+from launchcast.model.stats.models import MODEL_NAMES
 from launchcast.service.cli.common import console, settings, user_errors
 
 if TYPE_CHECKING:
-    from launchcast.model.ledger import TrackRecord
+    from launchcast.model.operations.ledger import TrackRecord
 
 
 @user_errors
@@ -25,11 +25,12 @@ def track_record(
     model: Annotated[str | None, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = None,
     since: Annotated[str | None, typer.Option(help="launches on or after this date, YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
-    plot: Annotated[Path | None, typer.Option(help="write a reliability diagram and cumulative "
-                                              "log loss to this PNG")] = None,
-) -> None:  # fmt: skip
+    plot: Annotated[
+        Path | None, typer.Option(help="write a reliability diagram and cumulative log loss to this PNG")
+    ] = None,
+) -> None:
     """The live track record: every launch scored against the forecast made before it, per tier."""
-    from launchcast.model.ledger import Ledger
+    from launchcast.model.operations.ledger import Ledger
 
     config = settings()
     if config.ledger_url is None:
@@ -67,22 +68,34 @@ def _print(record: TrackRecord) -> None:
     from rich.table import Table
 
     if not record.totals:
-        console.print(f"no launch scored yet ({record.forecast_sets} forecast set(s) recorded; launches are "
-                      "scored when 'launchcast data update' brings them)", highlight=False)  # fmt: skip
+        console.print(
+            f"no launch scored yet ({record.forecast_sets} forecast set(s) recorded; launches are "
+            "scored when 'launchcast data update' brings them)",
+            highlight=False,
+        )
     for tier in ("prospective", "out-of-sample"):
         rows = [t for t in record.totals if t.tier == tier]
         if not rows:
             continue
-        caption = ("forecasts recorded before each launch: the live record" if tier == "prospective" else
-                   "forecasts recorded after the launch, from data that ended before it")  # fmt: skip
+        caption = (
+            "forecasts recorded before each launch: the live record"
+            if tier == "prospective"
+            else "forecasts recorded after the launch, from data that ended before it"
+        )
         table = Table(title=f"Track record — {tier}", caption=caption)
         for column in ("model", "launches", "log loss", "Brier", "expected successes", "successes"):
             table.add_column(column, justify="left" if column == "model" else "right")
         best = min(rows, key=lambda t: t.log_loss).model
         for t in rows:
             name = f"[b]{t.model}[/b]" if t.model == best else t.model
-            table.add_row(name, str(t.launches), f"{t.log_loss:.4f}", f"{t.brier:.4f}",
-                          f"{t.expected_successes:.1f}", str(t.successes))  # fmt: skip
+            table.add_row(
+                name,
+                str(t.launches),
+                f"{t.log_loss:.4f}",
+                f"{t.brier:.4f}",
+                f"{t.expected_successes:.1f}",
+                str(t.successes),
+            )
         console.print(table)
     latest = sorted({(r.launch_time, r.launch_tag) for r in record.launches})[-15:]
     if latest:
@@ -101,12 +114,21 @@ def _print(record: TrackRecord) -> None:
         for when, tag in latest:
             first = next(r for r in record.launches if r.launch_tag == tag)
             cells = [f"{by_key[(tag, m)].probability:.3f}" if (tag, m) in by_key else "" for m in models]
-            table.add_row(tag, f"{when:%Y-%m-%d}", first.vehicle, "success" if first.success else "failure",
-                          first.tier, *cells)  # fmt: skip
+            table.add_row(
+                tag,
+                f"{when:%Y-%m-%d}",
+                first.vehicle,
+                "success" if first.success else "failure",
+                first.tier,
+                *cells,
+            )
         console.print(table)
     if record.unscored:
-        console.print(f"{len(record.unscored)} launch(es) unscored: " + "; ".join(
-            f"{u['launch_tag']} ({u['reason']})" for u in record.unscored[:5]), highlight=False)  # fmt: skip
+        console.print(
+            f"{len(record.unscored)} launch(es) unscored: "
+            + "; ".join(f"{u['launch_tag']} ({u['reason']})" for u in record.unscored[:5]),
+            highlight=False,
+        )
 
 
 def _plot(record: TrackRecord, path: Path) -> None:
@@ -118,7 +140,7 @@ def _plot(record: TrackRecord, path: Path) -> None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from launchcast.model.calibration import reliability_figure
+    from launchcast.model.stats.calibration import reliability_figure
 
     if not record.launches:
         raise LaunchcastError("nothing to plot yet: no launch has been scored")
@@ -136,8 +158,12 @@ def _plot(record: TrackRecord, path: Path) -> None:
     axis = figure.add_subplot()
     for key in sorted({(r.tier, r.model) for r in record.launches}):
         rows = sorted((r for r in record.launches if (r.tier, r.model) == key), key=lambda r: r.launch_time)
-        axis.step([r.launch_time for r in rows], np.cumsum([r.log_loss for r in rows]), where="post",
-                  label=f"{key[1]} ({key[0]})")  # fmt: skip
+        axis.step(
+            [r.launch_time for r in rows],  # type: ignore[arg-type]  # stubs omit datetimes
+            np.cumsum([r.log_loss for r in rows]),
+            where="post",
+            label=f"{key[1]} ({key[0]})",
+        )
     axis.set(
         xlabel="launch date", ylabel="cumulative log loss (lower is better)", title="Track record over time"
     )

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from pydantic import AfterValidator, StringConstraints
 
-from launchcast.model.ledger import Ledger
+from launchcast.model.operations.ledger import Ledger
 from launchcast.service.errors import documented
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, LedgerUnavailable, Served
@@ -21,7 +21,8 @@ from launchcast.service.work import Work
 
 
 async def holder(request: Request) -> Holder:
-    return request.app.state.holder  # type: ignore[no-any-return]
+    holder_: Holder = request.app.state.holder
+    return holder_
 
 
 async def served(request: Request) -> Served:
@@ -29,7 +30,8 @@ async def served(request: Request) -> Served:
 
 
 async def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings_: Settings = request.app.state.settings
+    return settings_
 
 
 async def ledger(request: Request) -> Ledger:
@@ -41,12 +43,14 @@ async def ledger(request: Request) -> Ledger:
 
 
 async def clock(request: Request) -> Clock:
-    return request.app.state.clock  # type: ignore[no-any-return]
+    clock_: Clock = request.app.state.clock
+    return clock_
 
 
 async def work(request: Request) -> Work:
     """The bounded pool expensive answers run in (``service.work``)."""
-    return request.app.state.work  # type: ignore[no-any-return]
+    work_: Work = request.app.state.work
+    return work_
 
 
 HolderDep = Annotated[Holder, Depends(holder)]

@@ -1,4 +1,4 @@
-"""/v1/forecast/*: the four questions, mirroring ``model.forecast``."""
+"""/v1/forecast/*: the four questions, mirroring ``model.questions.forecast``."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from launchcast.model.counts import LaunchCountForecast
-from launchcast.model.counts import launches as launch_counts
-from launchcast.model.forecast import (
+from launchcast.model.defaults import MAX_PATHS
+from launchcast.model.questions.counts import LaunchCountForecast
+from launchcast.model.questions.counts import launches as launch_counts
+from launchcast.model.questions.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
     MAX_MONTHS,
-    MAX_PATHS,
     MIN_PATHS,
     ByDateForecast,
     ByMonthForecast,
@@ -33,10 +33,10 @@ from launchcast.model.forecast import (
     resolve,
     versus,
 )
-from launchcast.model.forecast import (
+from launchcast.model.questions.forecast import (
     next_launch as next_forecast,
 )
-from launchcast.model.scenario import (
+from launchcast.model.questions.scenario import (
     RUSSIAN_FAMILY,
     AfterOutcomeScenario,
     ForeignHelpScenario,

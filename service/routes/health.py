@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from launchcast.model.forecast import Moment
+from launchcast.model.questions.forecast import Moment
 from launchcast.service.errors import public
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
@@ -40,18 +40,32 @@ async def readyz(
     """
     stalled = time.monotonic() - (holder.watcher_beat or time.monotonic())
     if stalled > max(30.0, 10 * settings.reload_seconds):
-        return JSONResponse({"status": "not ready", "detail": f"the hot-reload watcher has not run for "
-                             f"{stalled:.0f} s: promotions are not being picked up; restart the service"},
-                            status_code=503)  # fmt: skip
+        return JSONResponse(
+            {
+                "status": "not ready",
+                "detail": f"the hot-reload watcher has not run for "
+                f"{stalled:.0f} s: promotions are not being picked up; restart the service",
+            },
+            status_code=503,
+        )
     served = holder.served
     if served is None:
-        return JSONResponse({"status": "not ready", "detail": public(f"{holder.error}; make a fit with "
-                             "'launchcast fit'")}, status_code=503)  # fmt: skip
+        return JSONResponse(
+            {"status": "not ready", "detail": public(f"{holder.error}; make a fit with 'launchcast fit'")},
+            status_code=503,
+        )
     fit = served.fit
     now = clock()
     moment = Moment.of(fit, max(now, fit.data_end or now), settings.stale_after_days)
-    return JSONResponse({"status": "ready", "model": fit.model, "version": fit.version,
-                         "served_version": served.version_id, "data_as_of": fit.as_of,
-                         "data_age_days": moment.age_days,
-                         "warnings": moment.anchored()["warnings"],
-                         "fallback": public(holder.fallback) or None})  # fmt: skip
+    return JSONResponse(
+        {
+            "status": "ready",
+            "model": fit.model,
+            "version": fit.version,
+            "served_version": served.version_id,
+            "data_as_of": fit.as_of,
+            "data_age_days": moment.age_days,
+            "warnings": moment.anchored()["warnings"],
+            "fallback": public(holder.fallback) or None,
+        }
+    )

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from launchcast.model.diagnostics import Diagnostics
-from launchcast.model.forecast import Moment
-from launchcast.model.update import update_attempts
+from launchcast.model.questions.forecast import Moment
+from launchcast.model.record.update import update_attempts
+from launchcast.model.stats.diagnostics import Diagnostics
 from launchcast.service.routes import deps
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, Served
@@ -38,7 +38,7 @@ class UpdateOut(BaseModel):
 
 
 class GateOut(BaseModel):
-    """The convergence gate's result (``model.diagnostics``); closed-form fits pass by construction."""
+    """The convergence gate's result (``model.stats.diagnostics``); closed-form fits pass by construction."""
 
     method: str = Field(description="mcmc or closed-form")
     passed: bool
@@ -54,9 +54,16 @@ class GateOut(BaseModel):
         def finite(value: float) -> float | None:
             return None if math.isnan(value) else value
 
-        return cls(method=gate.method, passed=gate.passed, max_rhat=finite(gate.max_rhat),
-                   min_ess_bulk=finite(gate.min_ess_bulk), min_ess_tail=finite(gate.min_ess_tail),
-                   divergences=gate.divergences, ebfmi=gate.ebfmi, failures=gate.failures)  # fmt: skip
+        return cls(
+            method=gate.method,
+            passed=gate.passed,
+            max_rhat=finite(gate.max_rhat),
+            min_ess_bulk=finite(gate.min_ess_bulk),
+            min_ess_tail=finite(gate.min_ess_tail),
+            divergences=gate.divergences,
+            ebfmi=gate.ebfmi,
+            failures=gate.failures,
+        )
 
 
 class ModelOut(BaseModel):
@@ -99,15 +106,21 @@ async def model(
     good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
     moment = Moment.of(fit, clock(), settings.stale_after_days)
     return ModelOut(
-        model=fit.model, version=fit.version, served_version=served.version_id,
+        model=fit.model,
+        version=fit.version,
+        served_version=served.version_id,
         fallback=holder.fallback or None,
-        fitted_at=fit.manifest.get("fitted_at"), **moment.anchored(),
+        fitted_at=fit.manifest.get("fitted_at"),
+        **moment.anchored(),
         last_update=UpdateOut(**vars(last)) if last else None,
         last_successful_update=UpdateOut(**vars(good)) if good else None,
-        fit_seconds=fit.manifest.get("fit_seconds"), draws=fit.n_draws,
+        fit_seconds=fit.manifest.get("fit_seconds"),
+        draws=fit.n_draws,
         diagnostics=GateOut.of(fit.diagnostics),
         data_hash=str(fit.manifest.get("data_hash", "")),
-        n_launches=fit.manifest.get("n_launches"), config=fit.config,
-        packages=fit.manifest.get("packages", {}), attribution=ATTRIBUTION,
+        n_launches=fit.manifest.get("n_launches"),
+        config=fit.config,
+        packages=fit.manifest.get("packages", {}),
+        attribution=ATTRIBUTION,
         licence="CC BY 4.0 (data); see data/README.md",
-    )  # fmt: skip
+    )

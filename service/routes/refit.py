@@ -27,10 +27,14 @@ class RefitStatus(BaseModel):
     runs: list[dict[str, Any]]
 
 
-@router.post("", status_code=202, responses={
-    401: documented("missing or wrong bearer token"),
-    409: documented("a refit is already running"),
-})  # fmt: skip
+@router.post(
+    "",
+    status_code=202,
+    responses={
+        401: documented("missing or wrong bearer token"),
+        409: documented("a refit is already running"),
+    },
+)
 async def start_refit(
     request: Request,
     settings: Annotated[Settings, Depends(deps.settings)],
@@ -45,8 +49,12 @@ async def start_refit(
     if not token:
         return problem(401, "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN", request)
     if not secrets.compare_digest(given.encode(), token.encode()):
-        return problem(401, "missing or wrong bearer token (Authorization: Bearer …)", request,
-                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        return problem(
+            401,
+            "missing or wrong bearer token (Authorization: Bearer …)",
+            request,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not request.app.state.refits.start():
         return problem(409, "a refit is already running; watch it at /v1/refit/status", request)
     log.info("refit started over HTTP")
@@ -68,5 +76,9 @@ async def status(request: Request, settings: Annotated[Settings, Depends(deps.se
         return current, registry.refits(20, running=running)
 
     current, runs = await asyncio.to_thread(read)
-    return RefitStatus(running=running is not None, current_version=current,
-                       served_version=served.version_id if served else None, runs=runs)  # fmt: skip
+    return RefitStatus(
+        running=running is not None,
+        current_version=current,
+        served_version=served.version_id if served else None,
+        runs=runs,
+    )

@@ -1,4 +1,4 @@
-"""/v1/track-record: the live record of standing forecasts, scored as launches happen (``model.ledger``)."""
+"""/v1/track-record: standing forecasts, scored as launches happen (``model.operations.ledger``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.ledger import TrackRecord
-from launchcast.model.models import MODEL_NAMES
+from launchcast.model.operations.ledger import TrackRecord
+from launchcast.model.stats.models import MODEL_NAMES
 from launchcast.service.errors import documented
 from launchcast.service.routes import deps
 from launchcast.service.state import LedgerHolder, LedgerUnavailable, Served

@@ -51,7 +51,7 @@ async def vehicles(
             successes=r.successes,
             first_launch=r.first_launch,
             last_launch=r.last_launch,
-        )  # fmt: skip
+        )
         for r in served.fit.records.values()
         if wanted in r.vehicle.lower() or wanted in r.display_name.lower()
     ]
@@ -100,7 +100,13 @@ async def states(served: Annotated[Served, Depends(deps.served)]) -> list[StateO
     out = []
     for state in served.fit.states:
         records = [r for r in served.fit.records.values() if r.state == state]
-        out.append(StateOut(state=state, name=served.fit.state_name(state), vehicles=len(records),
-                            attempts=sum(r.attempts for r in records),
-                            successes=sum(r.successes for r in records)))  # fmt: skip
+        out.append(
+            StateOut(
+                state=state,
+                name=served.fit.state_name(state),
+                vehicles=len(records),
+                attempts=sum(r.attempts for r in records),
+                successes=sum(r.successes for r in records),
+            )
+        )
     return out

@@ -24,9 +24,9 @@ import httpx
 import numpy as np
 import pytest
 
-from launchcast.model.history import LaunchHistory
-from launchcast.model.registry import Registry
-from launchcast.model.saved import MANIFEST_FILE, POSTERIOR_FILE
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.saved import MANIFEST_FILE, POSTERIOR_FILE
 from launchcast.model.storage import sha256_file
 from tests.conftest import REPO
 from tests.faults.test_registry_faults import env_for, mount_namespaces_work, wait_for
@@ -126,8 +126,10 @@ def test_a_request_over_the_budget_is_refused_before_it_starts(registry: Registr
         fewer = int(detail.split("ask with paths=")[1].split(" ")[0].replace(",", ""))
         within = client.post("/v1/forecast/versus", json={**body, "paths": fewer})
         assert within.status_code == 200, within.text
-        months = client.get("/v1/forecast/by-month", params={"state": "US", "months": 120, "paths": 200_000,
-                                                             "as_of": "2050-01-01T00:00:00Z"})  # fmt: skip
+        months = client.get(
+            "/v1/forecast/by-month",
+            params={"state": "US", "months": 120, "paths": 200_000, "as_of": "2050-01-01T00:00:00Z"},
+        )
         assert months.status_code == 422 and "fewer months" in months.json()["detail"]
 
 
@@ -203,20 +205,31 @@ def test_made_up_methods_do_not_grow_the_metrics(registry: Registry) -> None:
     assert len(text) < 60_000, len(text)
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs"), [
-    ("GET", "/v1/forecast/next", {"params": {"vehicle": "Nuri", "as_of": "9999-12-31T23:59:59-01:00"}}),
-    ("POST", "/v1/forecast/by-date", {"json": {"state": "KP", "date": "9999-12-31"}}),
-    ("GET", "/v1/forecast/by-month", {"params": {"state": "KP", "as_of": "9999-12-31T00:00:00Z"}}),
-    ("POST", "/v1/forecast/versus", {"json": {"a": {"state": "KP"}, "b": {"state": "KR"},
-                                              "as_of": "9999-12-31T00:00:00Z"}}),
-    ("POST", "/v1/forecast/campaign", {"json": {"vehicle": "Nuri", "as_of": "9999-12-31T00:00:00Z"}}),
-    ("POST", "/v1/forecast/scenario", {"json": {"scenario": "foreign-help", "as_of": "9999-12-31T00:00:00Z"}}),
-    ("GET", "/v1/forecast/next", {"params": {"vehicle": "Nu\x00ri"}}),
-    ("POST", "/v1/forecast/campaign", {"json": {"vehicle": "Nuri\x07"}}),
-    ("GET", "/v1/track-record", {"params": {"since": "0001-01-01"}}),
-])  # fmt: skip
-def test_out_of_range_years_and_control_characters_are_422(client: httpx.Client, method: str, path: str,
-                                                          kwargs: dict[str, object]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/v1/forecast/next", {"params": {"vehicle": "Nuri", "as_of": "9999-12-31T23:59:59-01:00"}}),
+        ("POST", "/v1/forecast/by-date", {"json": {"state": "KP", "date": "9999-12-31"}}),
+        ("GET", "/v1/forecast/by-month", {"params": {"state": "KP", "as_of": "9999-12-31T00:00:00Z"}}),
+        (
+            "POST",
+            "/v1/forecast/versus",
+            {"json": {"a": {"state": "KP"}, "b": {"state": "KR"}, "as_of": "9999-12-31T00:00:00Z"}},
+        ),
+        ("POST", "/v1/forecast/campaign", {"json": {"vehicle": "Nuri", "as_of": "9999-12-31T00:00:00Z"}}),
+        (
+            "POST",
+            "/v1/forecast/scenario",
+            {"json": {"scenario": "foreign-help", "as_of": "9999-12-31T00:00:00Z"}},
+        ),
+        ("GET", "/v1/forecast/next", {"params": {"vehicle": "Nu\x00ri"}}),
+        ("POST", "/v1/forecast/campaign", {"json": {"vehicle": "Nuri\x07"}}),
+        ("GET", "/v1/track-record", {"params": {"since": "0001-01-01"}}),
+    ],
+)
+def test_out_of_range_years_and_control_characters_are_422(
+    client: httpx.Client, method: str, path: str, kwargs: dict[str, object]
+) -> None:
     """Before: year-9999 dates gave 500 ("year 10000 is out of range") on six routes; a NUL
     passed. Now: 422 saying what is allowed."""
     answer = client.request(method, path, **kwargs)  # type: ignore[arg-type]
@@ -236,8 +249,11 @@ def _poison(directory: Path, change) -> None:  # type: ignore[no-untyped-def]
     import xarray as xr
 
     path = directory / POSTERIOR_FILE
-    groups = {name: xr.open_dataset(path, group=name, engine="h5netcdf").load()
-              for name in ("posterior", "constant_data") if _has_group(path, name)}  # fmt: skip
+    groups = {
+        name: xr.open_dataset(path, group=name, engine="h5netcdf").load()
+        for name in ("posterior", "constant_data")
+        if _has_group(path, name)
+    }
     for dataset in groups.values():
         dataset.close()
     change(groups)
@@ -262,7 +278,7 @@ def test_a_fit_with_nan_draws_is_never_promoted_or_served(tmp_path: Path, histor
     """Before: a NaN or ±inf in a saved fit's draws was promoted and served ("probability":
     null, a campaign's P(no success) 0.506), /readyz said ready. Now it is refused at promotion,
     and a current version that holds one is not served: the newest intact version is."""
-    from launchcast.model.baselines import laplace
+    from launchcast.model.stats.baselines import laplace
 
     registry = registry_with(tmp_path / "registry", history)
     good = registry.current_id()
@@ -277,10 +293,14 @@ def test_a_fit_with_nan_draws_is_never_promoted_or_served(tmp_path: Path, histor
         posterior[name].values = values  # type: ignore[index]
 
     _poison(registry.versions_dir / bad, nan)
-    promote = subprocess.run([sys.executable, "-m", "launchcast", "models", "promote", bad], cwd=REPO,
-                             env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
-                                  "LAUNCHCAST_TRACK_RECORD": "false"},
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    promote = subprocess.run(
+        [sys.executable, "-m", "launchcast", "models", "promote", bad],
+        cwd=REPO,
+        env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_TRACK_RECORD": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (
         promote.returncode == 1 and "non-finite draw" in promote.stderr and "Traceback" not in promote.stderr
     )
@@ -296,7 +316,7 @@ def test_a_fit_with_nan_draws_is_never_promoted_or_served(tmp_path: Path, histor
 def test_mismatched_shapes_and_links_are_refused(tmp_path: Path, history: LaunchHistory) -> None:
     """Before: `models promote` of a version with mismatched shapes switched `current`, then
     printed a traceback; a symlink in versions/ pointing outside was served as the fallback."""
-    from launchcast.model.baselines import laplace
+    from launchcast.model.stats.baselines import laplace
 
     registry = registry_with(tmp_path / "registry", history)
     good = registry.current_id()
@@ -308,10 +328,14 @@ def test_mismatched_shapes_and_links_are_refused(tmp_path: Path, history: Launch
         groups["posterior"] = posterior.isel({dim: slice(0, 3)})  # type: ignore[attr-defined]
 
     _poison(registry.versions_dir / bad, cut)
-    promote = subprocess.run([sys.executable, "-m", "launchcast", "models", "promote", bad], cwd=REPO,
-                             env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
-                                  "LAUNCHCAST_TRACK_RECORD": "false"},
-                             capture_output=True, text=True, check=False)  # fmt: skip
+    promote = subprocess.run(
+        [sys.executable, "-m", "launchcast", "models", "promote", bad],
+        cwd=REPO,
+        env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_TRACK_RECORD": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (
         promote.returncode == 1 and "does not match" in promote.stderr and "Traceback" not in promote.stderr
     )
@@ -329,9 +353,12 @@ def test_error_answers_carry_no_paths_or_hosts(tmp_path: Path) -> None:
     """Before: error bodies and /readyz leaked absolute paths and the database's host, user
     and name. Now they carry the request id; the details go to the log."""
     registry = tmp_path / "secret-place" / "registry"
-    env = {"LAUNCHCAST_REGISTRY_DIR": str(registry), "LAUNCHCAST_DATA_DIR": str(REPO / "data"),
-           "LAUNCHCAST_DATABASE_URL": "postgresql://alice:pw@127.0.0.1:9/ledgerdb",
-           "LAUNCHCAST_TRACK_RECORD": "true"}  # fmt: skip
+    env = {
+        "LAUNCHCAST_REGISTRY_DIR": str(registry),
+        "LAUNCHCAST_DATA_DIR": str(REPO / "data"),
+        "LAUNCHCAST_DATABASE_URL": "postgresql://alice:pw@127.0.0.1:9/ledgerdb",
+        "LAUNCHCAST_TRACK_RECORD": "true",
+    }
     with running_server(env, ready_status=503) as url:
         ready = httpx.get(f"{url}/readyz").text
         answer = httpx.get(f"{url}/v1/forecast/next", params={"state": "KP"})
@@ -348,8 +375,13 @@ def _private_postgres(directory: Path) -> tuple[str, int]:
     from tests.service.server import free_port
 
     port = free_port()
-    done = subprocess.run(["bash", str(REPO / ".ci" / "postgres.sh"), str(directory), str(port)],
-                          capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(REPO / ".ci" / "postgres.sh"), str(directory), str(port)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     pid = int((directory / "postmaster.pid").read_text().split()[0])
     return done.stdout.strip(), pid
 
@@ -410,7 +442,7 @@ def test_a_hung_database_never_freezes_the_service(tmp_path: Path, history: Laun
 def test_a_read_only_ledger_can_still_be_read(tmp_path: Path) -> None:
     """Before: a read-only ledger could not even be read (it took `migrate.lock` to check
     its schema). Now a schema at the newest migration is read without the lock."""
-    from launchcast.model.ledger import Ledger
+    from launchcast.model.operations.ledger import Ledger
 
     if not mount_namespaces_work():
         pytest.skip("this machine cannot make a private read-only bind mount (unshare -m, mount)")
@@ -418,11 +450,29 @@ def test_a_read_only_ledger_can_still_be_read(tmp_path: Path) -> None:
     Ledger.open(f"sqlite:///{database}").dispose()
     for path in database.parent.glob("*.lock"):
         path.unlink()
-    code = ("import sys; from launchcast.model.ledger import Ledger; "
-            "l = Ledger.open(sys.argv[1]); print(len(l.track_record().launches))")  # fmt: skip
+    code = (
+        "import sys; from launchcast.model.operations.ledger import Ledger; "
+        "l = Ledger.open(sys.argv[1]); print(len(l.track_record().launches))"
+    )
     script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"'
-    done = subprocess.run(["unshare", "-m", "sh", "-c", script, "read-only", str(database.parent),
-                           sys.executable, "-c", code, f"sqlite:///{database}"],
-                          capture_output=True, text=True, check=False, cwd=REPO)  # fmt: skip
+    done = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            script,
+            "read-only",
+            str(database.parent),
+            sys.executable,
+            "-c",
+            code,
+            f"sqlite:///{database}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"

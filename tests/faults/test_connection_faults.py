@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from launchcast.model.baselines import laplace
-from launchcast.model.history import LaunchHistory
-from launchcast.model.registry import Registry
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.baselines import laplace
 from tests.faults.test_registry_faults import Load, env_for, wait_for
 from tests.service.conftest import registry_with
 from tests.service.server import running_server

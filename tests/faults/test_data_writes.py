@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from launchcast.model import datadir
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.history import load_history
-from launchcast.model.ingest import add_launch
+from launchcast.model.record import datadir
+from launchcast.model.record.history import load_history
+from launchcast.model.record.ingest import add_launch
 from tests.conftest import DATA, data_files
 
 CONTEXT = multiprocessing.get_context("fork")
@@ -39,8 +39,10 @@ def test_concurrent_writers_lose_no_row(data_dir: Path) -> None:
     for i in range(rounds):
         start = CONTEXT.Event()
         day = f"{i + 1:02d}"
-        writers = [CONTEXT.Process(target=_add, args=(data_dir, day, "Nuri", start)),
-                   CONTEXT.Process(target=_add, args=(data_dir, day, f"Chollima-X{i}", start))]  # fmt: skip
+        writers = [
+            CONTEXT.Process(target=_add, args=(data_dir, day, "Nuri", start)),
+            CONTEXT.Process(target=_add, args=(data_dir, day, f"Chollima-X{i}", start)),
+        ]
         for writer in writers:
             writer.start()
         start.set()
@@ -121,10 +123,31 @@ def test_data_add_on_a_full_disk_is_one_line(data_dir: Path) -> None:
 
     before = data_files(data_dir)
     done = subprocess.run(
-        [sys.executable, "-m", "launchcast", "data", "add", "--time", "2024-05-27", "--vehicle", "Chollima-2",
-         "--outcome", "failure", "--family", "Chollima", "--state", "KP", "--data-dir", str(data_dir)],
-        cwd=REPO, capture_output=True, text=True, check=False, preexec_fn=limit,  # noqa: PLW1509
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "launchcast",
+            "data",
+            "add",
+            "--time",
+            "2024-05-27",
+            "--vehicle",
+            "Chollima-2",
+            "--outcome",
+            "failure",
+            "--family",
+            "Chollima",
+            "--state",
+            "KP",
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=limit,  # noqa: PLW1509
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "nothing was changed" in done.stderr
     assert data_files(data_dir) == before

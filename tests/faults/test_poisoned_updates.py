@@ -28,25 +28,37 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def launchcast(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "launchcast", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **env}, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "launchcast", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **env},
+        timeout=timeout,
+        check=False,
+    )
 
 
-def update(server: GcatServer, data: Path, tmp_path: Path, *extra: str,
-           **settings: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def update(
+    server: GcatServer, data: Path, tmp_path: Path, *extra: str, **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {"LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"), "LAUNCHCAST_GCAT_RETRIES": "0", **settings}
     return launchcast("data", "update", "--url", server.url, "--data-dir", str(data), *extra, env=env)
 
 
 def fabricated(files: dict[str, bytes], rows: int) -> dict[str, bytes]:
     """Well-formed, made-up Falcon 9 launches dated 2024 (the fault round sent 10⁶)."""
-    made_up = "".join(gcat_launch_row(f"2024-X{i:07d}", 2460310.5 + i / 1e4, "2024 Jan  1 1200",
-                                      "Falcon 9", "SPX", "OS", site="CCSFS") for i in range(rows))  # fmt: skip
+    made_up = "".join(
+        gcat_launch_row(
+            f"2024-X{i:07d}", 2460310.5 + i / 1e4, "2024 Jan  1 1200", "Falcon 9", "SPX", "OS", site="CCSFS"
+        )
+        for i in range(rows)
+    )
     return {**files, LAUNCH: files[LAUNCH] + made_up.encode()}
 
 
-def test_fabricated_launches_are_refused_and_change_nothing(data_dir: Path, tmp_path: Path,
-                                                            shared_data: Path) -> None:  # fmt: skip
+def test_fabricated_launches_are_refused_and_change_nothing(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: 10⁶ made-up Falcon 9 rows were taken in ("added 1000002"), and the next refit
     would fit on them. Now: a year over 3× the busiest is refused, by name, before the file
     is read to its end; --accept-large-change is the operator's way through."""
@@ -68,8 +80,9 @@ def test_fabricated_launches_are_refused_and_change_nothing(data_dir: Path, tmp_
         assert "added 702 launch(es)" in accepted.stdout
 
 
-def test_an_orgs_table_that_moves_a_state_is_refused_and_reported(data_dir: Path, tmp_path: Path,
-                                                                  shared_data: Path) -> None:  # fmt: skip
+def test_an_orgs_table_that_moves_a_state_is_refused_and_reported(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: an orgs.tsv placing North Korea's operator in the US silently "corrected" 8
     launches from KP to US. Now: refused, naming the operator, the states and the count."""
     files = newer_gcat(shared_data)
@@ -90,8 +103,9 @@ def test_an_orgs_table_that_moves_a_state_is_refused_and_reported(data_dir: Path
     assert data_files(data_dir) == before
 
 
-def test_a_trickling_server_meets_the_download_deadline(data_dir: Path, tmp_path: Path,
-                                                       shared_data: Path) -> None:  # fmt: skip
+def test_a_trickling_server_meets_the_download_deadline(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: a server sending a byte a second was never timed out (the read timeout is per
     read), and inside `refit --update` the refit lock stayed held. Now: an overall deadline,
     one line, and the refit goes on with the data it has."""
@@ -103,26 +117,52 @@ def test_a_trickling_server_meets_the_download_deadline(data_dir: Path, tmp_path
         took = time.monotonic() - started
         assert done.returncode == 1 and took < 30, took
         assert "the download took longer than 2 s" in done.stderr and "trickling" in done.stderr
-        env = {"LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"), "LAUNCHCAST_GCAT_RETRIES": "0",
-               "LAUNCHCAST_GCAT_DEADLINE_SECONDS": "2", "LAUNCHCAST_TRACK_RECORD": "false"}  # fmt: skip
-        refit = launchcast("refit", "--update", "--url", server.url, "--model", "laplace", "--data-dir",
-                           str(data_dir), env=env)  # fmt: skip
+        env = {
+            "LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"),
+            "LAUNCHCAST_GCAT_RETRIES": "0",
+            "LAUNCHCAST_GCAT_DEADLINE_SECONDS": "2",
+            "LAUNCHCAST_TRACK_RECORD": "false",
+        }
+        refit = launchcast(
+            "refit",
+            "--update",
+            "--url",
+            server.url,
+            "--model",
+            "laplace",
+            "--data-dir",
+            str(data_dir),
+            env=env,
+        )
     assert refit.returncode == 0, refit.stdout + refit.stderr
     assert "update: failed:" in refit.stdout and "promoted" in refit.stdout
 
 
-def test_invalid_utf8_is_one_logged_line_and_the_refit_goes_on(data_dir: Path, tmp_path: Path,
-                                                              shared_data: Path) -> None:  # fmt: skip
+def test_invalid_utf8_is_one_logged_line_and_the_refit_goes_on(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: a traceback, no updates.jsonl entry, `refit --update` aborted, and a 1.5 MB
     refit-log entry. Now: one line naming the line, recorded, and the refit fits the data it has."""
     files = newer_gcat(shared_data)
     files[LAUNCH] = files[LAUNCH].replace(b"NIIP-5", b"NIIP-\xff\xfe5", 1)
     server = GcatServer(files)
-    env = {"LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"), "LAUNCHCAST_GCAT_RETRIES": "0",
-           "LAUNCHCAST_TRACK_RECORD": "false"}  # fmt: skip
+    env = {
+        "LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"),
+        "LAUNCHCAST_GCAT_RETRIES": "0",
+        "LAUNCHCAST_TRACK_RECORD": "false",
+    }
     with server.running():
-        refit = launchcast("refit", "--update", "--url", server.url, "--model", "laplace", "--data-dir",
-                           str(data_dir), env=env)  # fmt: skip
+        refit = launchcast(
+            "refit",
+            "--update",
+            "--url",
+            server.url,
+            "--model",
+            "laplace",
+            "--data-dir",
+            str(data_dir),
+            env=env,
+        )
     assert refit.returncode == 0, refit.stdout + refit.stderr
     assert "launch.tsv, line 3: not UTF-8 text" in refit.stdout and "Traceback" not in refit.stdout
     log = (tmp_path / "registry" / "updates.jsonl").read_text().splitlines()
@@ -132,8 +172,9 @@ def test_invalid_utf8_is_one_logged_line_and_the_refit_goes_on(data_dir: Path, t
     assert max(len(line) for line in entries) < 5000
 
 
-def test_a_hostile_launch_list_is_refused_in_bounded_memory(data_dir: Path, tmp_path: Path,
-                                                            shared_data: Path) -> None:  # fmt: skip
+def test_a_hostile_launch_list_is_refused_in_bounded_memory(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: 10⁶ garbage rows peaked at 1.5 GB of RSS before being refused. Now the reader
     streams the file and stops at the first implausible year: the process stays small."""
     files = fabricated(newer_gcat(shared_data), 1_000_000)
@@ -146,8 +187,13 @@ def test_a_hostile_launch_list_is_refused_in_bounded_memory(data_dir: Path, tmp_
         "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
         "print(done.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(source), str(data_dir)], capture_output=True,
-                          text=True, timeout=300, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(source), str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     status, peak_mb = map(int, done.stdout.split("\n", 1)[0].split())
     assert status == 1 and "implausible" in done.stdout
     assert peak_mb < 400, f"peak RSS {peak_mb} MB"
@@ -156,16 +202,29 @@ def test_a_hostile_launch_list_is_refused_in_bounded_memory(data_dir: Path, tmp_
 def test_a_nul_in_a_hand_entered_field_is_refused(data_dir: Path, tmp_path: Path) -> None:
     """Before: a NUL byte in the site field was accepted. Now: refused by line and column."""
     before = data_files(data_dir)
-    done = launchcast("data", "add", "--time", "2023-12-31T10:00Z", "--vehicle", "Nuri", "--outcome",
-                      "success", "--site", "NARO\x01", "--data-dir", str(data_dir),
-                      env={"LAUNCHCAST_TRACK_RECORD": "false"})  # fmt: skip
+    done = launchcast(
+        "data",
+        "add",
+        "--time",
+        "2023-12-31T10:00Z",
+        "--vehicle",
+        "Nuri",
+        "--outcome",
+        "success",
+        "--site",
+        "NARO\x01",
+        "--data-dir",
+        str(data_dir),
+        env={"LAUNCHCAST_TRACK_RECORD": "false"},
+    )
     assert done.returncode == 1
     assert "column site: holds a control character" in done.stderr
     assert data_files(data_dir) == before
 
 
-def test_a_tag_on_two_rows_is_refused_not_taken_as_a_correction(data_dir: Path, tmp_path: Path,
-                                                                shared_data: Path) -> None:  # fmt: skip
+def test_a_tag_on_two_rows_is_refused_not_taken_as_a_correction(
+    data_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """Before: a launch list with one tag on two rows passed, the second as a "correction" of
     the first. Now it is refused, naming both lines, and the data is unchanged."""
     files = newer_gcat(shared_data)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from launchcast.model.history import LaunchHistory
-from launchcast.model.refit import RefitPolicy, refit, refit_lock
-from launchcast.model.registry import Registry
+from launchcast.model.operations.refit import RefitPolicy, refit, refit_lock
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
 from tests.conftest import DATA, REPO
@@ -28,8 +28,14 @@ def registry(tmp_path: Path, history: LaunchHistory) -> Registry:
 
 @pytest.fixture
 def client(registry: Registry) -> Iterator[TestClient]:
-    settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, admin_token="s3cret",
-                        refit_model="eb-beta", refit_update=False)  # fmt: skip
+    settings = Settings(
+        registry_dir=registry.root,
+        data_dir=DATA,
+        refit_schedule=False,
+        admin_token="s3cret",
+        refit_model="eb-beta",
+        refit_update=False,
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -69,10 +75,27 @@ def test_a_full_registry_disk_is_found_before_fitting(tmp_path: Path) -> None:
     root.mkdir()
     script = 'mount -t tmpfs -o size=2m tmpfs "$1" && shift && exec "$@"'
     done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "small-disk", str(root), sys.executable, "-m", "launchcast",
-         "refit", "--model", "hierarchical"],
-        cwd=REPO, env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(root), "LAUNCHCAST_DATA_DIR": str(DATA)},
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            script,
+            "small-disk",
+            str(root),
+            sys.executable,
+            "-m",
+            "launchcast",
+            "refit",
+            "--model",
+            "hierarchical",
+        ],
+        cwd=REPO,
+        env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(root), "LAUNCHCAST_DATA_DIR": str(DATA)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "MiB free on the registry's disk" in done.stdout and "Traceback" not in done.stdout + done.stderr

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from launchcast.model.baselines import jeffreys, laplace
-from launchcast.model.history import LaunchHistory
-from launchcast.model.registry import Registry
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.baselines import jeffreys, laplace
 from tests.conftest import DATA, REPO
 from tests.service.conftest import registry_with
 from tests.service.server import running_server
@@ -28,8 +28,12 @@ RELOAD = 0.3
 
 
 def env_for(registry: Registry, **extra: str) -> dict[str, str]:
-    return {"LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_DATA_DIR": str(DATA),
-            "LAUNCHCAST_RELOAD_SECONDS": str(RELOAD), **extra}  # fmt: skip
+    return {
+        "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
+        "LAUNCHCAST_DATA_DIR": str(DATA),
+        "LAUNCHCAST_RELOAD_SECONDS": str(RELOAD),
+        **extra,
+    }
 
 
 class Load:
@@ -77,13 +81,17 @@ def registry(tmp_path: Path, history: LaunchHistory) -> Registry:
 
 
 @pytest.mark.parametrize("garbage", [b"\xff\xfe\x00 not utf-8\n", ("v" * 300 + "\n").encode()])
-def test_a_garbled_current_never_stops_hot_reload(registry: Registry, history: LaunchHistory,
-                                                  garbage: bytes) -> None:  # fmt: skip
+def test_a_garbled_current_never_stops_hot_reload(
+    registry: Registry, history: LaunchHistory, garbage: bytes
+) -> None:
     """Before: the watcher task died on the garbled pointer and never saw another promotion."""
     with running_server(env_for(registry)) as url, Load(url) as load:
         (registry.root / "current").write_bytes(garbage)
-        wait_for(lambda: 'launchcast_reload_failures_total 0.0' not in httpx.get(f"{url}/metrics").text,
-                 10, "the garbled pointer was never counted")  # fmt: skip
+        wait_for(
+            lambda: "launchcast_reload_failures_total 0.0" not in httpx.get(f"{url}/metrics").text,
+            10,
+            "the garbled pointer was never counted",
+        )
         ready = httpx.get(f"{url}/readyz").json()
         assert ready["status"] == "ready" and "is corrupt" in ready["fallback"]
         new = registry.publish(laplace(draws=500).fit(history))
@@ -94,8 +102,9 @@ def test_a_garbled_current_never_stops_hot_reload(registry: Registry, history: L
     assert load.errors == [] and set(load.statuses) == {200} and len(load.statuses) > 20
 
 
-def test_a_corrupt_current_at_start_serves_the_newest_intact_version(registry: Registry,
-                                                                      history: LaunchHistory) -> None:  # fmt: skip
+def test_a_corrupt_current_at_start_serves_the_newest_intact_version(
+    registry: Registry, history: LaunchHistory
+) -> None:
     """Before: 503 until restarted. Now: the newest intact version answers, /v1/model says why,
     and a version repaired in place is picked up (the same id is retried)."""
     good = registry.current_id()
@@ -128,8 +137,14 @@ def test_ids_are_confined_to_the_registry(registry: Registry, tmp_path: Path) ->
 
 
 def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "launchcast", *args], cwd=REPO, env={**os.environ, **env},
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "launchcast", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_a_garbled_current_is_one_line_in_the_cli(registry: Registry) -> None:
@@ -141,8 +156,11 @@ def test_a_garbled_current_is_one_line_in_the_cli(registry: Registry) -> None:
 
 
 def mount_namespaces_work() -> bool:
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / /mnt && mount -o remount,ro,bind /mnt"],
-                           capture_output=True, check=False)  # fmt: skip
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount --bind / /mnt && mount -o remount,ro,bind /mnt"],
+        capture_output=True,
+        check=False,
+    )
     return probe.returncode == 0
 
 
@@ -157,8 +175,12 @@ def read_only(registry: Registry) -> Iterator[list[str]]:
 
 def test_a_read_only_registry_serves_and_reports(registry: Registry, read_only: list[str]) -> None:
     """Before: /metrics, /v1/refit/status and POST /v1/refit answered 500 (the lock opened "a+")."""
-    env = env_for(registry, LAUNCHCAST_ADMIN_TOKEN="s3cret", LAUNCHCAST_REFIT_MODEL="eb-beta",
-                  LAUNCHCAST_REFIT_UPDATE="false")  # fmt: skip
+    env = env_for(
+        registry,
+        LAUNCHCAST_ADMIN_TOKEN="s3cret",
+        LAUNCHCAST_REFIT_MODEL="eb-beta",
+        LAUNCHCAST_REFIT_UPDATE="false",
+    )
     with running_server(env, wrap=read_only) as url:
         assert httpx.get(f"{url}/metrics").status_code == 200
         assert httpx.get(f"{url}/v1/refit/status").status_code == 200
@@ -167,8 +189,13 @@ def test_a_read_only_registry_serves_and_reports(registry: Registry, read_only: 
         assert started.status_code == 202  # the child fails cleanly; the server stays up
         wait_for(lambda: not httpx.get(f"{url}/v1/refit/status").json()["running"], 30, "refit never ended")
         assert httpx.get(f"{url}/metrics").status_code == 200
-    done = subprocess.run([*read_only, sys.executable, "-m", "launchcast", "refit", "--model", "eb-beta",
-                           "--force"], cwd=REPO, env={**os.environ, **env},
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [*read_only, sys.executable, "-m", "launchcast", "refit", "--model", "eb-beta", "--force"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "read-only" in done.stderr + done.stdout

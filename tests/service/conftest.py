@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from launchcast.model.baselines import eb_beta
-from launchcast.model.history import LaunchHistory
-from launchcast.model.registry import Registry
-from launchcast.model.saved import save_fit
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.baselines import eb_beta
+from launchcast.model.stats.saved import save_fit
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
 from tests.conftest import DATA
@@ -31,8 +31,7 @@ def registry_with(root: Path, history: LaunchHistory) -> Registry:
 @pytest.fixture(scope="session")
 def settings(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     registry = registry_with(tmp_path_factory.mktemp("registry"), history)
-    return Settings(registry_dir=registry.root, data_dir=DATA, 
-                    refit_schedule=False, admin_token="s3cret")  # fmt: skip
+    return Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, admin_token="s3cret")
 
 
 @pytest.fixture(scope="session")

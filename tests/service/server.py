@@ -23,9 +23,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], timeout: float = 60, wrap: list[str] | None = None,
-                   ready_status: int = 200, python: str = sys.executable, cwd: Path = REPO,
-                   inherit_env: bool = True) -> Iterator[str]:  # fmt: skip
+def running_server(
+    env: dict[str, str],
+    timeout: float = 60,
+    wrap: list[str] | None = None,
+    ready_status: int = 200,
+    python: str = sys.executable,
+    cwd: Path = REPO,
+    inherit_env: bool = True,
+) -> Iterator[str]:
     """Yield the base URL once /readyz answers ``ready_status``; stop the server afterwards.
 
     ``wrap`` runs the server under another command (e.g. a private mount namespace);
@@ -33,9 +39,11 @@ def running_server(env: dict[str, str], timeout: float = 60, wrap: list[str] | N
     port = free_port()
     process = subprocess.Popen(
         [*(wrap or []), python, "-m", "launchcast", "serve", "--port", str(port), "--no-access-log"],
-        cwd=cwd, env={**(os.environ if inherit_env else {}), "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=cwd,
+        env={**(os.environ if inherit_env else {}), "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -21,9 +21,13 @@ def test_next_launch_of_a_vehicle_by_display_name(client: TestClient) -> None:
     assert body["vehicle"] == "Cheonlima-1" and body["flight_number"] == 4
     assert 0 < body["probability"] < 1
     assert body["model"]["model"] == "eb-beta" and body["data_as_of"] == "2023-12-30"
-    assert body["record"] == {"subject": "Chollima-1", "attempts": 3, "successes": 1,
-                              "first_launch": "2023-05-30T21:27Z",
-                              "last_launch": "2023-11-21T13:42Z"}  # fmt: skip
+    assert body["record"] == {
+        "subject": "Chollima-1",
+        "attempts": 3,
+        "successes": 1,
+        "first_launch": "2023-05-30T21:27Z",
+        "last_launch": "2023-11-21T13:42Z",
+    }
 
 
 def test_next_launch_of_a_state_and_a_new_vehicle(client: TestClient) -> None:
@@ -34,8 +38,9 @@ def test_next_launch_of_a_state_and_a_new_vehicle(client: TestClient) -> None:
 
 
 def test_campaign(client: TestClient) -> None:
-    response = client.post("/v1/forecast/campaign",
-                           json={"vehicle": "Chollima-1", "launches": 5, "paths": 5000})  # fmt: skip
+    response = client.post(
+        "/v1/forecast/campaign", json={"vehicle": "Chollima-1", "launches": 5, "paths": 5000}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert len(body["success_pmf"]) == 6 and sum(body["success_pmf"]) == pytest.approx(1.0)
@@ -59,22 +64,41 @@ def test_by_date_and_versus(client: TestClient) -> None:
         ("get", "/v1/forecast/next", {"vehicle": "Chollma"}, 404, "closest known: Chollima-1"),
         ("get", "/v1/forecast/next", {"state": "NK"}, 404, "unknown state 'NK'"),
         ("get", "/v1/forecast/next", {}, 422, "say whose launch"),
-        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": 101}, 422,
-         "less than or equal to 100"),
-        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "paths": 250_000}, 422,
-         "less than or equal to 200000"),
-        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": "five"}, 422,
-         "valid integer"),
-        ("post", "/v1/forecast/by-date", {"state": "KP", "date": "2020-01-01"}, 422,
-         "history, not a forecast"),
+        (
+            "post",
+            "/v1/forecast/campaign",
+            {"vehicle": "Nuri", "launches": 101},
+            422,
+            "less than or equal to 100",
+        ),
+        (
+            "post",
+            "/v1/forecast/campaign",
+            {"vehicle": "Nuri", "paths": 250_000},
+            422,
+            "less than or equal to 200000",
+        ),
+        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "launches": "five"}, 422, "valid integer"),
+        (
+            "post",
+            "/v1/forecast/by-date",
+            {"state": "KP", "date": "2020-01-01"},
+            422,
+            "history, not a forecast",
+        ),
         ("post", "/v1/forecast/by-date", {"state": "KP", "date": "soon"}, 422, "date"),
         ("post", "/v1/forecast/versus", {"a": {"state": "KP"}}, 422, "Field required"),
-        ("post", "/v1/forecast/campaign", {"vehicle": "Nuri", "colour": "red"}, 422,
-         "Extra inputs are not permitted"),
+        (
+            "post",
+            "/v1/forecast/campaign",
+            {"vehicle": "Nuri", "colour": "red"},
+            422,
+            "Extra inputs are not permitted",
+        ),
         ("get", "/v1/history", {}, 422, "give state or vehicle"),
         ("get", "/v1/history", {"state": "XX"}, 404, "unknown state"),
     ],
-)  # fmt: skip
+)
 def test_errors_are_4xx_with_the_reason(
     client: TestClient, method: str, url: str, payload: dict, status: int, message: str
 ) -> None:
@@ -87,8 +111,11 @@ def test_errors_are_4xx_with_the_reason(
 
 
 def test_body_size_limit(client: TestClient) -> None:
-    response = client.post("/v1/forecast/campaign", content=b"{" + b" " * 20_000 + b"}",
-                           headers={"content-type": "application/json"})  # fmt: skip
+    response = client.post(
+        "/v1/forecast/campaign",
+        content=b"{" + b" " * 20_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 413 and "limit of 16,384 bytes" in response.json()["detail"]
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -187,13 +214,16 @@ def test_every_answer_carries_the_data_age(asked_now: TestClient) -> None:
     assert body["as_of"] == "2026-11-23T00:00:00Z" and body["data_age_days"] == 1059
     assert "the data end 1,059 days before" in body["warnings"][0]
     assert body["expected_launches_since_data"] > 100
-    fresh = asked_now.get("/v1/forecast/next",
-                          params={"vehicle": "Falcon 9", "as_of": "2023-12-31T00:00:00Z"}).json()  # fmt: skip
+    fresh = asked_now.get(
+        "/v1/forecast/next", params={"vehicle": "Falcon 9", "as_of": "2023-12-31T00:00:00Z"}
+    ).json()
     assert fresh["data_age_days"] == 1 and fresh["warnings"] == []  # Falcon 9: ~0.1 launch in half a day
     assert fresh["probability"] == body["probability"]  # same flight; only the time fields move
-    for path, payload in (("campaign", {"vehicle": "Nuri", "paths": 2000}),
-                          ("by-date", {"state": "KP", "date": "2027-06-01", "paths": 2000}),
-                          ("versus", {"a": {"state": "KP"}, "b": {"state": "KR"}, "paths": 2000})):  # fmt: skip
+    for path, payload in (
+        ("campaign", {"vehicle": "Nuri", "paths": 2000}),
+        ("by-date", {"state": "KP", "date": "2027-06-01", "paths": 2000}),
+        ("versus", {"a": {"state": "KP"}, "b": {"state": "KR"}, "paths": 2000}),
+    ):
         answer = asked_now.post(f"/v1/forecast/{path}", json=payload).json()
         assert answer["data_age_days"] == 1059 and answer["warnings"], path
 
@@ -224,7 +254,7 @@ def test_model_and_readiness_report_stale_data(asked_now: TestClient) -> None:
 
 def test_the_cached_next_launch_answer_is_the_full_answer(asked_now: TestClient, settings: Settings) -> None:
     """The service joins per-request time fields onto a cached answer: it must equal the model's."""
-    from launchcast.model.forecast import Programme, next_launch
+    from launchcast.model.questions.forecast import Programme, next_launch
 
     fit = settings.registry().load_current()
     for vehicle, as_of in (("Falcon 9", None), ("Nuri", "2024-02-01T06:30:00Z"), ("Chollima-1", None)):
@@ -260,8 +290,13 @@ def test_explain_adds_up_and_is_only_computed_when_asked(client: TestClient) -> 
 
 def test_launches_answers_a_distribution_a_chart_and_clear_errors(client: TestClient) -> None:
     """GET /v1/forecast/launches: how many North Korean launches from 2024 until 2027."""
-    params = {"state": "KP", "from": "2024-01-01", "until": "2027-01-01", "at_least": 2,
-              "as_of": "2024-06-01T00:00:00Z"}  # fmt: skip
+    params = {
+        "state": "KP",
+        "from": "2024-01-01",
+        "until": "2027-01-01",
+        "at_least": 2,
+        "as_of": "2024-06-01T00:00:00Z",
+    }
     body = client.get("/v1/forecast/launches", params=params).json()
     assert body["kind"] == "state" and body["name"] == "KP" and body["window_end"] == "2027-01-01"
     assert abs(sum(body["launches"]["pmf"]) - 1) < 1e-3
@@ -269,8 +304,11 @@ def test_launches_answers_a_distribution_a_chart_and_clear_errors(client: TestCl
     assert body["launch_rate"].startswith("the state North Korea's launch rate")
     svg = client.get("/v1/forecast/launches", params={**params, "format": "svg"})
     assert svg.headers["content-type"].startswith("image/svg+xml") and 'id="at_least"' in svg.text
-    for bad, why in (({"from": "2027-01-01"}, "must be after"), ({"operator": "SPX"}, "name one of"),
-                     ({"until": "9999-01-01"}, "must be between")):  # fmt: skip
+    for bad, why in (
+        ({"from": "2027-01-01"}, "must be after"),
+        ({"operator": "SPX"}, "name one of"),
+        ({"until": "9999-01-01"}, "must be between"),
+    ):
         answer = client.get("/v1/forecast/launches", params={**params, **bad})
         assert answer.status_code == 422 and why in answer.text, answer.text
     missing = client.get("/v1/forecast/launches", params={"state": "KP", "from": "2024-01-01"})

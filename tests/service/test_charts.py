@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from launchcast.model.forecast import (
+from launchcast.model.questions.forecast import (
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
@@ -77,13 +77,16 @@ def test_each_month_of_the_outlook_is_the_by_date_answer(settings: Settings) -> 
         assert single.probability == point.probability
 
 
-@pytest.mark.parametrize(("path", "method", "body"), [
-    ("/v1/forecast/next?vehicle=Nuri", "get", None),
-    ("/v1/forecast/by-month?state=KP", "get", None),
-    ("/v1/forecast/campaign", "post", {"vehicle": "Nuri", "paths": 2000}),
-    ("/v1/forecast/by-date", "post", {"state": "KP", "date": "2028-01-01", "paths": 2000}),
-    ("/v1/forecast/versus", "post", {"a": {"state": "KP"}, "b": {"state": "KR"}, "paths": 2000}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "method", "body"),
+    [
+        ("/v1/forecast/next?vehicle=Nuri", "get", None),
+        ("/v1/forecast/by-month?state=KP", "get", None),
+        ("/v1/forecast/campaign", "post", {"vehicle": "Nuri", "paths": 2000}),
+        ("/v1/forecast/by-date", "post", {"state": "KP", "date": "2028-01-01", "paths": 2000}),
+        ("/v1/forecast/versus", "post", {"a": {"state": "KP"}, "b": {"state": "KR"}, "paths": 2000}),
+    ],
+)
 def test_every_forecast_answers_as_svg_and_png(
     client: TestClient, path: str, method: str, body: dict | None
 ) -> None:
@@ -113,6 +116,7 @@ def test_cli_plot_writes_the_chart(tmp_path: Path, settings: Settings) -> None:
     done = CliRunner().invoke(cli, ["forecast", "next", "--vehicle", "천리마-1", "--plot", str(out)], env=env)
     assert done.exit_code == 0, done.output
     assert re.search(r"Chollima-1, flight 4", out.read_text())
-    bad = CliRunner().invoke(cli, ["forecast", "next", "--vehicle", "Nuri", "--plot", str(tmp_path / "x.gif")],
-                             env=env)  # fmt: skip
+    bad = CliRunner().invoke(
+        cli, ["forecast", "next", "--vehicle", "Nuri", "--plot", str(tmp_path / "x.gif")], env=env
+    )
     assert bad.exit_code == 1 and "use a .svg or .png" in bad.output

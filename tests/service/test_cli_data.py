@@ -33,8 +33,10 @@ def test_user_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace(",success,1.00,", ",sucess,1.00,", 1))
     done = subprocess.run(
         [sys.executable, "-m", "launchcast", "data", "validate", "--data-dir", str(tmp_path / "d")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "column outcome: 'sucess'" in done.stderr
@@ -59,9 +61,17 @@ def test_import_gcat_end_to_end_is_deterministic(tmp_path: Path, shared_data: Pa
     out.mkdir()
     shutil.copy(DATA / "agencies.csv", out)
     shutil.copy(DATA / "orgs.csv", out)
-    args = ["data", "import-gcat", str(shared_data / "gcat-launch-orbital-1957-2023.tsv"),
-            "--lv", str(shared_data / "gcat-lv.tsv"), "--orgs", str(shared_data / "gcat-orgs.tsv"),
-            "--data-dir", str(out)]  # fmt: skip
+    args = [
+        "data",
+        "import-gcat",
+        str(shared_data / "gcat-launch-orbital-1957-2023.tsv"),
+        "--lv",
+        str(shared_data / "gcat-lv.tsv"),
+        "--orgs",
+        str(shared_data / "gcat-orgs.tsv"),
+        "--data-dir",
+        str(out),
+    ]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "kept 6573 launch attempts" in result.output and "15 pad explosions" in result.output
@@ -71,8 +81,13 @@ def test_import_gcat_end_to_end_is_deterministic(tmp_path: Path, shared_data: Pa
 
 
 def test_every_command_has_help() -> None:
-    for command in (["--help"], ["data", "--help"], ["data", "import-gcat", "--help"],
-                    ["data", "validate", "--help"], ["data", "summary", "--help"]):  # fmt: skip
+    for command in (
+        ["--help"],
+        ["data", "--help"],
+        ["data", "import-gcat", "--help"],
+        ["data", "validate", "--help"],
+        ["data", "summary", "--help"],
+    ):
         result = runner.invoke(app, command)
         assert result.exit_code == 0 and "Usage" in result.output
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from launchcast.model.baselines import jeffreys, laplace
-from launchcast.model.history import LaunchHistory
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.baselines import jeffreys, laplace
 from launchcast.service.cli import app
 from tests.service.conftest import registry_with
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import httpx
 
-from launchcast.model.history import LaunchHistory
+from launchcast.model.record.history import LaunchHistory
 from tests.conftest import DATA, REPO
 from tests.gcat_server import GcatServer, newer_gcat
-from tests.model.test_ingest import gcat_row, write_upstream
+from tests.model.record.test_ingest import gcat_row, write_upstream
 from tests.service.conftest import registry_with
 from tests.service.server import running_server
 
@@ -28,8 +28,11 @@ from tests.service.server import running_server
 def test_ingest_refit_and_hot_reload_under_load(tmp_path: Path, history: LaunchHistory) -> None:
     data_dir = Path(shutil.copytree(DATA, tmp_path / "data"))
     registry = registry_with(tmp_path / "registry", history)
-    env = {"LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_DATA_DIR": str(data_dir),
-           "LAUNCHCAST_RELOAD_SECONDS": "0.3"}  # fmt: skip
+    env = {
+        "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
+        "LAUNCHCAST_DATA_DIR": str(data_dir),
+        "LAUNCHCAST_RELOAD_SECONDS": "0.3",
+    }
     statuses: list[int] = []
     stop = threading.Event()
 
@@ -47,18 +50,33 @@ def test_ingest_refit_and_hot_reload_under_load(tmp_path: Path, history: LaunchH
     with running_server(env) as url:
         loader = threading.Thread(target=load, args=(url,), daemon=True)
         loader.start()
-        upstream = write_upstream(tmp_path / "launch.tsv", [
-            gcat_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
-            gcat_row("2024-099", 2460500.10, "2024 Jul  8 1424", "Nuri", "KARI", "OS", site="NARO"),
-        ])  # fmt: skip
+        upstream = write_upstream(
+            tmp_path / "launch.tsv",
+            [
+                gcat_row("2024-F01", 2460458.15, "2024 May 27 1544", "Cheonlima-1", "NATA", "OF", "S1"),
+                gcat_row("2024-099", 2460500.10, "2024 Jul  8 1424", "Nuri", "KARI", "OS", site="NARO"),
+            ],
+        )
         cli = [sys.executable, "-m", "launchcast"]
         env = {**os.environ, **env}
-        ingest = subprocess.run([*cli, "data", "ingest-gcat", str(upstream)], cwd=REPO, env=env,
-                                capture_output=True, text=True, check=False)  # fmt: skip
+        ingest = subprocess.run(
+            [*cli, "data", "ingest-gcat", str(upstream)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert ingest.returncode == 0, ingest.stdout + ingest.stderr
         assert "added 2 launch(es)" in ingest.stdout
-        refit = subprocess.run([*cli, "refit", "--model", "eb-beta"], cwd=REPO, env=env,
-                               capture_output=True, text=True, check=False)  # fmt: skip
+        refit = subprocess.run(
+            [*cli, "refit", "--model", "eb-beta"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert refit.returncode == 0 and "promoted" in refit.stdout, refit.stdout + refit.stderr
         deadline = time.monotonic() + 20
         while True:
@@ -88,10 +106,15 @@ def test_post_refit_updates_from_gcat_and_the_served_fit_moves(
                 statuses.append(client.get("/v1/forecast/next", params={"vehicle": "Chollima-1"}).status_code)
 
     with GcatServer(newer_gcat(shared_data)).running() as gcat:
-        env = {"LAUNCHCAST_REGISTRY_DIR": str(registry.root), "LAUNCHCAST_DATA_DIR": str(data_dir),
-               "LAUNCHCAST_RELOAD_SECONDS": "0.3", "LAUNCHCAST_ADMIN_TOKEN": "s3cret",
-               "LAUNCHCAST_REFIT_MODEL": "eb-beta", "LAUNCHCAST_GCAT_URL": gcat.url,
-               "LAUNCHCAST_GCAT_RETRIES": "1"}  # fmt: skip
+        env = {
+            "LAUNCHCAST_REGISTRY_DIR": str(registry.root),
+            "LAUNCHCAST_DATA_DIR": str(data_dir),
+            "LAUNCHCAST_RELOAD_SECONDS": "0.3",
+            "LAUNCHCAST_ADMIN_TOKEN": "s3cret",
+            "LAUNCHCAST_REFIT_MODEL": "eb-beta",
+            "LAUNCHCAST_GCAT_URL": gcat.url,
+            "LAUNCHCAST_GCAT_RETRIES": "1",
+        }
         with running_server(env) as url:
             before = httpx.get(f"{url}/v1/forecast/next", params={"vehicle": "Chollima-1"}).json()
             assert before["data_as_of"] == "2023-12-30" and before["flight_number"] == 4

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from launchcast.model.history import LaunchHistory
+from launchcast.model.record.history import LaunchHistory
 from tests.conftest import REPO
 from tests.service.conftest import registry_with
 from tests.service.server import running_server
@@ -26,8 +26,15 @@ pytestmark = pytest.mark.skipif(
 )
 ARTIFACTS = Path(os.environ.get("LAUNCHCAST_TEST_ARTIFACTS", REPO / "var" / "test-artifacts"))
 #: As the machine notes advise for headless Chromium here: no sandbox as root, no background network.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from launchcast.model.history import LaunchHistory
-from launchcast.model.refit import refit_lock
-from launchcast.model.registry import Registry
+from launchcast.model.operations.refit import refit_lock
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import LaunchHistory
 from launchcast.service.app import create_app
 from launchcast.service.settings import Settings
 from tests.conftest import DATA
@@ -19,9 +19,15 @@ from tests.service.conftest import registry_with
 @pytest.fixture
 def app_settings(tmp_path: Path, history: LaunchHistory) -> Settings:
     registry = registry_with(tmp_path / "registry", history)
-    return Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False,
-                    admin_token="s3cret", refit_model="eb-beta", reload_seconds=0.2,
-                    refit_update=False)  # fmt: skip
+    return Settings(
+        registry_dir=registry.root,
+        data_dir=DATA,
+        refit_schedule=False,
+        admin_token="s3cret",
+        refit_model="eb-beta",
+        reload_seconds=0.2,
+        refit_update=False,
+    )
 
 
 @pytest.fixture
@@ -37,8 +43,9 @@ def test_refit_needs_the_token(client: TestClient) -> None:
 
 
 def test_refit_disabled_without_a_configured_token(tmp_path: Path, history: LaunchHistory) -> None:
-    settings = Settings(registry_dir=registry_with(tmp_path / "r", history).root, data_dir=DATA,
-                        refit_schedule=False)  # fmt: skip
+    settings = Settings(
+        registry_dir=registry_with(tmp_path / "r", history).root, data_dir=DATA, refit_schedule=False
+    )
     with TestClient(create_app(settings)) as client:
         response = client.post("/v1/refit", headers={"Authorization": "Bearer anything"})
         assert response.status_code == 401 and "LAUNCHCAST_ADMIN_TOKEN" in response.text
@@ -66,8 +73,12 @@ def test_refit_over_http_runs_and_is_logged(client: TestClient, app_settings: Se
 
 
 def test_scheduler_accepts_the_cron_setting(tmp_path: Path, history: LaunchHistory) -> None:
-    settings = Settings(registry_dir=registry_with(tmp_path / "r", history).root, data_dir=DATA,
-                        refit_schedule=True, refit_cron="0 3 * * 1")  # fmt: skip
+    settings = Settings(
+        registry_dir=registry_with(tmp_path / "r", history).root,
+        data_dir=DATA,
+        refit_schedule=True,
+        refit_cron="0 3 * * 1",
+    )
     app = create_app(settings)
     with TestClient(app):
         job = app.state.refits.scheduler.get_job("refit")
@@ -77,7 +88,7 @@ def test_scheduler_accepts_the_cron_setting(tmp_path: Path, history: LaunchHisto
 def test_hot_reload_swaps_without_failing_requests(
     client: TestClient, app_settings: Settings, history: LaunchHistory
 ) -> None:
-    from launchcast.model.baselines import laplace
+    from launchcast.model.stats.baselines import laplace
 
     registry: Registry = app_settings.registry()
     statuses: list[int] = []
@@ -96,7 +107,7 @@ def test_hot_reload_swaps_without_failing_requests(
 def test_a_corrupt_new_current_keeps_the_old_one_serving(
     client: TestClient, app_settings: Settings, history: LaunchHistory
 ) -> None:
-    from launchcast.model.baselines import jeffreys
+    from launchcast.model.stats.baselines import jeffreys
 
     registry = app_settings.registry()
     served = client.get("/v1/refit/status").json()["served_version"]
@@ -115,10 +126,14 @@ def test_a_corrupt_new_current_keeps_the_old_one_serving(
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("0 3 * * 1", "0 3 * * mon"), ("0 3 * * 0,6", "0 3 * * sun,sat"),
-     ("0 3 * * 1-5", "0 3 * * mon-fri"), ("*/15 * * * *", "*/15 * * * *"),
-     ("0 3 * * */2", "0 3 * * */2")],
-)  # fmt: skip
+    [
+        ("0 3 * * 1", "0 3 * * mon"),
+        ("0 3 * * 0,6", "0 3 * * sun,sat"),
+        ("0 3 * * 1-5", "0 3 * * mon-fri"),
+        ("*/15 * * * *", "*/15 * * * *"),
+        ("0 3 * * */2", "0 3 * * */2"),
+    ],
+)
 def test_crontab_days_mean_what_cron_means(line: str, expected: str) -> None:
     from launchcast.service.refits import crontab_for_apscheduler
 

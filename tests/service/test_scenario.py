@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from launchcast.model.forecast import Programme
-from launchcast.model.registry import Registry
-from launchcast.model.saved import save_fit
-from launchcast.model.scenario import after_outcome, foreign_help
+from launchcast.model.operations.registry import Registry
+from launchcast.model.questions.forecast import Programme
+from launchcast.model.questions.scenario import after_outcome, foreign_help
+from launchcast.model.stats.saved import save_fit
 from launchcast.service.app import create_app
 from launchcast.service.cli import app
 from launchcast.service.settings import Settings
@@ -28,8 +28,9 @@ def test_a_model_without_the_term_answers_422_and_after_failure_still_works(clie
     """The shared service tests serve eb-beta: no assistance term to answer with."""
     response = client.post("/v1/forecast/scenario", json={"scenario": "foreign-help", "state": "KP"})
     assert response.status_code == 422 and "no foreign-help term" in response.json()["detail"]
-    after = client.post("/v1/forecast/scenario", json={"scenario": "after-failure", "vehicle": "천리마-1",
-                                                       "as_of": AS_OF})  # fmt: skip
+    after = client.post(
+        "/v1/forecast/scenario", json={"scenario": "after-failure", "vehicle": "천리마-1", "as_of": AS_OF}
+    )
     assert after.status_code == 200, after.text
     body = after.json()
     assert body["scenario"] == "after-failure" and body["data_age_days"] > 1000 and body["warnings"]
@@ -63,8 +64,9 @@ def served(full_fit, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
 @pytest.mark.slow
 def test_did_russian_help_change_the_odds(served, full_fit) -> None:  # type: ignore[no-untyped-def]
     client, fit_dir = served
-    response = client.post("/v1/forecast/scenario", json={"scenario": "foreign-help", "state": "North Korea",
-                                                          "as_of": AS_OF})  # fmt: skip
+    response = client.post(
+        "/v1/forecast/scenario", json={"scenario": "foreign-help", "state": "North Korea", "as_of": AS_OF}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     expected = foreign_help(full_fit, "KP", now=NOW)
@@ -79,25 +81,53 @@ def test_did_russian_help_change_the_odds(served, full_fit) -> None:  # type: ig
     effect = evidence["effect_logit"]["interval_90"]
     assert evidence["verdict"].startswith("Too thin to tell") == (effect["low"] < 0 < effect["high"])
     # The CLI answers the same question with the same numbers.
-    result = CliRunner().invoke(app, ["forecast", "scenario", "foreign-help", "KP", "--fit", str(fit_dir),
-                                      "--as-of", "2026-11-24", "--json"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            "scenario",
+            "foreign-help",
+            "KP",
+            "--fit",
+            str(fit_dir),
+            "--as-of",
+            "2026-11-24",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["differences"] == body["differences"]
-    table = CliRunner().invoke(app, ["forecast", "scenario", "foreign-help", "KP", "--fit", str(fit_dir),
-                                     "--as-of", "2026-11-24"], env={"COLUMNS": "200"})  # fmt: skip
+    table = CliRunner().invoke(
+        app,
+        ["forecast", "scenario", "foreign-help", "KP", "--fit", str(fit_dir), "--as-of", "2026-11-24"],
+        env={"COLUMNS": "200"},
+    )
     assert "with help" in table.output and "Naro-1" in table.output and "Assistance term" in table.output
 
 
 @pytest.mark.slow
 def test_if_the_next_chollima_fails(served, full_fit) -> None:  # type: ignore[no-untyped-def]
     client, fit_dir = served
-    response = client.post("/v1/forecast/scenario", json={"scenario": "after-failure", "vehicle": "Chollima-1",
-                                                          "as_of": AS_OF})  # fmt: skip
+    response = client.post(
+        "/v1/forecast/scenario", json={"scenario": "after-failure", "vehicle": "Chollima-1", "as_of": AS_OF}
+    )
     body = response.json()
     expected = after_outcome(full_fit, Programme(vehicle="Chollima-1"), now=NOW)
     assert body == json.loads(expected.model_dump_json())
     assert body["flight_number"] == 4 and body["failure_effect"]["mean"] < 0
-    table = CliRunner().invoke(app, ["forecast", "scenario", "after-failure", "Chollima-1", "--fit", str(fit_dir),
-                                     "--as-of", "2026-11-24"], env={"COLUMNS": "200"})  # fmt: skip
+    table = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            "scenario",
+            "after-failure",
+            "Chollima-1",
+            "--fit",
+            str(fit_dir),
+            "--as-of",
+            "2026-11-24",
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert table.exit_code == 0, table.output
     assert "if fails" in table.output and "a failure's own effect" in table.output

@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from launchcast.model.baselines import eb_beta
-from launchcast.model.history import load_history
-from launchcast.model.registry import Registry
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.history import load_history
+from launchcast.model.stats.baselines import eb_beta
 from launchcast.service.app import create_app, load_into
 from launchcast.service.settings import Settings
 from tests.conftest import DATA
@@ -30,8 +30,13 @@ def _app():  # type: ignore[no-untyped-def]
     registry = Registry(Path(tempfile.mkdtemp(prefix="launchcast-schema-")))
     registry.promote(registry.publish(eb_beta(draws=500).fit(load_history(DATA))))
     # The track record on, in a SQLite file: /v1/track-record answers from a real (empty) ledger.
-    app_settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, track_record=True,
-                            database_url=f"sqlite:///{registry.root / 'ledger.sqlite'}")  # fmt: skip
+    app_settings = Settings(
+        registry_dir=registry.root,
+        data_dir=DATA,
+        refit_schedule=False,
+        track_record=True,
+        database_url=f"sqlite:///{registry.root / 'ledger.sqlite'}",
+    )
     app = create_app(app_settings)
     load_into(app.state.holder, app_settings)  # ASGI calls below do not run the lifespan
     return app
@@ -43,5 +48,11 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_schema_conformance(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
-                                   content_type_conformance, response_schema_conformance])  # fmt: skip
+    case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
+    )

@@ -25,8 +25,10 @@ def test_importing_the_app_loads_no_fitting_library() -> None:
 
 
 def test_the_cli_and_its_light_commands_load_no_fitting_library() -> None:
-    code = ("from typer.testing import CliRunner\nfrom launchcast.service.cli import app\n"
-            "CliRunner().invoke(app, ['models', 'list'])\nCliRunner().invoke(app, ['--help'])")  # fmt: skip
+    code = (
+        "from typer.testing import CliRunner\nfrom launchcast.service.cli import app\n"
+        "CliRunner().invoke(app, ['models', 'list'])\nCliRunner().invoke(app, ['--help'])"
+    )
     assert _imported_after(code) == []
 
 
@@ -36,8 +38,13 @@ def test_version() -> None:
 
 
 def test_a_bad_setting_is_one_line_not_a_traceback() -> None:
-    done = subprocess.run([sys.executable, "-m", "launchcast", "models", "list"], capture_output=True,
-                          text=True, env={**os.environ, "LAUNCHCAST_PORT": "abc"}, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "launchcast", "models", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LAUNCHCAST_PORT": "abc"},
+        check=False,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith(
         "error: bad setting: LAUNCHCAST_PORT=abc: Input should be a valid integer"

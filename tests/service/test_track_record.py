@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from launchcast.model.ingest import add_launch
-from launchcast.model.ledger import Ledger, forecasts, keep_record
-from launchcast.model.refit import RefitPolicy, refit
-from launchcast.model.registry import Registry
+from launchcast.model.operations.ledger import Ledger, forecasts, keep_record
+from launchcast.model.operations.refit import RefitPolicy, refit
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record.ingest import add_launch
 from launchcast.service.app import create_app
 from launchcast.service.cli import app as cli
 from launchcast.service.settings import Settings
@@ -58,14 +58,20 @@ def _wait(condition, timeout: float = 30.0):  # type: ignore[no-untyped-def]
     return found
 
 
-def test_an_update_scores_every_later_launch_out_of_sample(url: str, tmp_path: Path, data_dir: Path,
-                                                            shared_data: Path) -> None:  # fmt: skip
+def test_an_update_scores_every_later_launch_out_of_sample(
+    url: str, tmp_path: Path, data_dir: Path, shared_data: Path
+) -> None:
     """Issue 14's 'done when': promote on 1957-2023, update from a GCAT-layout server, read the record."""
     from tests.gcat_server import GcatServer, newer_gcat
 
-    env = {"LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"), "LAUNCHCAST_DATA_DIR": str(data_dir),
-           "LAUNCHCAST_TRACK_RECORD": "true", "LAUNCHCAST_DATABASE_URL": url, "LAUNCHCAST_GCAT_RETRIES": "0",
-           "COLUMNS": "200"}  # fmt: skip
+    env = {
+        "LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry"),
+        "LAUNCHCAST_DATA_DIR": str(data_dir),
+        "LAUNCHCAST_TRACK_RECORD": "true",
+        "LAUNCHCAST_DATABASE_URL": url,
+        "LAUNCHCAST_GCAT_RETRIES": "0",
+        "COLUMNS": "200",
+    }
     fitted = runner.invoke(cli, ["fit", "--model", "eb-beta"], env=env)
     assert fitted.exit_code == 0 and "recorded" in fitted.output, fitted.output
     version = Registry(tmp_path / "registry").current_id()
@@ -87,10 +93,17 @@ def test_an_update_scores_every_later_launch_out_of_sample(url: str, tmp_path: P
     assert plot.stat().st_size > 10_000 and (tmp_path / "record-score.png").stat().st_size > 10_000
 
 
-def test_the_service_records_at_its_clock_and_scores_prospectively(url: str, tmp_path: Path, data_dir: Path,
-                                                                   registry: Registry) -> None:  # fmt: skip
-    settings = Settings(registry_dir=registry.root, data_dir=data_dir, refit_schedule=False,
-                        track_record=True, database_url=url, audit_log=True)  # fmt: skip
+def test_the_service_records_at_its_clock_and_scores_prospectively(
+    url: str, tmp_path: Path, data_dir: Path, registry: Registry
+) -> None:
+    settings = Settings(
+        registry_dir=registry.root,
+        data_dir=data_dir,
+        refit_schedule=False,
+        track_record=True,
+        database_url=url,
+        audit_log=True,
+    )
     with TestClient(create_app(settings, clock=lambda: T0)) as client:
         _wait(lambda: client.get("/v1/track-record").json()["forecast_sets"] == 1)
         add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
@@ -112,12 +125,16 @@ def test_two_writers_at_once_leave_one_consistent_record(
     url: str, data_dir: Path, registry: Registry
 ) -> None:
     add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
-    script = ("import sys; from datetime import datetime, UTC; from launchcast.model.ledger import keep_record;"
-              "from launchcast.model.registry import Registry;"
-              "u = keep_record(sys.argv[1], Registry(sys.argv[2]), sys.argv[3], datetime(2024, 1, 10, tzinfo=UTC));"
-              "sys.exit(1 if u.error else 0)")  # fmt: skip
-    writers = [subprocess.Popen([sys.executable, "-c", script, url, str(registry.root), str(data_dir)])
-               for _ in range(3)]  # fmt: skip
+    script = (
+        "import sys; from datetime import datetime, UTC; from launchcast.model.operations.ledger import keep_record;"
+        "from launchcast.model.operations.registry import Registry;"
+        "u = keep_record(sys.argv[1], Registry(sys.argv[2]), sys.argv[3], datetime(2024, 1, 10, tzinfo=UTC));"
+        "sys.exit(1 if u.error else 0)"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", script, url, str(registry.root), str(data_dir)])
+        for _ in range(3)
+    ]
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
     with Ledger.open(url) as ledger:
         with ledger.engine.connect() as connection:
@@ -130,15 +147,22 @@ def test_two_writers_at_once_leave_one_consistent_record(
     ]
 
 
-def test_a_locked_database_never_fails_a_forecast_and_loses_no_audit_row(tmp_path: Path,
-                                                                          registry: Registry) -> None:  # fmt: skip
+def test_a_locked_database_never_fails_a_forecast_and_loses_no_audit_row(
+    tmp_path: Path, registry: Registry
+) -> None:
     import sqlite3
 
     db = tmp_path / "ledger.sqlite"
     url = f"sqlite:///{db}"
     Ledger.open(url).dispose()
-    settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, track_record=True,
-                        database_url=url, audit_log=True)  # fmt: skip
+    settings = Settings(
+        registry_dir=registry.root,
+        data_dir=DATA,
+        refit_schedule=False,
+        track_record=True,
+        database_url=url,
+        audit_log=True,
+    )
     blocker = sqlite3.connect(db, timeout=1)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
     try:
@@ -160,8 +184,9 @@ def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pg_ctl on a test cluster, as the postgres user when run as root (as .ci/postgres.sh does)."""
     binary = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1]
     prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, str(binary), "-D", str(pgdata), *args], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        [*prefix, str(binary), "-D", str(pgdata), *args], capture_output=True, text=True, check=False
+    )
 
 
 NO_POSTGRES = "no PostgreSQL: set LAUNCHCAST_TEST_DATABASE_URL (.ci/run starts one)"
@@ -175,12 +200,22 @@ def test_killing_postgresql_mid_write_loses_no_forecast_answer(tmp_path: Path, r
     port = free_port()
     # Directly under /tmp: the postgres user must reach it (pytest's own tmp dirs are root-only).
     pgdata = Path(tempfile.gettempdir()) / f"launchcast-pg-{port}"
-    started = subprocess.run(["bash", str(REPO / ".ci" / "postgres.sh"), str(pgdata), str(port)],
-                             capture_output=True, text=True, check=True)  # fmt: skip
+    started = subprocess.run(
+        ["bash", str(REPO / ".ci" / "postgres.sh"), str(pgdata), str(port)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     url = started.stdout.strip()
     pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-    settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False, track_record=True,
-                        database_url=url, audit_log=True)  # fmt: skip
+    settings = Settings(
+        registry_dir=registry.root,
+        data_dir=DATA,
+        refit_schedule=False,
+        track_record=True,
+        database_url=url,
+        audit_log=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {pgdata}"
     try:
         with TestClient(create_app(settings, clock=lambda: T0)) as client:
@@ -190,8 +225,13 @@ def test_killing_postgresql_mid_write_loses_no_forecast_answer(tmp_path: Path, r
                 assert client.get("/v1/forecast/next", params={"vehicle": "Nuri"}).status_code == 200
             _wait(lambda: "launchcast_audit_write_failures_total 0.0" not in client.get("/metrics").text)
             # Its backends notice the postmaster's death and exit; then it starts again (crash recovery).
-            _wait(lambda: _pg_ctl(pgdata, "-l", str(pgdata / "server.log"), "-w", "-o", options,
-                                  "start").returncode == 0, timeout=60)  # fmt: skip
+            _wait(
+                lambda: (
+                    _pg_ctl(pgdata, "-l", str(pgdata / "server.log"), "-w", "-o", options, "start").returncode
+                    == 0
+                ),
+                timeout=60,
+            )
             _wait(
                 lambda: "launchcast_audit_rows_written_total 60.0" in client.get("/metrics").text, timeout=60
             )

@@ -1,1 +1,0 @@
-"""Alembic migrations of the forecast ledger (``model.ledger``)."""

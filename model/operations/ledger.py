@@ -1,0 +1,807 @@
+"""The forecast ledger: standing forecasts recorded when a fit becomes current, scored as launches happen.
+
+A backtest re-creates the past and can be tuned to it; the ledger records what the
+live service said *before* each launch and cannot be tuned after the fact.
+
+**What is recorded** (``standing_forecasts``): each time a fit becomes current
+(promotion, rollback, a service's first start), P(success) of the next launch —
+mean and 90% interval — of every vehicle in its data, of every state's next launch,
+of a new vehicle of each state and of a new launching state's first; for the
+served model and for the Laplace and eb-beta baselines fitted on the same data, so
+the record is comparative.  Entries have idempotent keys (version, model, kind,
+subject): recording a version twice adds nothing, and the first ``made_at`` stands.
+
+**Scoring, with no look-ahead** (``Ledger.score``).  Every set has two times:
+``made_at`` (the wall clock when it was recorded) and ``data_as_of`` (the last
+launch date its fit saw).  A launch is matched to the set current just before it —
+the newest with ``made_at`` before the launch: the **prospective** tier, the live
+record — or, if the service learned of it only later, to the newest set whose
+``data_as_of`` is before the launch's date: the **out-of-sample** tier.  A set whose
+data reach the launch's date is never used (a fit that saw the launch cannot
+forecast it).  Within the set, a vehicle's own forecast is used, else its state's
+new-vehicle forecast, else a new launching state's.  Each model of the set is scored (log loss, Brier).  A
+revised outcome adds a new revision; nothing is deleted or rewritten.  A launch
+with no eligible set is recorded as unscored, with the reason.
+
+Storage: SQLAlchemy 2 (SQLite by default, WAL mode; any URL, e.g. PostgreSQL, for
+several replicas), schema by Alembic migrations (``model/operations/migrations``) run on open.
+Callers (``model.operations.refit``, the CLI, the service) treat the ledger as best effort: a
+locked, full or unreachable database is logged and counted, never fails a forecast
+or a refit, and a later start catches up.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import math
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from launchcast.model.errors import LaunchcastError, LedgerError
+from launchcast.model.record.history import LaunchHistory, parse_time
+from launchcast.model.stats.fit import Fit, LaunchQuery
+
+log = logging.getLogger("launchcast.ledger")
+
+#: The subject of a new launching state's standing forecast (its first vehicle's maiden flight).
+NEW_STATE = "*"
+#: The baselines recorded beside the served model (fitted on the same data).
+BASELINES = ("laplace", "eb-beta")
+TIERS = ("prospective", "out-of-sample")
+#: Probabilities are clipped here before the log (as in ``model.stats.scoring``).
+EPS = 1e-6
+
+metadata = MetaData()
+
+forecast_sets = Table(
+    "forecast_sets",
+    metadata,
+    Column("version_id", String(160), primary_key=True),
+    Column("served_model", String(40), nullable=False),
+    Column("data_hash", String(64), nullable=False),
+    Column("data_as_of", String(10), nullable=False),  # YYYY-MM-DD: the last launch the fit saw
+    Column("made_at", DateTime(timezone=True), nullable=False),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", String(160), ForeignKey("forecast_sets.version_id"), nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # vehicle | state | new-vehicle
+    Column("subject", String(120), nullable=False),  # GCAT vehicle name or state code
+    Column("state", String(20), nullable=False),
+    Column("flight_number", Integer, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("low_90", Float, nullable=False),
+    Column("high_90", Float, nullable=False),
+    Column("query", JSON, nullable=False),
+    UniqueConstraint("version_id", "model", "kind", "subject", name="uq_forecast"),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_tag", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("launch_time", DateTime(timezone=True), nullable=False),
+    Column("vehicle", String(120), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("success", Integer, nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("forecast_id", Integer, ForeignKey("forecasts.id"), nullable=False),
+    Column("version_id", String(160), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("log_loss", Float, nullable=False),
+    Column("brier", Float, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("launch_tag", "model", "revision", name="uq_score"),
+)
+
+unscored = Table(
+    "unscored",
+    metadata,
+    Column("launch_tag", String(40), primary_key=True),
+    Column("launch_time", DateTime(timezone=True), nullable=False),
+    Column("vehicle", String(120), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reason", String(400), nullable=False),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("route", String(80), nullable=False),
+    Column("query", JSON, nullable=False),
+    Column("version_id", String(160), nullable=True),
+    Column("probability", Float, nullable=True),
+    Column("request_id", String(128), nullable=True),
+)
+
+
+# --- what a fit's standing forecasts are ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandingForecast:
+    model: str
+    kind: str  # vehicle | state | new-vehicle
+    subject: str
+    state: str
+    flight_number: int
+    probability: float
+    low_90: float
+    high_90: float
+    query: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ForecastSet:
+    """The standing forecasts of one fit that became current, and of its baselines."""
+
+    version_id: str
+    served_model: str
+    data_hash: str
+    data_as_of: str
+    made_at: datetime
+    entries: list[StandingForecast]
+
+
+def _entry(fit: Fit, kind: str, subject: str, query: LaunchQuery) -> StandingForecast:
+    draws = fit.success_probability(query)
+    low, high = np.quantile(draws, [0.05, 0.95])
+    return StandingForecast(
+        model=fit.model,
+        kind=kind,
+        subject=subject,
+        state=str(query.state),
+        flight_number=query.vehicle_flight,
+        probability=float(draws.mean()),
+        low_90=float(low),
+        high_90=float(high),
+        query=asdict(query),
+    )
+
+
+def fit_entries(fit: Fit) -> list[StandingForecast]:
+    """One model's standing forecasts: every vehicle's next launch (the issue asks for those active
+    in the last ``ACTIVE_YEARS``; a retired vehicle that flies again needs its own too), each
+    state's next launch, a new vehicle of each state, and a new launching state's first vehicle."""
+    from launchcast.model.questions.forecast import state_vehicle
+
+    entries = [
+        _entry(fit, "vehicle", record.vehicle, fit.next_launch_query(record.vehicle))
+        for record in sorted(fit.records.values(), key=lambda r: r.vehicle)
+    ]
+    for state in fit.states:
+        chosen, _ = state_vehicle(fit, state)
+        entries.append(_entry(fit, "state", state, fit.next_launch_query(chosen.vehicle)))
+        entries.append(_entry(fit, "new-vehicle", state, fit.new_vehicle_query(state)))
+    entries.append(_entry(fit, "new-state", NEW_STATE, fit.new_vehicle_query(None)))
+    return entries
+
+
+def standing_forecasts(fit: Fit, version_id: str, history: LaunchHistory, made_at: datetime) -> ForecastSet:
+    """The served fit's standing forecasts, and the baselines' fitted on the same data."""
+    from launchcast.model.stats.models import make_model
+
+    seen = history
+    if history.data_hash != fit.manifest.get("data_hash"):
+        # The data moved on since the fit: the baselines see only what the fit saw.
+        seen = history.before(parse_time(fit.as_of).date() + timedelta(days=1))
+    entries = fit_entries(fit)
+    for name in BASELINES:
+        if name != fit.model:
+            entries += fit_entries(make_model(name).fit(seen))
+    return ForecastSet(
+        version_id, fit.model, str(fit.manifest.get("data_hash", "")), fit.as_of[:10], made_at, entries
+    )
+
+
+# --- scores -------------------------------------------------------------------------------
+
+
+def log_loss(p: float, success: int) -> float:
+    p = min(max(p, EPS), 1 - EPS)
+    return -math.log(p if success else 1 - p)
+
+
+def brier(p: float, success: int) -> float:
+    return (p - success) ** 2
+
+
+@dataclass
+class ScoreReport:
+    """What one scoring run did."""
+
+    scored: int = 0
+    rescored: int = 0
+    unscored: int = 0
+    by_tier: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        if not (self.scored or self.rescored or self.unscored):
+            return "track record: no new launch to score"
+        tiers = ", ".join(f"{n} {tier}" for tier, n in sorted(self.by_tier.items())) or "none"
+        return (
+            f"track record: {self.scored} launch score(s) added ({tiers}), {self.rescored} re-scored "
+            f"after a revised outcome, {self.unscored} launch(es) with no eligible forecast"
+        )
+
+
+@dataclass(frozen=True)
+class ScoredLaunch:
+    launch_tag: str
+    launch_time: datetime
+    vehicle: str
+    state: str
+    success: int
+    tier: str
+    model: str
+    version_id: str
+    probability: float
+    log_loss: float
+    brier: float
+    revision: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    tier: str
+    model: str
+    launches: int
+    log_loss: float
+    brier: float
+    expected_successes: float
+    successes: int
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    tier: str
+    model: str
+    low: float
+    high: float
+    launches: int
+    mean_forecast: float
+    observed_rate: float
+
+
+@dataclass
+class TrackRecord:
+    """The scored forecasts (latest revision), totals and calibration per tier and model."""
+
+    launches: list[ScoredLaunch]
+    totals: list[Totals]
+    calibration: list[CalibrationBin]
+    unscored: list[dict[str, Any]]
+    forecast_sets: int
+    #: Set when the database was too slow and this is an earlier answer: when it was read.
+    snapshot_at: datetime | None = None
+
+
+CALIBRATION_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0)
+
+
+def summarise(rows: list[ScoredLaunch]) -> tuple[list[Totals], list[CalibrationBin]]:
+    """Totals and a calibration table per (tier, model); the two tiers never share a figure."""
+    totals, bins = [], []
+    groups: dict[tuple[str, str], list[ScoredLaunch]] = {}
+    for row in rows:
+        groups.setdefault((row.tier, row.model), []).append(row)
+    for (tier, model), group in sorted(groups.items()):
+        n = len(group)
+        totals.append(
+            Totals(
+                tier,
+                model,
+                n,
+                sum(r.log_loss for r in group) / n,
+                sum(r.brier for r in group) / n,
+                sum(r.probability for r in group),
+                sum(r.success for r in group),
+            )
+        )
+        for low, high in zip(CALIBRATION_EDGES, CALIBRATION_EDGES[1:], strict=False):
+            inside = [r for r in group if low <= r.probability < high or r.probability == high == 1.0]
+            if inside:
+                bins.append(
+                    CalibrationBin(
+                        tier,
+                        model,
+                        low,
+                        high,
+                        len(inside),
+                        sum(r.probability for r in inside) / len(inside),
+                        sum(r.success for r in inside) / len(inside),
+                    )
+                )
+    return totals, bins
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def default_url(var_dir: Path) -> str:
+    return f"sqlite:///{Path(var_dir).resolve() / 'ledger.sqlite'}"
+
+
+def _normalise(url: str) -> str:
+    """``postgresql://`` means the psycopg 3 driver here (the one the project installs)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+#: The longest one statement may run on PostgreSQL (server-side ``statement_timeout``);
+#: SQLite waits at most its busy timeout (5 s) for a lock.
+STATEMENT_TIMEOUT_SECONDS = 30
+
+
+class Ledger:
+    """The ledger database; ``Ledger.open(url)`` connects and migrates (idempotent)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, connect_timeout: float = 5.0) -> Ledger:
+        url = _normalise(url)
+        try:
+            if url.startswith("sqlite"):
+                path = url.split(":///", 1)[1] if ":///" in url else ""
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                if path and Path(path).exists() and not os.access(Path(path).parent, os.W_OK):
+                    # A read-only ledger (a read-only mount): no WAL, no locks, nothing written.
+                    url = f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true"
+                    engine = create_engine(url, connect_args={"timeout": connect_timeout})
+                else:
+                    engine = create_engine(url, connect_args={"timeout": connect_timeout})
+                    event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                limits = {
+                    "connect_timeout": int(max(1, connect_timeout)),
+                    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS * 1000}",
+                }
+                engine = create_engine(url, pool_pre_ping=True, connect_args=limits)
+            ledger = cls(engine)
+            ledger.migrate()
+            return ledger
+        except (SQLAlchemyError, OSError) as exc:
+            raise LedgerError(f"ledger database {_shown(url)}: {_reason(exc)}") from None
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration; concurrent starts migrate once.
+
+        A schema already at the newest migration is left alone without taking the migration
+        lock, so a read-only ledger (its directory too) can still be read.
+        """
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        if set(current) == set(ScriptDirectory.from_config(config).get_heads()):
+            return
+        with self._migration_lock(), self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(74106)"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.dispose()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def record(self, forecast_set: ForecastSet) -> int:
+        """Store a set's forecasts; entries already there are kept as they were. Returns how many were new."""
+        try:
+            with self.engine.begin() as connection:
+                _insert_ignore(
+                    connection,
+                    forecast_sets,
+                    [
+                        {
+                            "version_id": forecast_set.version_id,
+                            "served_model": forecast_set.served_model,
+                            "data_hash": forecast_set.data_hash,
+                            "data_as_of": forecast_set.data_as_of,
+                            "made_at": forecast_set.made_at,
+                        }
+                    ],
+                )
+                before = _count_entries(connection, forecast_set.version_id)
+                _insert_ignore(
+                    connection,
+                    forecasts,
+                    [{"version_id": forecast_set.version_id, **asdict(e)} for e in forecast_set.entries],
+                )
+                after = _count_entries(connection, forecast_set.version_id)
+        except SQLAlchemyError as exc:
+            raise LedgerError(
+                f"could not record the standing forecasts of {forecast_set.version_id}: {_reason(exc)}"
+            ) from None
+        return after - before
+
+    def has_set(self, version_id: str) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                found = connection.scalar(
+                    select(forecast_sets.c.version_id).where(forecast_sets.c.version_id == version_id)
+                )
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not read the ledger: {_reason(exc)}") from None
+        return found is not None
+
+    def append_audit(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(audit.insert(), rows)
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not write {len(rows)} audit row(s): {_reason(exc)}") from None
+
+    def score(self, history: LaunchHistory, now: datetime) -> ScoreReport:
+        """Score every launch after the oldest set's data that is not scored yet (or whose outcome
+        GCAT revised). Idempotent: run after each update, ingest, and at start to catch up."""
+        report = ScoreReport()
+        try:
+            with self.engine.begin() as connection:
+                sets = connection.execute(select(forecast_sets)).mappings().all()
+                if not sets:
+                    return report
+                oldest = min(s["data_as_of"] for s in sets)
+                latest = _latest_scores(connection)
+                noted = set(connection.scalars(select(unscored.c.launch_tag)))
+                launches = history.launches
+                for row in launches[launches["time_utc"].str[:10] > oldest].itertuples(index=False):
+                    self._score_launch(connection, row, sets, latest, noted, now, report)
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not score launches in the ledger: {_reason(exc)}") from None
+        if report.scored or report.rescored:
+            log.info(report.summary())
+        return report
+
+    def _score_launch(
+        self,
+        connection: Connection,
+        row: Any,
+        sets: Sequence[Any],
+        latest: dict[tuple[str, str], tuple[int, int]],
+        noted: set[str],
+        now: datetime,
+        report: ScoreReport,
+    ) -> None:
+        tag, success = str(row.launch_tag), int(row.success)
+        launched = parse_time(row.time_utc)
+        chosen, tier, reason = match(sets, launched)
+        if chosen is None:
+            if tag not in noted:
+                connection.execute(
+                    unscored.insert().values(
+                        launch_tag=tag,
+                        launch_time=launched,
+                        vehicle=row.vehicle,
+                        state=row.vehicle_state,
+                        reason=reason,
+                        noted_at=now,
+                    )
+                )
+                noted.add(tag)
+                report.unscored += 1
+            return
+        entries = (
+            connection.execute(select(forecasts).where(forecasts.c.version_id == chosen["version_id"]))
+            .mappings()
+            .all()
+        )
+        by_model: dict[str, dict[tuple[str, str], Any]] = {}
+        for standing in entries:
+            by_model.setdefault(standing["model"], {})[(standing["kind"], standing["subject"])] = standing
+        for model, table in sorted(by_model.items()):
+            entry = (
+                table.get(("vehicle", row.vehicle))
+                or table.get(("new-vehicle", row.vehicle_state))
+                or table.get(("new-state", NEW_STATE))
+            )
+            if entry is None:
+                continue
+            previous = latest.get((tag, model))
+            if previous is not None and previous[1] == success:
+                continue  # scored, same outcome
+            revision = previous[0] + 1 if previous else 1
+            p = float(entry["probability"])
+            _insert_ignore(
+                connection,
+                scores,
+                [
+                    {
+                        "launch_tag": tag,
+                        "revision": revision,
+                        "model": model,
+                        "launch_time": launched,
+                        "vehicle": row.vehicle,
+                        "state": row.vehicle_state,
+                        "success": success,
+                        "tier": tier,
+                        "forecast_id": entry["id"],
+                        "version_id": chosen["version_id"],
+                        "probability": p,
+                        "log_loss": log_loss(p, success),
+                        "brier": brier(p, success),
+                        "scored_at": now,
+                    }
+                ],
+            )
+            latest[(tag, model)] = (revision, success)
+            if previous:
+                report.rescored += 1
+            else:
+                report.scored += 1
+                report.by_tier[tier] = report.by_tier.get(tier, 0) + 1
+
+    # --- reading -----------------------------------------------------------------------
+
+    def track_record(
+        self,
+        state: str | None = None,
+        vehicle: str | None = None,
+        model: str | None = None,
+        since: date | None = None,
+    ) -> TrackRecord:
+        query = select(scores)
+        if state:
+            query = query.where(scores.c.state == state)
+        if vehicle:
+            query = query.where(scores.c.vehicle == vehicle)
+        if model:
+            query = query.where(scores.c.model == model)
+        if since:
+            query = query.where(
+                scores.c.launch_time >= datetime(since.year, since.month, since.day, tzinfo=UTC)
+            )
+        try:
+            with self.engine.connect() as connection:
+                rows = (
+                    connection.execute(
+                        query.order_by(scores.c.launch_time, scores.c.model, scores.c.revision)
+                    )
+                    .mappings()
+                    .all()
+                )
+                missing = (
+                    connection.execute(select(unscored).order_by(unscored.c.launch_time)).mappings().all()
+                )
+                n_sets = connection.scalar(select(func.count()).select_from(forecast_sets))
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not read the ledger: {_reason(exc)}") from None
+        newest: dict[tuple[str, str], Any] = {}
+        for row in rows:  # ordered by revision: the last one stands
+            newest[(row["launch_tag"], row["model"])] = row
+        launches = [
+            ScoredLaunch(
+                launch_tag=r["launch_tag"],
+                launch_time=_utc(r["launch_time"]),
+                vehicle=r["vehicle"],
+                state=r["state"],
+                success=r["success"],
+                tier=r["tier"],
+                model=r["model"],
+                version_id=r["version_id"],
+                probability=r["probability"],
+                log_loss=r["log_loss"],
+                brier=r["brier"],
+                revision=r["revision"],
+            )
+            for r in newest.values()
+        ]
+        totals, calibration = summarise(launches)
+        kept = [
+            dict(m)
+            for m in missing
+            if (not state or m["state"] == state) and (not vehicle or m["vehicle"] == vehicle)
+        ]
+        return TrackRecord(launches, totals, calibration, kept, int(n_sets or 0))
+
+    def revisions(self, launch_tag: str) -> list[dict[str, Any]]:
+        """Every score a launch has had, oldest first (a revised outcome adds one)."""
+        with self.engine.connect() as connection:
+            query = select(scores).where(scores.c.launch_tag == launch_tag)
+            rows = connection.execute(query.order_by(scores.c.model, scores.c.revision)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def audit_rows(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(audit)) or 0)
+
+
+def match(sets: Iterable[Any], launched: datetime) -> tuple[Any | None, str, str]:
+    """The forecast set a launch is scored against, its tier, or why there is none.
+
+    Only sets whose data end on a date before the launch's are eligible (their fit did
+    not see it).  Of those, the newest recorded before the launch (prospective), else
+    the one with the newest data (out-of-sample).
+    """
+    day = launched.strftime("%Y-%m-%d")
+    eligible = [s for s in sets if s["data_as_of"] < day]
+    if not eligible:
+        return None, "", "no forecast was made from data that ended before this launch"
+    before = [s for s in eligible if _utc(s["made_at"]) < launched]
+    if before:
+        return max(before, key=lambda s: _utc(s["made_at"])), "prospective", ""
+    return max(eligible, key=lambda s: (s["data_as_of"], _utc(s["made_at"]))), "out-of-sample", ""
+
+
+def _count_entries(connection: Connection, version_id: str) -> int:
+    query = select(func.count()).select_from(forecasts).where(forecasts.c.version_id == version_id)
+    return int(connection.scalar(query) or 0)
+
+
+def _latest_scores(connection: Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    latest: dict[tuple[str, str], tuple[int, int]] = {}
+    for tag, model, revision, success in connection.execute(
+        select(scores.c.launch_tag, scores.c.model, scores.c.revision, scores.c.success).order_by(
+            scores.c.revision
+        )
+    ):
+        latest[(tag, model)] = (revision, success)
+    return latest
+
+
+def _insert_ignore(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, leaving any whose unique key is already there (idempotent writes)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same API, other dialect
+    connection.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    """WAL: readers never block the writer; a busy timeout instead of 'database is locked' at once."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every time in the ledger is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _shown(url: str) -> str:
+    """A URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def _reason(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc).strip()
+    return message.splitlines()[0] if message else type(exc).__name__
+
+
+# --- keeping the record: what refits, updates, promotions and the service call -------------
+
+
+@dataclass
+class Upkeep:
+    """What one ``keep_record`` call did; ``error`` is set when the ledger could not be reached."""
+
+    recorded: str | None = None  # the version whose standing forecasts were added
+    entries: int = 0
+    report: ScoreReport = field(default_factory=ScoreReport)
+    error: str | None = None
+    attempts: int = 0
+
+
+def upkeep_summary(upkeep: Upkeep) -> str:
+    """One line for the CLI, the refit log and the service's log."""
+    if upkeep.error:
+        return f"ledger unavailable ({upkeep.error}); it catches up on the next refit, update or start"
+    if upkeep.recorded:
+        return f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; {upkeep.report.summary()}"
+    return upkeep.report.summary()
+
+
+def keep_record(
+    url: str, registry: Any, data_dir: Path, now: datetime, retries: int = 2, backoff_seconds: float = 0.5
+) -> Upkeep:
+    """Record the current version's standing forecasts if they are missing, then score new launches.
+
+    Never raises: a locked, full or unreachable database is retried ``retries`` times,
+    logged, and reported in ``Upkeep.error`` (the caller counts it).  The next call
+    catches up on whatever was missed: forecasts are keyed by version, scores by launch.
+    """
+    import time
+
+    from launchcast.model.record.history import load_history
+
+    upkeep = Upkeep()
+    for attempt in range(retries + 1):
+        upkeep.attempts = attempt + 1
+        try:
+            with Ledger.open(url) as ledger:
+                history = load_history(data_dir)
+                version_id = registry.current_id()
+                if version_id and not ledger.has_set(version_id):
+                    fit = registry.load(version_id)
+                    upkeep.entries = ledger.record(standing_forecasts(fit, version_id, history, now))
+                    upkeep.recorded = version_id
+                    log.info("ledger: recorded %d standing forecasts of %s", upkeep.entries, version_id)
+                upkeep.report = ledger.score(history, now)
+            upkeep.error = None
+            return upkeep
+        except LaunchcastError as exc:
+            upkeep.error = str(exc)
+            log.warning("ledger (attempt %d of %d): %s", attempt + 1, retries + 1, exc)
+            if attempt < retries:
+                time.sleep(backoff_seconds * 2**attempt)
+    return upkeep

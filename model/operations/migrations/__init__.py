@@ -1,0 +1,1 @@
+"""Alembic migrations of the forecast ledger (``model.operations.ledger``)."""

@@ -1,0 +1,140 @@
+"""Why a forecast is what it is: its logit split into the model's terms, in plain words.
+
+The hierarchical model's logit is a sum (``hierarchical.linear_predictor``): an overall
+level, the state's, family's and vehicle's effects, the infancy curve at this flight
+number (new design or variant), the penalty of a modern maiden flight, the state's
+experience, the previous flight's outcome, foreign help and
+the era.  ``explain`` reports each
+term's posterior mean and 90% interval and checks that the terms add up to the
+forecast's logit draw for draw (``adds_up``).  Because the logit is linear, the
+terms' means also add up to the mean logit; the probability is the mean of the
+logistic of each draw, so it is *not* the logistic of the summed means — the answer
+gives both.  Baselines have no terms: they explain themselves as counts and a prior.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.stats.baselines import BetaFit
+from launchcast.model.stats.fit import AssistanceAware, Explainable, Fit, LaunchQuery
+from launchcast.model.stats.hierarchical import novelty
+
+
+class Term(BaseModel):
+    name: str = Field(
+        description="level, state, family, vehicle, infancy, modern_maiden, "
+        "state_experience, previous_outcome, assistance or era"
+    )
+    label: str = Field(description="the term in plain words, for this launch")
+    mean: float = Field(description="posterior mean, in logits (+ raises P(success))")
+    low_90: float
+    high_90: float
+
+
+class Counts(BaseModel):
+    """A Beta-Binomial baseline's reasoning: k of n, and the prior they were added to."""
+
+    successes: int
+    attempts: int
+    prior_alpha: float
+    prior_beta: float
+    posterior_alpha: float
+    posterior_beta: float
+
+
+class Explanation(BaseModel):
+    terms: list[Term] = Field(description="the logit's terms; empty for a baseline")
+    logit_mean: float | None = Field(
+        None, description="mean logit of P(success): the sum of the terms' means"
+    )
+    adds_up: bool = Field(description="the terms sum to the forecast's logit, draw for draw")
+    counts: Counts | None = Field(None, description="a baseline's counts and prior")
+    sentence: str = Field(description="the two terms that move this forecast most, in words")
+
+
+def explain(fit: Fit, query: LaunchQuery) -> Explanation:
+    """The explanation of the forecast ``fit`` gives for ``query``."""
+    if not isinstance(fit, Explainable):
+        return _counts(fit, query)
+    draws = fit.logit_terms(query)
+    total = np.sum(list(draws.values()), axis=0)
+    adds_up = bool(np.allclose(total, fit.logit(query), rtol=0, atol=1e-9))
+    terms = [
+        Term(
+            name=name,
+            label=_label(fit, name, query),
+            mean=float(values.mean()),
+            low_90=float(np.quantile(values, 0.05)),
+            high_90=float(np.quantile(values, 0.95)),
+        )
+        for name, values in draws.items()
+    ]
+    movers = sorted(
+        (t for t in terms if t.name != "level" and abs(t.mean) >= 0.05), key=lambda t: -abs(t.mean)
+    )
+    if movers:
+        sentence = "; ".join(f"{t.label}: {t.mean:+.1f} logits" for t in movers[:2])
+        sentence = f"Moved most by {sentence} (overall level {terms[0].mean:+.1f})."
+    else:
+        sentence = f"Close to the overall level ({terms[0].mean:+.1f} logits): no term moves it much."
+    return Explanation(terms=terms, logit_mean=float(total.mean()), adds_up=adds_up, sentence=sentence)
+
+
+def _counts(fit: Fit, query: LaunchQuery) -> Explanation:
+    if not isinstance(fit, BetaFit):
+        raise LaunchcastError(f"a {fit.model} fit cannot be explained: it has neither terms nor counts")
+    alpha, beta = fit.beta_parameters(query.vehicle)
+    prior_alpha, prior_beta = fit.beta_parameters(None)
+    record = fit.records.get(query.vehicle or "")
+    k, n = (record.successes, record.attempts) if record else (0, 0)
+    what = f"{k} of {n} launches succeeded" if n else "no launch of this vehicle yet"
+    sentence = (
+        f"{what}, added to a Beta({prior_alpha:.2f}, {prior_beta:.2f}) prior: "
+        f"Beta({alpha:.2f}, {beta:.2f}), mean {alpha / (alpha + beta):.3f}."
+    )
+    counts = Counts(
+        successes=k,
+        attempts=n,
+        prior_alpha=prior_alpha,
+        prior_beta=prior_beta,
+        posterior_alpha=alpha,
+        posterior_beta=beta,
+    )
+    return Explanation(terms=[], adds_up=True, counts=counts, sentence=sentence)
+
+
+def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
+    new = q.vehicle is None
+    record = fit.records.get(q.vehicle or "")
+    if name == "level":
+        return "overall level (every launch since 1957)"
+    if name == "state":
+        return f"state: {fit.state_name(q.state)}" if q.state else "a new launching state"
+    if name == "family":
+        return f"family: {q.family}" if q.family in fit.families else "a new family"
+    if name == "vehicle":
+        return f"vehicle: {record.display_name}" if record else "a new vehicle"
+    if name == "infancy":
+        design = "a new design" if novelty(q.family_flight, q.vehicle_flight) >= 0.5 else "a variant"
+        return f"flight {q.vehicle_flight} of {design}"
+    if name == "modern_maiden":
+        return (
+            "a maiden flight of a new design since 1990"
+            if new or q.vehicle_flight == 1
+            else "not a maiden flight"
+        )
+    if name == "assistance":
+        helped = fit.assisted(q) if isinstance(fit, AssistanceAware) else 0.0
+        return "flown with foreign help" if helped else "no foreign help on record"
+    if name == "state_experience":
+        return f"the state's experience ({q.state_flight - 1} launches before)"
+    if name == "previous_outcome":
+        return (
+            "the vehicle's previous flight failed"
+            if q.previous_failed
+            else "the previous flight did not fail"
+        )
+    return f"the era ({int(q.year)})"

@@ -1,0 +1,142 @@
+"""The forecast ledger on real databases: recording, scoring without look-ahead, revisions."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from launchcast.model.operations.ledger import Ledger, keep_record, match
+from launchcast.model.operations.refit import RefitPolicy, refit
+from launchcast.model.operations.registry import Registry
+from launchcast.model.record import datadir
+from launchcast.model.record.history import load_history
+from launchcast.model.record.ingest import add_launch
+from tests.conftest import DATA
+from tests.db import BACKENDS, database
+
+T0 = datetime(2024, 1, 10, tzinfo=UTC)  # the promotion: standing forecasts made then
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database(request.param, tmp_path) as found:
+        yield found
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(DATA, tmp_path / "data"))
+
+
+@pytest.fixture
+def registry(tmp_path: Path, data_dir: Path) -> Registry:
+    registry = Registry(tmp_path / "registry")
+    assert refit(data_dir, registry, RefitPolicy(model="eb-beta")).outcome == "promoted"
+    return registry
+
+
+def test_launches_after_a_promotion_are_scored_prospectively_as_computed_by_hand(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    first = keep_record(url, registry, data_dir, T0)
+    assert first.error is None and first.recorded == registry.current_id() and first.entries > 100
+    assert keep_record(url, registry, data_dir, T0).entries == 0  # idempotent: nothing twice
+
+    add_launch(data_dir, "2024-01-09T23:59Z", "Cheonlima-1", "failure", tag="T-BEFORE")  # a minute before t0
+    add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
+    add_launch(
+        data_dir, "2024-05-27T15:44Z", "Chollima-2", "failure", family="Chollima", state="KP", tag="T-NEW"
+    )
+    upkeep = keep_record(url, registry, data_dir, datetime(2024, 6, 1, tzinfo=UTC))
+    assert upkeep.error is None and upkeep.report.scored == 6  # 3 launches × (eb-beta, laplace)
+
+    with Ledger.open(url) as ledger:
+        record = ledger.track_record()
+    by_key = {(r.launch_tag, r.model): r for r in record.launches}
+    fit = registry.load_current()
+    p_chollima = fit.success_probability(fit.next_launch_query("Cheonlima-1")).mean()
+    p_nuri = fit.success_probability(fit.next_launch_query("Nuri")).mean()
+    p_new_kp = fit.success_probability(fit.new_vehicle_query("KP")).mean()
+
+    before = by_key[("T-BEFORE", "eb-beta")]
+    assert before.tier == "out-of-sample"  # made_at is after it: never prospective against t0
+    assert before.log_loss == pytest.approx(-math.log(1 - p_chollima), rel=1e-9)
+    nuri = by_key[("T-NURI", "eb-beta")]
+    assert nuri.tier == "prospective" and nuri.log_loss == pytest.approx(-math.log(p_nuri), rel=1e-9)
+    assert nuri.brier == pytest.approx((1 - p_nuri) ** 2, rel=1e-9)
+    new = by_key[("T-NEW", "eb-beta")]  # a new vehicle: its state's new-vehicle forecast
+    assert new.tier == "prospective" and new.probability == pytest.approx(p_new_kp, rel=1e-9)
+    assert {r.model for r in record.launches} == {"eb-beta", "laplace"}
+    prospective = {t.model: t for t in record.totals if t.tier == "prospective"}
+    assert prospective["eb-beta"].launches == 2
+    assert prospective["eb-beta"].log_loss == pytest.approx((-math.log(p_nuri) - math.log(1 - p_new_kp)) / 2)
+    assert all(b.tier in ("prospective", "out-of-sample") for b in record.calibration)
+
+
+def test_a_revised_outcome_is_rescored_and_the_old_score_kept(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    keep_record(url, registry, data_dir, T0)
+    add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
+    keep_record(url, registry, data_dir, datetime(2024, 3, 1, tzinfo=UTC))
+    with datadir.writing(data_dir) as tx:  # GCAT revises the launch to a failure
+        text = tx.read_bytes("launches.csv").decode()
+        row = next(line for line in text.splitlines() if line.startswith("T-NURI,"))
+        tx.commit(
+            {"launches.csv": text.replace(row, row.replace(",success,1.00,", ",failure,0.00,")).encode()}
+        )
+    upkeep = keep_record(url, registry, data_dir, datetime(2024, 3, 2, tzinfo=UTC))
+    assert upkeep.report.rescored == 2 and upkeep.report.scored == 0
+    with Ledger.open(url) as ledger:
+        revisions = [(r["model"], r["revision"], r["success"]) for r in ledger.revisions("T-NURI")]
+        latest = [r for r in ledger.track_record().launches if r.launch_tag == "T-NURI"]
+    assert revisions == [("eb-beta", 1, 1), ("eb-beta", 2, 0), ("laplace", 1, 1), ("laplace", 2, 0)]
+    assert {r.success for r in latest} == {0} and {r.revision for r in latest} == {2}
+
+
+def test_no_launch_is_ever_scored_against_a_fit_that_saw_it(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    """Refit on data that include the new launches: those launches stay scored by the older fit."""
+    keep_record(url, registry, data_dir, T0)
+    old = registry.current_id()
+    add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
+    new = refit(data_dir, registry, RefitPolicy(model="eb-beta")).version_id
+    later = datetime(2024, 3, 1, tzinfo=UTC)
+    keep_record(url, registry, data_dir, later)  # records the new fit's set, scores T-NURI
+    with Ledger.open(url) as ledger:
+        record = ledger.track_record()
+    assert {r.version_id for r in record.launches} == {old} and new != old
+    history = load_history(data_dir)
+    sets = [
+        {"version_id": v, "data_as_of": registry.manifest(v)["as_of"], "made_at": m}
+        for v, m in ((old, T0), (new, later))
+    ]
+    for launch in history.launches.itertuples():  # every launch: only fits that ended before it
+        chosen, _, _ = match(sets, datetime.fromisoformat(launch.time_utc.replace("Z", "+00:00")))
+        if chosen is not None:
+            assert chosen["data_as_of"] < launch.time_utc[:10]
+
+
+def test_launches_before_any_forecast_are_unscored_with_the_reason(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    keep_record(url, registry, data_dir, T0)
+    with Ledger.open(url) as ledger:
+        record = ledger.track_record()
+    assert record.launches == [] and record.unscored == [] and record.forecast_sets == 1
+
+
+def test_an_unreachable_ledger_never_fails_a_refit_and_is_caught_up_later(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    down = "postgresql://nobody@127.0.0.1:9/none"  # nothing listens on the discard port
+    result = refit(data_dir, registry, RefitPolicy(model="laplace", promote=True), ledger_url=down)
+    assert result.outcome == "promoted" and result.ledger and "ledger unavailable" in result.ledger
+    upkeep = keep_record(url, registry, data_dir, T0)  # the next start, refit or update
+    assert upkeep.error is None and upkeep.recorded == result.version_id
