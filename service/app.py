@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.operations.ledger import Totals, Upkeep, keep_record, upkeep_summary
+from launchcast.model.operations.ledger import Totals
+from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
 from launchcast.service import errors, metrics
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner

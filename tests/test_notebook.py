@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from launchcast.model.operations.ledger import keep_record
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.upkeep import keep_record
 from launchcast.model.record.ingest import add_launch
 from launchcast.service.settings import Settings
 from tests.conftest import REPO

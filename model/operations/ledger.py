@@ -3,13 +3,10 @@
 A backtest re-creates the past and can be tuned to it; the ledger records what the
 live service said *before* each launch and cannot be tuned after the fact.
 
-**What is recorded** (``standing_forecasts``): each time a fit becomes current
-(promotion, rollback, a service's first start), P(success) of the next launch —
-mean and 90% interval — of every vehicle in its data, of every state's next launch,
-of a new vehicle of each state and of a new launching state's first; for the
-served model and for the Laplace and eb-beta baselines fitted on the same data, so
-the record is comparative.  Entries have idempotent keys (version, model, kind,
-subject): recording a version twice adds nothing, and the first ``made_at`` stands.
+**What is recorded**: each time a fit becomes current, its standing forecasts and its
+baselines' (``model.operations.standing``), as one set keyed by version; entries have
+idempotent keys (version, model, kind, subject): recording a version twice adds
+nothing, and the first ``made_at`` stands.
 
 **Scoring, with no look-ahead** (``Ledger.score``).  Every set has two times:
 ``made_at`` (the wall clock when it was recorded) and ``data_as_of`` (the last
@@ -25,7 +22,7 @@ with no eligible set is recorded as unscored, with the reason.
 
 Storage: SQLAlchemy 2 (SQLite by default, WAL mode; any URL, e.g. PostgreSQL, for
 several replicas), schema by Alembic migrations (``model/operations/migrations``) run on open.
-Callers (``model.operations.refit``, the CLI, the service) treat the ledger as best effort: a
+Callers go through ``model.operations.upkeep.keep_record``, which treats the ledger as best effort: a
 locked, full or unreachable database is logged and counted, never fails a forecast
 or a refit, and a later start catches up.
 """
@@ -34,29 +31,19 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import (
-    JSON,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
     Table,
-    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -65,183 +52,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from launchcast.model.errors import LaunchcastError, LedgerError
+from launchcast.model.errors import LedgerError
+from launchcast.model.operations.schema import audit, forecast_sets, forecasts, scores, unscored
+from launchcast.model.operations.standing import NEW_STATE, ForecastSet
 from launchcast.model.record.history import LaunchHistory, parse_time
-from launchcast.model.stats.fit import Fit, LaunchQuery
+from launchcast.model.stats.scoring import briers, calibration_bins, log_losses
 
 log = logging.getLogger("launchcast.ledger")
 
-#: The subject of a new launching state's standing forecast (its first vehicle's maiden flight).
-NEW_STATE = "*"
-#: The baselines recorded beside the served model (fitted on the same data).
-BASELINES = ("laplace", "eb-beta")
 TIERS = ("prospective", "out-of-sample")
-#: Probabilities are clipped here before the log (as in ``model.stats.scoring``).
-EPS = 1e-6
-
-metadata = MetaData()
-
-forecast_sets = Table(
-    "forecast_sets",
-    metadata,
-    Column("version_id", String(160), primary_key=True),
-    Column("served_model", String(40), nullable=False),
-    Column("data_hash", String(64), nullable=False),
-    Column("data_as_of", String(10), nullable=False),  # YYYY-MM-DD: the last launch the fit saw
-    Column("made_at", DateTime(timezone=True), nullable=False),
-)
-
-forecasts = Table(
-    "forecasts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("version_id", String(160), ForeignKey("forecast_sets.version_id"), nullable=False),
-    Column("model", String(40), nullable=False),
-    Column("kind", String(20), nullable=False),  # vehicle | state | new-vehicle
-    Column("subject", String(120), nullable=False),  # GCAT vehicle name or state code
-    Column("state", String(20), nullable=False),
-    Column("flight_number", Integer, nullable=False),
-    Column("probability", Float, nullable=False),
-    Column("low_90", Float, nullable=False),
-    Column("high_90", Float, nullable=False),
-    Column("query", JSON, nullable=False),
-    UniqueConstraint("version_id", "model", "kind", "subject", name="uq_forecast"),
-)
-
-scores = Table(
-    "scores",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("launch_tag", String(40), nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("model", String(40), nullable=False),
-    Column("launch_time", DateTime(timezone=True), nullable=False),
-    Column("vehicle", String(120), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("success", Integer, nullable=False),
-    Column("tier", String(20), nullable=False),
-    Column("forecast_id", Integer, ForeignKey("forecasts.id"), nullable=False),
-    Column("version_id", String(160), nullable=False),
-    Column("probability", Float, nullable=False),
-    Column("log_loss", Float, nullable=False),
-    Column("brier", Float, nullable=False),
-    Column("scored_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("launch_tag", "model", "revision", name="uq_score"),
-)
-
-unscored = Table(
-    "unscored",
-    metadata,
-    Column("launch_tag", String(40), primary_key=True),
-    Column("launch_time", DateTime(timezone=True), nullable=False),
-    Column("vehicle", String(120), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("reason", String(400), nullable=False),
-    Column("noted_at", DateTime(timezone=True), nullable=False),
-)
-
-audit = Table(
-    "audit",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("route", String(80), nullable=False),
-    Column("query", JSON, nullable=False),
-    Column("version_id", String(160), nullable=True),
-    Column("probability", Float, nullable=True),
-    Column("request_id", String(128), nullable=True),
-)
-
-
-# --- what a fit's standing forecasts are ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StandingForecast:
-    model: str
-    kind: str  # vehicle | state | new-vehicle
-    subject: str
-    state: str
-    flight_number: int
-    probability: float
-    low_90: float
-    high_90: float
-    query: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ForecastSet:
-    """The standing forecasts of one fit that became current, and of its baselines."""
-
-    version_id: str
-    served_model: str
-    data_hash: str
-    data_as_of: str
-    made_at: datetime
-    entries: list[StandingForecast]
-
-
-def _entry(fit: Fit, kind: str, subject: str, query: LaunchQuery) -> StandingForecast:
-    draws = fit.success_probability(query)
-    low, high = np.quantile(draws, [0.05, 0.95])
-    return StandingForecast(
-        model=fit.model,
-        kind=kind,
-        subject=subject,
-        state=str(query.state),
-        flight_number=query.vehicle_flight,
-        probability=float(draws.mean()),
-        low_90=float(low),
-        high_90=float(high),
-        query=asdict(query),
-    )
-
-
-def fit_entries(fit: Fit) -> list[StandingForecast]:
-    """One model's standing forecasts: every vehicle's next launch (the issue asks for those active
-    in the last ``ACTIVE_YEARS``; a retired vehicle that flies again needs its own too), each
-    state's next launch, a new vehicle of each state, and a new launching state's first vehicle."""
-    from launchcast.model.questions.forecast import state_vehicle
-
-    entries = [
-        _entry(fit, "vehicle", record.vehicle, fit.next_launch_query(record.vehicle))
-        for record in sorted(fit.records.values(), key=lambda r: r.vehicle)
-    ]
-    for state in fit.states:
-        chosen, _ = state_vehicle(fit, state)
-        entries.append(_entry(fit, "state", state, fit.next_launch_query(chosen.vehicle)))
-        entries.append(_entry(fit, "new-vehicle", state, fit.new_vehicle_query(state)))
-    entries.append(_entry(fit, "new-state", NEW_STATE, fit.new_vehicle_query(None)))
-    return entries
-
-
-def standing_forecasts(fit: Fit, version_id: str, history: LaunchHistory, made_at: datetime) -> ForecastSet:
-    """The served fit's standing forecasts, and the baselines' fitted on the same data."""
-    from launchcast.model.stats.models import make_model
-
-    seen = history
-    if history.data_hash != fit.manifest.get("data_hash"):
-        # The data moved on since the fit: the baselines see only what the fit saw.
-        seen = history.before(parse_time(fit.as_of).date() + timedelta(days=1))
-    entries = fit_entries(fit)
-    for name in BASELINES:
-        if name != fit.model:
-            entries += fit_entries(make_model(name).fit(seen))
-    return ForecastSet(
-        version_id, fit.model, str(fit.manifest.get("data_hash", "")), fit.as_of[:10], made_at, entries
-    )
-
 
 # --- scores -------------------------------------------------------------------------------
-
-
-def log_loss(p: float, success: int) -> float:
-    p = min(max(p, EPS), 1 - EPS)
-    return -math.log(p if success else 1 - p)
-
-
-def brier(p: float, success: int) -> float:
-    return (p - success) ** 2
 
 
 @dataclass
@@ -336,20 +157,15 @@ def summarise(rows: list[ScoredLaunch]) -> tuple[list[Totals], list[CalibrationB
                 sum(r.success for r in group),
             )
         )
-        for low, high in zip(CALIBRATION_EDGES, CALIBRATION_EDGES[1:], strict=False):
-            inside = [r for r in group if low <= r.probability < high or r.probability == high == 1.0]
-            if inside:
-                bins.append(
-                    CalibrationBin(
-                        tier,
-                        model,
-                        low,
-                        high,
-                        len(inside),
-                        sum(r.probability for r in inside) / len(inside),
-                        sum(r.success for r in inside) / len(inside),
-                    )
-                )
+        table = calibration_bins(
+            np.array([r.probability for r in group]),
+            np.array([r.success for r in group]),
+            edges=CALIBRATION_EDGES,
+        )
+        bins += [
+            CalibrationBin(tier, model, b.low, b.high, int(b.count), float(b.forecast), float(b.observed))
+            for b in table.itertuples(index=False)
+        ]
     return totals, bins
 
 
@@ -587,8 +403,8 @@ class Ledger:
                         "forecast_id": entry["id"],
                         "version_id": chosen["version_id"],
                         "probability": p,
-                        "log_loss": log_loss(p, success),
-                        "brier": brier(p, success),
+                        "log_loss": float(log_losses(p, success)),
+                        "brier": float(briers(p, success)),
                         "scored_at": now,
                     }
                 ],
@@ -746,62 +562,3 @@ def _shown(url: str) -> str:
 def _reason(exc: BaseException) -> str:
     message = str(getattr(exc, "orig", None) or exc).strip()
     return message.splitlines()[0] if message else type(exc).__name__
-
-
-# --- keeping the record: what refits, updates, promotions and the service call -------------
-
-
-@dataclass
-class Upkeep:
-    """What one ``keep_record`` call did; ``error`` is set when the ledger could not be reached."""
-
-    recorded: str | None = None  # the version whose standing forecasts were added
-    entries: int = 0
-    report: ScoreReport = field(default_factory=ScoreReport)
-    error: str | None = None
-    attempts: int = 0
-
-
-def upkeep_summary(upkeep: Upkeep) -> str:
-    """One line for the CLI, the refit log and the service's log."""
-    if upkeep.error:
-        return f"ledger unavailable ({upkeep.error}); it catches up on the next refit, update or start"
-    if upkeep.recorded:
-        return f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; {upkeep.report.summary()}"
-    return upkeep.report.summary()
-
-
-def keep_record(
-    url: str, registry: Any, data_dir: Path, now: datetime, retries: int = 2, backoff_seconds: float = 0.5
-) -> Upkeep:
-    """Record the current version's standing forecasts if they are missing, then score new launches.
-
-    Never raises: a locked, full or unreachable database is retried ``retries`` times,
-    logged, and reported in ``Upkeep.error`` (the caller counts it).  The next call
-    catches up on whatever was missed: forecasts are keyed by version, scores by launch.
-    """
-    import time
-
-    from launchcast.model.record.history import load_history
-
-    upkeep = Upkeep()
-    for attempt in range(retries + 1):
-        upkeep.attempts = attempt + 1
-        try:
-            with Ledger.open(url) as ledger:
-                history = load_history(data_dir)
-                version_id = registry.current_id()
-                if version_id and not ledger.has_set(version_id):
-                    fit = registry.load(version_id)
-                    upkeep.entries = ledger.record(standing_forecasts(fit, version_id, history, now))
-                    upkeep.recorded = version_id
-                    log.info("ledger: recorded %d standing forecasts of %s", upkeep.entries, version_id)
-                upkeep.report = ledger.score(history, now)
-            upkeep.error = None
-            return upkeep
-        except LaunchcastError as exc:
-            upkeep.error = str(exc)
-            log.warning("ledger (attempt %d of %d): %s", attempt + 1, retries + 1, exc)
-            if attempt < retries:
-                time.sleep(backoff_seconds * 2**attempt)
-    return upkeep

@@ -38,8 +38,8 @@ import numpy as np
 
 from launchcast.model.defaults import UPDATE_LOG
 from launchcast.model.errors import LaunchcastError, RefitRunning
-from launchcast.model.operations.ledger import keep_record, upkeep_summary
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.upkeep import keep_record, upkeep_summary
 from launchcast.model.record.history import load_history
 from launchcast.model.record.update import UpdateConfig, attempt_update
 from launchcast.model.stats.fit import Fit

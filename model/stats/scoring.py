@@ -1,8 +1,10 @@
 """Scoring probabilistic forecasts of launch outcomes against what happened.
 
 Proper scoring rules (Gneiting & Raftery, JASA 102, 2007): log loss and Brier
-score; plus expected calibration error over equal-count bins (Naeini et al.,
-AAAI 2015), and the bins themselves for a reliability diagram.
+score, per launch and on average; the calibration table (equal-count bins, or
+fixed edges where a reader compares tiers with few launches); and expected
+calibration error over equal-count bins (Naeini et al., AAAI 2015).  The one
+place these rules are written: backtests, the ledger and the notebook call them.
 """
 
 from __future__ import annotations
@@ -42,26 +44,49 @@ def predict(fit: Fit, launches: pd.DataFrame) -> np.ndarray:
     )
 
 
-def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+def log_losses(p: np.ndarray | float, y: np.ndarray | int) -> np.ndarray:
+    """Each forecast's log loss, −log P(what happened)."""
     p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)
     y = np.asarray(y, dtype=float)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return np.asarray(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def briers(p: np.ndarray | float, y: np.ndarray | int) -> np.ndarray:
+    """Each forecast's Brier score, (p − outcome)²."""
+    return np.asarray((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2)
+
+
+def log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(log_losses(p, y)))
 
 
 def brier(p: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean((np.asarray(p, dtype=float) - np.asarray(y, dtype=float)) ** 2))
+    return float(np.mean(briers(p, y)))
 
 
-def calibration_bins(p: np.ndarray, y: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Equal-count bins sorted by forecast: mean forecast, observed frequency, count."""
+def calibration_bins(
+    p: np.ndarray, y: np.ndarray, bins: int = 10, edges: tuple[float, ...] | None = None
+) -> pd.DataFrame:
+    """The calibration table: per bin its range, mean forecast, observed frequency and count.
+
+    By default ``bins`` equal-count bins sorted by forecast; with ``edges``, fixed
+    intervals ``[low, high)`` (the last closed), empty ones left out.
+    """
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
-    order = np.argsort(p, kind="stable")
-    groups = [g for g in np.array_split(order, min(bins, len(p))) if len(g)]
+    if edges is None:
+        order = np.argsort(p, kind="stable")
+        groups = [g for g in np.array_split(order, min(bins, len(p))) if len(g)]
+    else:
+        where = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+        groups = [np.flatnonzero(where == i) for i in range(len(edges) - 1)]
+    kept = [(i, g) for i, g in enumerate(groups) if len(g)]
     return pd.DataFrame(
         {
-            "forecast": [p[g].mean() for g in groups],
-            "observed": [y[g].mean() for g in groups],
-            "count": [len(g) for g in groups],
+            "low": [edges[i] if edges else p[g].min() for i, g in kept],
+            "high": [edges[i + 1] if edges else p[g].max() for i, g in kept],
+            "forecast": [p[g].mean() for _, g in kept],
+            "observed": [y[g].mean() for _, g in kept],
+            "count": [len(g) for _, g in kept],
         }
     )
 

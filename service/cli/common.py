@@ -84,8 +84,8 @@ def keep_record(data: Path | None = None) -> None:
     """After a data change or a promotion: the ledger records and scores (best effort, one line)."""
     from datetime import UTC, datetime
 
-    from launchcast.model.operations.ledger import keep_record as keep
-    from launchcast.model.operations.ledger import upkeep_summary
+    from launchcast.model.operations.upkeep import keep_record as keep
+    from launchcast.model.operations.upkeep import upkeep_summary
 
     config = settings()
     if config.ledger_url is None:

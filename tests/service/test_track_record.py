@@ -18,9 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from launchcast.model.operations.ledger import Ledger, forecasts, keep_record
+from launchcast.model.operations.ledger import Ledger
 from launchcast.model.operations.refit import RefitPolicy, refit
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.schema import forecasts
+from launchcast.model.operations.upkeep import keep_record
 from launchcast.model.record.ingest import add_launch
 from launchcast.service.app import create_app
 from launchcast.service.cli import app as cli
@@ -126,7 +128,7 @@ def test_two_writers_at_once_leave_one_consistent_record(
 ) -> None:
     add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
     script = (
-        "import sys; from datetime import datetime, UTC; from launchcast.model.operations.ledger import keep_record;"
+        "import sys; from datetime import datetime, UTC; from launchcast.model.operations.upkeep import keep_record;"
         "from launchcast.model.operations.registry import Registry;"
         "u = keep_record(sys.argv[1], Registry(sys.argv[2]), sys.argv[3], datetime(2024, 1, 10, tzinfo=UTC));"
         "sys.exit(1 if u.error else 0)"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from launchcast.model.operations.ledger import Ledger, keep_record, match
+from launchcast.model.operations.ledger import Ledger, match
 from launchcast.model.operations.refit import RefitPolicy, refit
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.upkeep import keep_record
 from launchcast.model.record import datadir
 from launchcast.model.record.history import load_history
 from launchcast.model.record.ingest import add_launch

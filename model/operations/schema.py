@@ -1,0 +1,93 @@
+"""The ledger database's tables, in one place for the ledger and its Alembic migrations.
+
+``forecast_sets`` and ``forecasts`` hold standing forecasts (``model.operations.standing``),
+``scores`` and ``unscored`` what the ledger made of each launch, and ``audit`` the
+service's log of served forecasts (``service/audit.py``): it lives in the same
+database, so its schema is migrated with the others (``migrations/``).
+"""
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+forecast_sets = Table(
+    "forecast_sets",
+    metadata,
+    Column("version_id", String(160), primary_key=True),
+    Column("served_model", String(40), nullable=False),
+    Column("data_hash", String(64), nullable=False),
+    Column("data_as_of", String(10), nullable=False),  # YYYY-MM-DD: the last launch the fit saw
+    Column("made_at", DateTime(timezone=True), nullable=False),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", String(160), ForeignKey("forecast_sets.version_id"), nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # vehicle | state | new-vehicle
+    Column("subject", String(120), nullable=False),  # GCAT vehicle name or state code
+    Column("state", String(20), nullable=False),
+    Column("flight_number", Integer, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("low_90", Float, nullable=False),
+    Column("high_90", Float, nullable=False),
+    Column("query", JSON, nullable=False),
+    UniqueConstraint("version_id", "model", "kind", "subject", name="uq_forecast"),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("launch_tag", String(40), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("launch_time", DateTime(timezone=True), nullable=False),
+    Column("vehicle", String(120), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("success", Integer, nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("forecast_id", Integer, ForeignKey("forecasts.id"), nullable=False),
+    Column("version_id", String(160), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("log_loss", Float, nullable=False),
+    Column("brier", Float, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("launch_tag", "model", "revision", name="uq_score"),
+)
+
+unscored = Table(
+    "unscored",
+    metadata,
+    Column("launch_tag", String(40), primary_key=True),
+    Column("launch_time", DateTime(timezone=True), nullable=False),
+    Column("vehicle", String(120), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reason", String(400), nullable=False),
+    Column("noted_at", DateTime(timezone=True), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("route", String(80), nullable=False),
+    Column("query", JSON, nullable=False),
+    Column("version_id", String(160), nullable=True),
+    Column("probability", Float, nullable=True),
+    Column("request_id", String(128), nullable=True),
+)

@@ -1,0 +1,79 @@
+"""Keeping the record: what refits, data changes, promotions and the service call after each change.
+
+Best effort by design: the ledger is a record of forecasts, never a precondition
+for one, so a locked, full or unreachable database is retried, logged and reported,
+and a later call catches up (forecasts are keyed by version, scores by launch).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from launchcast.model.errors import LaunchcastError
+from launchcast.model.operations.ledger import Ledger, ScoreReport
+from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.standing import standing_forecasts
+from launchcast.model.record.history import load_history
+
+log = logging.getLogger("launchcast.ledger")
+
+
+@dataclass
+class Upkeep:
+    """What one ``keep_record`` call did; ``error`` is set when the ledger could not be reached."""
+
+    recorded: str | None = None  # the version whose standing forecasts were added
+    entries: int = 0
+    report: ScoreReport = field(default_factory=ScoreReport)
+    error: str | None = None
+    attempts: int = 0
+
+
+def upkeep_summary(upkeep: Upkeep) -> str:
+    """One line for the CLI, the refit log and the service's log."""
+    if upkeep.error:
+        return f"ledger unavailable ({upkeep.error}); it catches up on the next refit, update or start"
+    if upkeep.recorded:
+        return f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; {upkeep.report.summary()}"
+    return upkeep.report.summary()
+
+
+def keep_record(
+    url: str,
+    registry: Registry,
+    data_dir: Path,
+    now: datetime,
+    retries: int = 2,
+    backoff_seconds: float = 0.5,
+) -> Upkeep:
+    """Record the current version's standing forecasts if they are missing, then score new launches.
+
+    Never raises: a locked, full or unreachable database is retried ``retries`` times,
+    logged, and reported in ``Upkeep.error`` (the caller counts it).  The next call
+    catches up on whatever was missed: forecasts are keyed by version, scores by launch.
+    """
+    upkeep = Upkeep()
+    for attempt in range(retries + 1):
+        upkeep.attempts = attempt + 1
+        try:
+            with Ledger.open(url) as ledger:
+                history = load_history(data_dir)
+                version_id = registry.current_id()
+                if version_id and not ledger.has_set(version_id):
+                    fit = registry.load(version_id)
+                    upkeep.entries = ledger.record(standing_forecasts(fit, version_id, history, now))
+                    upkeep.recorded = version_id
+                    log.info("ledger: recorded %d standing forecasts of %s", upkeep.entries, version_id)
+                upkeep.report = ledger.score(history, now)
+            upkeep.error = None
+            return upkeep
+        except LaunchcastError as exc:
+            upkeep.error = str(exc)
+            log.warning("ledger (attempt %d of %d): %s", attempt + 1, retries + 1, exc)
+            if attempt < retries:
+                time.sleep(backoff_seconds * 2**attempt)
+    return upkeep
