@@ -104,7 +104,7 @@ def build(
         programmes.append(
             Column(
                 code=code,
-                name=fit.state_name(code),
+                name=fit.catalogue.state_name(code),
                 next=answer,
                 five=campaign(fit, state, 5, 20_000, 0, now=now, stale_after_days=stale_after_days),
                 outlook=outlook,
@@ -135,7 +135,7 @@ def _ask(served: Served, text: str, now: datetime, stale_after_days: int) -> Ask
     """A vehicle or a state, by any name the API accepts; a misspelling gets suggestions."""
     fit = served.fit
     asked = Asked(text=text)
-    state = fit.find_state(text)
+    state = fit.catalogue.find_state(text)
     programme = Programme(state=state) if state else Programme(vehicle=text)
     try:
         asked.answer = next_launch(fit, programme, now=now, stale_after_days=stale_after_days, explain=True)

@@ -99,7 +99,7 @@ class Served:
             )
             return answer.model_dump_json().encode(), answer.probability
         if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
-            record = self.fit.record(programme.vehicle)
+            record = self.fit.catalogue.record(programme.vehicle)
             resolved, timeless, probability = self.next_by_vehicle[record.vehicle]
             times = next_launch_times(self.fit, resolved, Moment.of(self.fit, now, stale_after_days))
             return times.model_dump_json().encode()[:-1] + b"," + timeless[1:], probability

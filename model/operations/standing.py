@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from launchcast.model.questions.forecast import state_vehicle
+from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory, parse_time
-from launchcast.model.stats.fit import Fit, LaunchQuery
+from launchcast.model.stats.fit import Fit
 from launchcast.model.stats.models import make_model
 
 #: The subject of a new launching state's standing forecast (its first vehicle's maiden flight).
@@ -71,14 +72,14 @@ def fit_entries(fit: Fit) -> list[StandingForecast]:
     in the last ``ACTIVE_YEARS``; a retired vehicle that flies again needs its own too), each
     state's next launch, a new vehicle of each state, and a new launching state's first vehicle."""
     entries = [
-        _entry(fit, "vehicle", record.vehicle, fit.next_launch_query(record.vehicle))
+        _entry(fit, "vehicle", record.vehicle, fit.catalogue.next_launch_query(record.vehicle))
         for record in sorted(fit.records.values(), key=lambda r: r.vehicle)
     ]
-    for state in fit.states:
+    for state in fit.catalogue.states:
         chosen, _ = state_vehicle(fit, state)
-        entries.append(_entry(fit, "state", state, fit.next_launch_query(chosen.vehicle)))
-        entries.append(_entry(fit, "new-vehicle", state, fit.new_vehicle_query(state)))
-    entries.append(_entry(fit, "new-state", NEW_STATE, fit.new_vehicle_query(None)))
+        entries.append(_entry(fit, "state", state, fit.catalogue.next_launch_query(chosen.vehicle)))
+        entries.append(_entry(fit, "new-vehicle", state, fit.catalogue.new_vehicle_query(state)))
+    entries.append(_entry(fit, "new-state", NEW_STATE, fit.catalogue.new_vehicle_query(None)))
     return entries
 
 

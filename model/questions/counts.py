@@ -111,11 +111,11 @@ def _series(
     if len(given) != 1:
         raise LaunchcastError("name one of: a state, a vehicle or an operator")
     if vehicle:
-        record = fit.record(vehicle)
+        record = fit.catalogue.record(vehicle)
         return "vehicle", record.vehicle, record.display_name, record.vehicle
     if state:
-        state_code = fit.state_code(state)
-        return "state", state_code, fit.state_name(state_code), ""
+        state_code = fit.catalogue.state_code(state)
+        return "state", state_code, fit.catalogue.state_name(state_code), ""
     rates = fit.rates
     wanted = str(operator).strip()
     codes = rates.names("operator")
@@ -207,8 +207,8 @@ def _reliability(fit: Fit, kind: str, name: str, flies: str) -> np.ndarray:
     if kind == "state":
         return fit.success_probability(resolve(fit, Programme(state=name)).query)
     if flies and flies in fit.records:
-        return fit.success_probability(fit.next_launch_query(flies))
-    return fit.success_probability(fit.new_vehicle_query())
+        return fit.success_probability(fit.catalogue.next_launch_query(flies))
+    return fit.success_probability(fit.catalogue.new_vehicle_query())
 
 
 def _known(

@@ -18,8 +18,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.stats.baselines import BetaFit
-from launchcast.model.stats.fit import AssistanceAware, Explainable, Fit, LaunchQuery
+from launchcast.model.stats.fit import AssistanceAware, Explainable, Fit
 from launchcast.model.stats.hierarchical import novelty
 
 
@@ -112,9 +113,9 @@ def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
     if name == "level":
         return "overall level (every launch since 1957)"
     if name == "state":
-        return f"state: {fit.state_name(q.state)}" if q.state else "a new launching state"
+        return f"state: {fit.catalogue.state_name(q.state)}" if q.state else "a new launching state"
     if name == "family":
-        return f"family: {q.family}" if q.family in fit.families else "a new family"
+        return f"family: {q.family}" if q.family in fit.catalogue.families else "a new family"
     if name == "vehicle":
         return f"vehicle: {record.display_name}" if record else "a new vehicle"
     if name == "infancy":

@@ -32,8 +32,9 @@ from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions import budget
 from launchcast.model.questions.explain import Explanation
+from launchcast.model.record.catalogue import LaunchQuery, VehicleRecord
 from launchcast.model.record.history import decimal_year
-from launchcast.model.stats.fit import Fit, LaunchQuery, VehicleRecord
+from launchcast.model.stats.fit import Fit
 
 MAX_CAMPAIGN_LAUNCHES = 100
 #: "Who succeeds first" looks this many launches past the question's time.
@@ -236,7 +237,7 @@ def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
     records = [r for r in fit.records.values() if r.state == state]
     counts = fit.rates.recent_counts
     chosen = max(records, key=lambda r: (counts.get(r.vehicle, 0), r.last_launch))
-    name = fit.state_name(state)
+    name = fit.catalogue.state_name(state)
     if counts.get(chosen.vehicle, 0):
         total = sum(counts.get(r.vehicle, 0) for r in records)
         years = fit.rates.recent_years
@@ -256,17 +257,17 @@ def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its launch rate."""
     if programme.state:
-        programme = replace(programme, state=fit.state_code(programme.state))
+        programme = replace(programme, state=fit.catalogue.state_code(programme.state))
     if programme.vehicle and programme.new_vehicle:
         raise LaunchcastError("give either a vehicle or new_vehicle (with a state), not both")
     if programme.vehicle:
-        r = fit.record(programme.vehicle)
+        r = fit.catalogue.record(programme.vehicle)
         if programme.state and programme.state != r.state:
             raise LaunchcastError(
                 f"{r.display_name} ({r.vehicle}) is a {r.state} vehicle, not {programme.state}"
             )
         return Resolved(
-            fit.next_launch_query(r.vehicle),
+            fit.catalogue.next_launch_query(r.vehicle),
             f"{r.display_name}, flight {r.attempts + 1}",
             r.display_name,
             Record(
@@ -280,7 +281,7 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
             r.vehicle,
         )
     if programme.new_vehicle or programme.family:
-        query = fit.new_vehicle_query(programme.state, programme.family)
+        query = fit.catalogue.new_vehicle_query(programme.state, programme.family)
         where = f" of family {programme.family}" if programme.family else ""
         if query.state is None:  # a state that has never launched: all from the hierarchy
             record = Record(
@@ -294,14 +295,14 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
                 "state",
                 None,
             )
-        subject = f"maiden flight of a new {fit.state_name(query.state)} vehicle{where}"
+        subject = f"maiden flight of a new {fit.catalogue.state_name(query.state)} vehicle{where}"
         return Resolved(query, subject, None, _state_record(fit, query.state), "state", query.state)
     if programme.state:
         chosen, why = state_vehicle(fit, programme.state)
         resolved = resolve(fit, Programme(vehicle=chosen.vehicle))
         return Resolved(
             resolved.query,
-            f"next {fit.state_name(programme.state)} launch (on {chosen.display_name})",
+            f"next {fit.catalogue.state_name(programme.state)} launch (on {chosen.display_name})",
             chosen.display_name,
             _state_record(fit, programme.state),
             "state",
@@ -314,7 +315,7 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
 def _state_record(fit: Fit, state: str) -> Record:
     records = [r for r in fit.records.values() if r.state == state]
     return Record(
-        subject=fit.state_name(state),
+        subject=fit.catalogue.state_name(state),
         attempts=sum(r.attempts for r in records),
         successes=sum(r.successes for r in records),
         first_launch=min((r.first_launch for r in records), default=None),
@@ -565,7 +566,7 @@ def rate_description(fit: Fit, resolved: Resolved) -> str | None:
     kind, name = resolved.rate_kind, resolved.rate_name
     shape, rate = fit.rates.rate_parameters(kind, name)
     low, high = gamma_interval(shape, rate)
-    who = fit.state_name(name) if kind == "state" else name
+    who = fit.catalogue.state_name(name) if kind == "state" else name
     return (
         f"the {kind} {who}'s launch rate: {shape / rate:.1f} launches a year expected in the year after "
         f"the data's end (90% interval {low:.1f}–{high:.1f}; launch-rate model, model.rates)"

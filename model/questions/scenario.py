@@ -35,8 +35,9 @@ from launchcast.model.questions.forecast import (
     model_info,
     resolve,
 )
+from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.names import unknown
-from launchcast.model.stats.fit import AssistanceAware, Fit, LaunchQuery
+from launchcast.model.stats.fit import AssistanceAware, Fit
 
 #: The family a "variant of a Russian rocket" is taken from by default: Russia's current
 #: family, and the one South Korea's Naro-1 flew a stage of.
@@ -142,14 +143,14 @@ def foreign_help(
 ) -> ForeignHelpScenario:
     """A state's next new rocket: indigenous, with foreign help, or a variant of ``family``."""
     moment = Moment.of(fit, now, stale_after_days)
-    code = fit.state_code(state)
-    if family not in fit.families:
-        raise unknown("family", family, fit.families)
+    code = fit.catalogue.state_code(state)
+    if family not in fit.catalogue.families:
+        raise unknown("family", family, fit.catalogue.families)
     _needs_assistance(fit)
-    name = fit.state_name(code)
-    indigenous = fit.new_vehicle_query(code, year=fit.as_of_year)
-    variant = fit.new_vehicle_query(code, family, year=fit.as_of_year)
-    owner = fit.state_name(
+    name = fit.catalogue.state_name(code)
+    indigenous = fit.catalogue.new_vehicle_query(code, year=fit.as_of_year)
+    variant = fit.catalogue.new_vehicle_query(code, family, year=fit.as_of_year)
+    owner = fit.catalogue.state_name(
         max(
             {r.state for r in fit.records.values() if r.family == family},
             key=lambda s: sum(

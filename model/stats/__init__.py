@@ -6,7 +6,7 @@ Imports the launch record (``model.record``), never the questions or operations.
 """
 
 from launchcast.model.stats.diagnostics import Diagnostics, diagnose
-from launchcast.model.stats.fit import Fit, LaunchQuery, Model, VehicleRecord
+from launchcast.model.stats.fit import Fit, Model
 from launchcast.model.stats.models import MODEL_NAMES, make_model
 from launchcast.model.stats.rates import LaunchRates, fit_rates
 from launchcast.model.stats.saved import load_fit, read_manifest, save_fit
@@ -15,10 +15,8 @@ __all__ = [
     "MODEL_NAMES",
     "Diagnostics",
     "Fit",
-    "LaunchQuery",
     "LaunchRates",
     "Model",
-    "VehicleRecord",
     "diagnose",
     "fit_rates",
     "load_fit",

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
+from launchcast.model.record.catalogue import LaunchQuery, vehicle_records
 from launchcast.model.record.history import LaunchHistory
-from launchcast.model.stats.fit import Fit, LaunchQuery, require_history, vehicle_records
+from launchcast.model.stats.fit import Fit, require_history
 from launchcast.model.stats.rates import fit_rates
 
 

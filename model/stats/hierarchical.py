@@ -123,10 +123,11 @@ import pandas as pd
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.record.assistance import Assistance, check_level
+from launchcast.model.record.catalogue import LaunchQuery, vehicle_records
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.baselines import fit_manifest
 from launchcast.model.stats.diagnostics import GateThresholds, diagnose
-from launchcast.model.stats.fit import Fit, LaunchQuery, require_history, vehicle_records
+from launchcast.model.stats.fit import Fit, require_history
 
 NAME = "hierarchical"
 VERSION = "3.0"  # 3.0: foreign-help term, saved cell table (2.0 fits are refused)

@@ -102,9 +102,9 @@ def check_fit(fit: Fit, where: Path | str) -> None:
 def _probe(fit: Fit) -> list[str]:
     records = list(fit.records)
     step = max(1, len(records) // PROBE_VEHICLES)
-    queries = [fit.next_launch_query(v) for v in records[::step]]
+    queries = [fit.catalogue.next_launch_query(v) for v in records[::step]]
     for state in sorted({r.state for r in fit.records.values()})[:5]:
-        queries.append(fit.new_vehicle_query(state))
+        queries.append(fit.catalogue.new_vehicle_query(state))
     for query in queries:
         try:
             p = fit.success_probability(query)
@@ -174,7 +174,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def load_fit(directory: Path) -> Fit:
     """Load a saved fit, refusing one whose file does not match its manifest."""
-    from launchcast.model.stats.fit import VehicleRecord
+    from launchcast.model.record.catalogue import VehicleRecord
     from launchcast.model.stats.models import fit_classes
 
     directory = Path(directory)

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from launchcast.model.stats.fit import Fit, LaunchQuery
+from launchcast.model.record.catalogue import LaunchQuery
+from launchcast.model.stats.fit import Fit
 
 #: Probabilities are clipped away from 0 and 1 so one confident miss is costly, not infinite.
 EPSILON = 1e-6

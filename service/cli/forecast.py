@@ -80,7 +80,7 @@ def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
     """A positional programme: a state (code or name) if the fit knows one, else a vehicle."""
     from launchcast.model.questions.forecast import Programme
 
-    state = fit.find_state(text)
+    state = fit.catalogue.find_state(text)
     if state is not None:
         return Programme(state=state, new_vehicle=new_vehicle)
     return Programme(vehicle=text)
@@ -491,7 +491,7 @@ def forecast_scenario(
     if as_json:
         console.print_json(help_answer.model_dump_json())
         return
-    table = Table(title=f"{fit.state_name(help_answer.state)}'s next new rocket")
+    table = Table(title=f"{fit.catalogue.state_name(help_answer.state)}'s next new rocket")
     for column in ("arm", "P(maiden flight succeeds)", "90% interval", "vs indigenous (90%)"):
         table.add_column(column, justify="left" if column == "arm" else "right")
     differences = {d.arm: d for d in help_answer.differences}

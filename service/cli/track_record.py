@@ -61,7 +61,10 @@ def _resolve(state: str | None, vehicle: str | None) -> tuple[str | None, str | 
         fit = settings().registry().load_current()
     except LaunchcastError:
         return state, vehicle
-    return (fit.state_code(state) if state else None, fit.record(vehicle).vehicle if vehicle else None)
+    return (
+        fit.catalogue.state_code(state) if state else None,
+        fit.catalogue.record(vehicle).vehicle if vehicle else None,
+    )
 
 
 def _print(record: TrackRecord) -> None:

@@ -56,10 +56,10 @@ async def history(
         raise LaunchcastError("the launch history could not be loaded; run 'launchcast data validate'")
     launches = served.history.launches
     if vehicle:
-        name = served.fit.record(vehicle).vehicle
+        name = served.fit.catalogue.record(vehicle).vehicle
         launches = launches[launches["vehicle"] == name]
     elif state:
-        state = served.fit.state_code(state)
+        state = served.fit.catalogue.state_code(state)
         launches = launches[launches["vehicle_state"] == state]
     else:
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")

@@ -47,8 +47,8 @@ async def track_record(
     database is slower, the last answer to the same question is given, with ``snapshot_at``."""
     if model is not None and model not in MODEL_NAMES:
         raise LaunchcastError(f"unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
-    code = served.fit.state_code(state) if state else None
-    name = served.fit.record(vehicle).vehicle if vehicle else None
+    code = served.fit.catalogue.state_code(state) if state else None
+    name = served.fit.catalogue.record(vehicle).vehicle if vehicle else None
     holder: LedgerHolder | None = request.app.state.ledger
     if holder is None:
         raise LedgerUnavailable("the track record is not kept here (LAUNCHCAST_TRACK_RECORD=false)")

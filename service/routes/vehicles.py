@@ -98,12 +98,12 @@ async def operators(
 async def states(served: Annotated[Served, Depends(deps.served)]) -> list[StateOut]:
     """Launching states (vehicle owners) with their records."""
     out = []
-    for state in served.fit.states:
+    for state in served.fit.catalogue.states:
         records = [r for r in served.fit.records.values() if r.state == state]
         out.append(
             StateOut(
                 state=state,
-                name=served.fit.state_name(state),
+                name=served.fit.catalogue.state_name(state),
                 vehicles=len(records),
                 attempts=sum(r.attempts for r in records),
                 successes=sum(r.successes for r in records),

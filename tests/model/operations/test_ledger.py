@@ -60,9 +60,9 @@ def test_launches_after_a_promotion_are_scored_prospectively_as_computed_by_hand
         record = ledger.track_record()
     by_key = {(r.launch_tag, r.model): r for r in record.launches}
     fit = registry.load_current()
-    p_chollima = fit.success_probability(fit.next_launch_query("Cheonlima-1")).mean()
-    p_nuri = fit.success_probability(fit.next_launch_query("Nuri")).mean()
-    p_new_kp = fit.success_probability(fit.new_vehicle_query("KP")).mean()
+    p_chollima = fit.success_probability(fit.catalogue.next_launch_query("Cheonlima-1")).mean()
+    p_nuri = fit.success_probability(fit.catalogue.next_launch_query("Nuri")).mean()
+    p_new_kp = fit.success_probability(fit.catalogue.new_vehicle_query("KP")).mean()
 
     before = by_key[("T-BEFORE", "eb-beta")]
     assert before.tier == "out-of-sample"  # made_at is after it: never prospective against t0

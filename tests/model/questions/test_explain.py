@@ -25,7 +25,11 @@ def truth_fit():  # type: ignore[no-untyped-def]
 
 def test_terms_add_up_to_the_forecast_draw_for_draw(truth_fit) -> None:  # type: ignore[no-untyped-def]
     fit, truth = truth_fit
-    for query in (fit.next_launch_query("V00"), fit.new_vehicle_query("S1", "F1"), fit.new_vehicle_query()):
+    for query in (
+        fit.catalogue.next_launch_query("V00"),
+        fit.catalogue.new_vehicle_query("S1", "F1"),
+        fit.catalogue.new_vehicle_query(),
+    ):
         e = explain(fit, query)
         assert e.adds_up
         assert [t.name for t in e.terms] == [
@@ -47,13 +51,13 @@ def test_terms_add_up_to_the_forecast_draw_for_draw(truth_fit) -> None:  # type:
             fit.success_probability(query).mean()
         )
         assert all(t.low_90 <= t.mean <= t.high_90 for t in e.terms)
-    level = explain(fit, fit.next_launch_query("V00")).terms[0]
+    level = explain(fit, fit.catalogue.next_launch_query("V00")).terms[0]
     assert level.mean == pytest.approx(float(truth["mu"]), abs=0.01)  # the known overall level
 
 
 def test_a_maiden_flight_names_its_design_penalty(truth_fit) -> None:  # type: ignore[no-untyped-def]
     fit, _ = truth_fit
-    e = explain(fit, fit.new_vehicle_query("S1"))
+    e = explain(fit, fit.catalogue.new_vehicle_query("S1"))
     infancy = next(t for t in e.terms if t.name == "infancy")
     assert infancy.label.startswith("flight 1 of") and infancy.label in e.sentence
     assert e.sentence.startswith("Moved most by") and "logits" in e.sentence
@@ -62,7 +66,7 @@ def test_a_maiden_flight_names_its_design_penalty(truth_fit) -> None:  # type: i
 def test_baselines_explain_themselves_as_counts(history: LaunchHistory) -> None:
     for model in (laplace(), eb_beta()):
         fit = model.fit(history)
-        e = explain(fit, fit.next_launch_query("Cheonlima-1"))
+        e = explain(fit, fit.catalogue.next_launch_query("Cheonlima-1"))
         assert e.terms == [] and e.counts is not None
         assert (e.counts.successes, e.counts.attempts) == (1, 3)  # Chollima-1: 1 of 3 by 2023-12-30
         assert e.counts.posterior_alpha == pytest.approx(e.counts.prior_alpha + 1)

@@ -18,9 +18,9 @@ from launchcast.model.questions.forecast import (
     simulate,
     versus,
 )
+from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.baselines import BetaFit, laplace
-from launchcast.model.stats.fit import LaunchQuery
 from launchcast.model.stats.hierarchical import DIMS, HierarchicalFit
 
 #: The time every question here is asked: explicit, so every answer is reproducible.

@@ -35,7 +35,7 @@ def uncertain() -> HierarchicalFit:
 def test_the_flight_after_a_failure_matches_brute_force_simulation(uncertain: HierarchicalFit) -> None:
     answer = after_outcome(uncertain, Programme(vehicle="V03"), now=NOW)
     # Brute force: per posterior draw, fly two launches many times; keep the branches.
-    first = uncertain.next_launch_query("V03")
+    first = uncertain.catalogue.next_launch_query("V03")
     p1 = uncertain.success_probability(first)
     second = first.advanced(1)
     p2f = uncertain.success_probability(replace(second, previous_failed=True))
@@ -64,7 +64,7 @@ def test_foreign_help_isolates_the_assistance_term(uncertain: HierarchicalFit) -
     answer = foreign_help(uncertain, "S1", family="F3", now=NOW)
     assert [a.name for a in answer.arms] == ["indigenous", "with help", "foreign family"]
     # The arms share every other draw: the helped arm's logit is the indigenous one plus b_assist.
-    indigenous = uncertain.new_vehicle_query("S1")
+    indigenous = uncertain.catalogue.new_vehicle_query("S1")
     base = uncertain.logit(replace(indigenous, assisted=False))
     helped = uncertain.logit(replace(indigenous, assisted=True))
     assert np.allclose(helped - base, uncertain.posterior["b_assist"])

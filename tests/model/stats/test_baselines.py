@@ -14,7 +14,7 @@ def test_laplace_is_the_rule_of_succession(history: LaunchHistory) -> None:
     assert isinstance(fit, BetaFit)
     a, b = fit.beta_parameters("Cheonlima-1")  # 1 success in 3
     assert (a, b) == (2.0, 3.0)
-    p = fit.success_probability(fit.next_launch_query("Chollima-1"))
+    p = fit.success_probability(fit.catalogue.next_launch_query("Chollima-1"))
     # Posterior mean (k+1)/(n+2) = 2/5, within Monte Carlo error of 4000 draws.
     assert abs(p.mean() - 0.4) < 4 * np.sqrt(0.4 * 0.6 / 5 / len(p))
 
@@ -27,7 +27,7 @@ def test_jeffreys_prior(history: LaunchHistory) -> None:
 
 def test_unseen_vehicle_gets_the_prior(history: LaunchHistory) -> None:
     fit = laplace().fit(history)
-    draws = fit.success_probability(fit.new_vehicle_query("KP"))
+    draws = fit.success_probability(fit.catalogue.new_vehicle_query("KP"))
     assert stats.kstest(draws, stats.beta(1, 1).cdf).pvalue > 0.001
 
 

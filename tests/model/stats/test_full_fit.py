@@ -18,15 +18,15 @@ def test_full_history_fit_passes_the_gate_and_answers(full_fit, tmp_path: Path) 
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
     electron = loaded.coords["vehicle"].index("Electron")
     assert np.all(loaded.posterior["a_vehicle"][:, electron] == 0)  # its family carries it
-    chollima = loaded.success_probability(loaded.next_launch_query("Chollima-1")).mean()
-    new_kp = loaded.success_probability(loaded.new_vehicle_query("KP")).mean()
-    falcon = loaded.success_probability(loaded.next_launch_query("Falcon 9")).mean()
+    chollima = loaded.success_probability(loaded.catalogue.next_launch_query("Chollima-1")).mean()
+    new_kp = loaded.success_probability(loaded.catalogue.new_vehicle_query("KP")).mean()
+    falcon = loaded.success_probability(loaded.catalogue.next_launch_query("Falcon 9")).mean()
     # Borrowed strength: better than Laplace's 2/5 for Chollima-1, worse than a mature rocket.
     assert 0.4 < chollima < falcon
     assert falcon > 0.95
     assert 0.2 < new_kp < chollima
     # Experience: a maiden flight is worse than the same vehicle's 30th.
-    query = loaded.next_launch_query("Nuri")
+    query = loaded.catalogue.next_launch_query("Nuri")
     assert np.mean(loaded.success_probability(query)) < np.mean(
         loaded.success_probability(query.advanced(30))
     )
@@ -34,6 +34,6 @@ def test_full_history_fit_passes_the_gate_and_answers(full_fit, tmp_path: Path) 
     # maiden flight is what pulls it down most.
     from launchcast.model.questions.explain import explain
 
-    why = explain(loaded, loaded.new_vehicle_query("KP"))
+    why = explain(loaded, loaded.catalogue.new_vehicle_query("KP"))
     assert why.adds_up and why.terms[0].name == "level"
     assert "flight 1 of a new design" in why.sentence

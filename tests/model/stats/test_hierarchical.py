@@ -9,8 +9,8 @@ from scipy import stats
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.record.assistance import Assistance, Help
+from launchcast.model.record.catalogue import LaunchQuery, vehicle_records
 from launchcast.model.record.history import LaunchHistory
-from launchcast.model.stats.fit import LaunchQuery, vehicle_records
 from launchcast.model.stats.hierarchical import (
     DIMS,
     HierarchicalConfig,
@@ -182,14 +182,18 @@ def test_new_groups_draw_from_the_hierarchy() -> None:
     fit = _truth_fit(history, truth)
     # Widen the single truth draw to 5000 identical draws to see the new-group spread.
     fit.posterior = {k: np.repeat(v, 5000, axis=0) for k, v in fit.posterior.items()}
-    known = fit.success_probability(fit.next_launch_query("V00"))
+    known = fit.success_probability(fit.catalogue.next_launch_query("V00"))
     assert np.ptp(known) == 0  # known vehicle, one parameter value: no spread
-    for query in (fit.new_vehicle_query("S1", "F1"), fit.new_vehicle_query("S1"), fit.new_vehicle_query()):
+    for query in (
+        fit.catalogue.new_vehicle_query("S1", "F1"),
+        fit.catalogue.new_vehicle_query("S1"),
+        fit.catalogue.new_vehicle_query(),
+    ):
         draws = fit.success_probability(query)
         assert draws.std() > 0.01 and not np.allclose(draws, 0.5)
         assert np.array_equal(draws, fit.success_probability(query))  # reproducible
-    spread_family = fit.logit(fit.new_vehicle_query("S1", "F1")).std()
-    spread_state = fit.logit(fit.new_vehicle_query()).std()
+    spread_family = fit.logit(fit.catalogue.new_vehicle_query("S1", "F1")).std()
+    spread_state = fit.logit(fit.catalogue.new_vehicle_query()).std()
     assert spread_state > spread_family  # a new state adds its own uncertainty
     assert spread_family == pytest.approx(0.6, rel=0.05)
 

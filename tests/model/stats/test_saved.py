@@ -28,7 +28,7 @@ def test_round_trip_gives_identical_draws(saved_baseline: tuple[Fit, Path]) -> N
     for name, values in fit.constants.items():
         assert np.array_equal(values, loaded.constants[name])
     assert loaded.records == fit.records
-    query = loaded.next_launch_query("Chollima-1")
+    query = loaded.catalogue.next_launch_query("Chollima-1")
     assert np.array_equal(loaded.success_probability(query), fit.success_probability(query))
 
 
@@ -91,7 +91,7 @@ def test_mcmc_fit_round_trip(tmp_path: Path, full_fit) -> None:  # type: ignore[
         assert np.array_equal(draws, loaded.posterior[name]), name
     assert np.array_equal(fit.sample_stats["diverging"], loaded.sample_stats["diverging"])
     assert loaded.manifest["diagnostics"] == fit.manifest["diagnostics"]
-    query = loaded.new_vehicle_query("KP")
+    query = loaded.catalogue.new_vehicle_query("KP")
     assert np.array_equal(loaded.success_probability(query), fit.success_probability(query))
     # The saved cell table rebuilds the pointwise log-likelihood exactly (for PSIS-LOO), and its
     # per-launch terms sum to the binomial likelihood the model was fitted on (up to log C(n, k)).
