@@ -1,6 +1,6 @@
 """Why a forecast is what it is: its logit split into the model's terms, in plain words.
 
-The hierarchical model's logit is a sum (``hierarchical.linear_predictor``): an overall
+The hierarchical model's logit is a sum (``hierarchical.terms``, its one definition): an overall
 level, the state's, family's and vehicle's effects, the infancy curve at this flight
 number (new design or variant), the penalty of a modern maiden flight, the state's
 experience, the previous flight's outcome, foreign help and

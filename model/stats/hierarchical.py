@@ -111,9 +111,12 @@ Bernoulli terms.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -359,7 +362,6 @@ def build_model(cells: Cells) -> Any:
     import pymc as pm
     import pytensor.tensor as pt
 
-    n_bins = len(VEHICLE_FLIGHT_EDGES)
     coords = {
         "state": cells.states,
         "family": cells.families,
@@ -400,11 +402,16 @@ def build_model(cells: Cells) -> Any:
             )
 
         learn_new, learn_variant = learning_curve("new"), learning_curve("variant")
-        b_modern_maiden = pm.Normal("b_modern_maiden", 0.0, 1.0)
-        b_state_exp = pm.Normal("b_state_exp", 0.0, 1.0)
-        b_previous_failed = pm.Normal("b_previous_failed", 0.0, 1.0)
-        # No helped launch in the data (or assistance "none"): no b_assist to fit.
-        assist = pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD) * cells.assisted if cells.assisted.any() else 0.0
+        params: dict[str, Any] = {
+            "mu": mu,
+            "learn_new": learn_new,
+            "learn_variant": learn_variant,
+            "b_modern_maiden": pm.Normal("b_modern_maiden", 0.0, 1.0),
+            "b_state_exp": pm.Normal("b_state_exp", 0.0, 1.0),
+            "b_previous_failed": pm.Normal("b_previous_failed", 0.0, 1.0),
+        }
+        if cells.assisted.any():  # no helped launch in the data (or assistance "none"): no b_assist
+            params["b_assist"] = pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD)
 
         if cells.n_era > 1:
             # A fixed step scale, not a fitted one: every 5-year bin holds hundreds of
@@ -412,23 +419,19 @@ def build_model(cells: Cells) -> Any:
             # that cost divergences and tail ESS.
             era_step = pm.Normal("era_step", 0.0, ERA_STEP_SD, dims="era_step_end")
             era_tail = pt.cumsum(era_step[::-1])[::-1]
-            era = pm.Deterministic("era", pt.concatenate([-era_tail, pt.zeros(1)]), dims="era_start")
+            params["era"] = pm.Deterministic(
+                "era", pt.concatenate([-era_tail, pt.zeros(1)]), dims="era_start"
+            )
         else:
-            era = pm.Deterministic("era", pt.zeros(1), dims="era_start")
+            params["era"] = pm.Deterministic("era", pt.zeros(1), dims="era_start")
 
-        bin_index = np.minimum(cells.flight_bin, n_bins - 1)
-        eta = (
-            mu
-            + a_state[cells.state]
-            + a_family[cells.family]
-            + a_vehicle[cells.vehicle]
-            + cells.novelty * learn_new[bin_index]
-            + (1.0 - cells.novelty) * learn_variant[bin_index]
-            + b_modern_maiden * cells.novelty * cells.modern_maiden
-            + b_state_exp * cells.x_state
-            + b_previous_failed * cells.previous_failed
-            + assist
-            + era[cells.era]
+        eta = total(
+            terms(
+                params,
+                lambda values, index: values[index],
+                (a_state[cells.state], a_family[cells.family], a_vehicle[cells.vehicle]),
+                Covariates.of_cells(cells),
+            )
         )
         pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
     return model
@@ -466,60 +469,81 @@ DIMS = {
 }
 
 
-def linear_predictor(
-    p: dict[str, np.ndarray],
-    a_state: Any,
-    a_family: Any,
-    a_vehicle: Any,
-    flight_bin: Any,
-    novelty: Any,
-    modern_maiden: Any,
-    x_state: Any,
-    previous_failed: Any,
-    assisted: Any,
-    era: Any,
-) -> np.ndarray:
-    """Logit P(success) from posterior draws ``p``: the numpy twin of ``eta`` in
-    ``build_model``, shared by single queries and whole cell tables.  Arguments
-    broadcast: scalars and ``(draws,)`` vectors for one query; for cells, ``p``'s
-    scalar parameters as ``(draws, 1)`` and covariates as ``(cells,)``."""
-    return (
-        p["mu"]
-        + a_state
-        + a_family
-        + a_vehicle
-        + novelty * p["learn_new"][:, flight_bin]
-        + (1.0 - novelty) * p["learn_variant"][:, flight_bin]
-        + p["b_modern_maiden"] * novelty * modern_maiden
-        + p["b_state_exp"] * x_state
-        + p["b_previous_failed"] * previous_failed
-        + optional(p, "b_assist") * assisted
-        + p["era"][:, era]
-    )
+@dataclass(frozen=True)
+class Covariates:
+    """What the terms read of a launch (scalars) or of a table of cells (arrays)."""
+
+    flight_bin: Any
+    novelty: Any
+    modern_maiden: Any
+    x_state: Any
+    previous_failed: Any
+    assisted: Any
+    era: Any
+
+    @classmethod
+    def of_cells(cls, cells: Cells) -> Covariates:
+        return cls(
+            np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1),
+            cells.novelty,
+            cells.modern_maiden,
+            cells.x_state,
+            cells.previous_failed,
+            cells.assisted,
+            cells.era,
+        )
 
 
-def optional(p: dict[str, np.ndarray], name: str) -> np.ndarray | float:
-    """An optional term's draws, shaped as ``p``'s scalars; 0 when the fit has none."""
-    return p[name] if name in p else 0.0
+def terms(
+    p: Mapping[str, Any], pick: Callable[[Any, Any], Any], groups: tuple[Any, Any, Any], c: Covariates
+) -> dict[str, Any]:
+    """The model's logit, term by term: the one definition the PyMC graph (``build_model``),
+    the numpy forecasts (``linear_predictor``) and the explanation (``logit_terms``) share.
+
+    ``p`` maps parameter names to PyMC variables at fit time or to draws after it;
+    ``pick(values, index)`` reads a per-bin parameter as ``p`` lays it out (``v[i]`` in
+    the graph, ``v[:, i]`` for draws); ``groups`` are the state, family and vehicle
+    effects, already looked up (a new group's drawn from its scale).  A fit with no
+    ``b_assist`` (no help counted) has no assistance term: it adds 0.
+    """
+    a_state, a_family, a_vehicle = groups
+    return {
+        "level": p["mu"],
+        "state": a_state,
+        "family": a_family,
+        "vehicle": a_vehicle,
+        "infancy": c.novelty * pick(p["learn_new"], c.flight_bin)
+        + (1.0 - c.novelty) * pick(p["learn_variant"], c.flight_bin),
+        "modern_maiden": p["b_modern_maiden"] * c.novelty * c.modern_maiden,
+        "state_experience": p["b_state_exp"] * c.x_state,
+        "previous_outcome": p["b_previous_failed"] * c.previous_failed,
+        "assistance": p.get("b_assist", 0.0) * c.assisted,
+        "era": pick(p["era"], c.era),
+    }
+
+
+def total(parts: dict[str, Any]) -> Any:
+    """The logit: the terms added in their order (the same order in the graph and in numpy)."""
+    return functools.reduce(operator.add, parts.values())
+
+
+def _draws(values: np.ndarray, index: Any) -> np.ndarray:
+    return values[:, index]
+
+
+def linear_predictor(p: Mapping[str, np.ndarray], groups: tuple[Any, Any, Any], c: Covariates) -> np.ndarray:
+    """Logit P(success) from posterior draws ``p``.  Arguments broadcast: scalars and
+    ``(draws,)`` vectors for one query; for cells, ``p``'s scalar parameters as
+    ``(draws, 1)`` and covariates as ``(cells,)``."""
+    return np.asarray(total(terms(p, _draws, groups, c)))
 
 
 def cell_logits(posterior: dict[str, np.ndarray], cells: Cells, draws: np.ndarray) -> np.ndarray:
     """Logit P(success) of every cell under the chosen draws, ``(len(draws), n_cells)``,
     for posterior predictive checks."""
     p = {k: v[draws][:, None] if v.ndim == 1 else v[draws] for k, v in posterior.items()}
-    return linear_predictor(
-        p,
-        p["a_state"][:, cells.state],
-        p["a_family"][:, cells.family],
-        p["a_vehicle"][:, cells.vehicle],
-        np.minimum(cells.flight_bin, len(VEHICLE_FLIGHT_EDGES) - 1),
-        cells.novelty,
-        cells.modern_maiden,
-        cells.x_state,
-        cells.previous_failed,
-        cells.assisted,
-        cells.era,
-    )
+    groups = (p["a_state"][:, cells.state], p["a_family"][:, cells.family], p["a_vehicle"][:, cells.vehicle])
+    return linear_predictor(p, groups, Covariates.of_cells(cells))
 
 
 class HierarchicalFit(Fit):
@@ -619,47 +643,34 @@ class HierarchicalFit(Fit):
     def era_index(self, year: float) -> int:
         return int(era_bin(year, self.posterior["era"].shape[1]))
 
-    def logit_terms(self, query: LaunchQuery) -> dict[str, np.ndarray]:
-        """The logit's terms, each as draws: ``linear_predictor`` spelt out one term at a time.
-
-        Their sum is ``logit(query)`` draw for draw (``model.questions.explain`` checks it), so an
-        explanation adds up to the forecast it explains.
-        """
-        p, n = self.posterior, self.n_draws
-        new = float(novelty(query.family_flight, query.vehicle_flight))
-        flight_bin = int(vehicle_flight_bin(query.vehicle_flight))
-        maiden = float(modern_maiden(query.vehicle_flight, query.year))
-        seasoned = float(experience(query.state_flight, STATE_EXPERIENCE_CAP))
-        terms = {
-            "level": p["mu"],
-            "state": self.group_effect("state", query.state),
-            "family": self.group_effect("family", query.family, query.state),
-            "vehicle": self.group_effect("vehicle", query.vehicle, query.family, query.state),
-            "infancy": new * p["learn_new"][:, flight_bin] + (1.0 - new) * p["learn_variant"][:, flight_bin],
-            "modern_maiden": p["b_modern_maiden"] * new * maiden,
-            "state_experience": p["b_state_exp"] * seasoned,
-            "previous_outcome": p["b_previous_failed"] * float(query.previous_failed),
-            "assistance": optional(p, "b_assist") * self.assisted(query),
-            "era": p["era"][:, self.era_index(query.year)],
-        }
-        return {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in terms.items()}
-
-    def logit(self, query: LaunchQuery, previous_failed: np.ndarray | bool | None = None) -> np.ndarray:
-        p = self.posterior
-        previous = query.previous_failed if previous_failed is None else previous_failed
-        return linear_predictor(
-            p,
+    def _groups(self, query: LaunchQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (
             self.group_effect("state", query.state),
             self.group_effect("family", query.family, query.state),
             self.group_effect("vehicle", query.vehicle, query.family, query.state),
-            int(vehicle_flight_bin(query.vehicle_flight)),
-            float(novelty(query.family_flight, query.vehicle_flight)),
-            float(modern_maiden(query.vehicle_flight, query.year)),
-            float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
-            np.asarray(previous, dtype=float),
-            self.assisted(query),
-            self.era_index(query.year),
         )
+
+    def _covariates(self, query: LaunchQuery, previous_failed: np.ndarray | bool | None = None) -> Covariates:
+        previous = query.previous_failed if previous_failed is None else previous_failed
+        return Covariates(
+            flight_bin=int(vehicle_flight_bin(query.vehicle_flight)),
+            novelty=float(novelty(query.family_flight, query.vehicle_flight)),
+            modern_maiden=float(modern_maiden(query.vehicle_flight, query.year)),
+            x_state=float(experience(query.state_flight, STATE_EXPERIENCE_CAP)),
+            previous_failed=np.asarray(previous, dtype=float),
+            assisted=self.assisted(query),
+            era=self.era_index(query.year),
+        )
+
+    def logit_terms(self, query: LaunchQuery) -> dict[str, np.ndarray]:
+        """The logit's terms (``terms``), each as draws; they add up to ``logit(query)``
+        draw for draw (``model.questions.explain`` checks it)."""
+        parts = terms(self.posterior, _draws, self._groups(query), self._covariates(query))
+        n = self.n_draws
+        return {name: np.broadcast_to(np.asarray(value, dtype=float), (n,)) for name, value in parts.items()}
+
+    def logit(self, query: LaunchQuery, previous_failed: np.ndarray | bool | None = None) -> np.ndarray:
+        return linear_predictor(self.posterior, self._groups(query), self._covariates(query, previous_failed))
 
 
 @dataclass
