@@ -19,8 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.operations.ledger import Totals
-from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
 from launchcast.service import errors, metrics
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
@@ -35,7 +33,7 @@ from launchcast.service.routes import (
     vehicles,
 )
 from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder, LedgerHolder, Served, system_clock
+from launchcast.service.state import Clock, Holder, LedgerHolder, Served, Upkeeper, system_clock
 from launchcast.service.work import Work
 
 log = logging.getLogger("launchcast")
@@ -58,7 +56,7 @@ def load_into(holder: Holder, settings: Settings) -> bool:
         if wanted is None:
             none_promoted = True
             raise LaunchcastError(f"no current model in {registry.root}")
-        served = Served.load(registry, wanted, settings.data_dir)
+        served = Served.load(registry, wanted, settings.data_dir, settings.stale_after_days)
     except Exception as exc:  # noqa: BLE001 - any failure must leave the service answering
         problem = str(exc) if isinstance(exc, LaunchcastError) else f"{type(exc).__name__}: {exc}"
         if not none_promoted:
@@ -98,50 +96,10 @@ def _newest_intact(settings: Settings, exclude: str | None) -> Served | None:
         return None
     for version_id in candidates:
         try:
-            return Served.load(registry, version_id, settings.data_dir)
+            return Served.load(registry, version_id, settings.data_dir, settings.stale_after_days)
         except Exception as exc:  # noqa: BLE001 - try the next one
             log.warning("version %s cannot be served either: %s", version_id, exc)
     return None
-
-
-class Upkeeper:
-    """Keeps the forecast ledger after each load, in the background: a slow or unreachable
-    database never delays serving. Failures are logged (by ``keep_record``) and counted."""
-
-    def __init__(self, ledger: LedgerHolder | None, settings: Settings, clock: Clock) -> None:
-        self.ledger = ledger
-        self.settings = settings
-        self.clock = clock
-        self.failures = 0
-        self.last: Upkeep | None = None
-        self.totals: list[Totals] = []  # the track record's totals after the last upkeep, for /metrics
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self) -> None:
-        if self.ledger is None:
-            return
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.run))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def run(self) -> None:
-        assert self.settings.ledger_url is not None
-        self.last = keep_record(
-            self.settings.ledger_url, self.settings.registry(), self.settings.data_dir, self.clock()
-        )
-        if self.last.error:
-            self.failures += 1
-            return
-        log.info("ledger: %s", upkeep_summary(self.last))
-        try:
-            assert self.ledger is not None
-            self.totals = self.ledger.get().track_record().totals
-        except Exception as exc:  # noqa: BLE001 - metrics are best effort
-            log.warning("ledger: could not read the totals for /metrics: %s", exc)
-
-    async def wait(self) -> None:
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=60)
 
 
 async def watch_registry(holder: Holder, settings: Settings, upkeep: Upkeeper | None = None) -> None:

@@ -9,6 +9,18 @@ limit 413, no fit loaded or the service busy 503 (with ``Retry-After`` when busy
 Details never carry internals: absolute paths are cut to their last part and URLs
 (a database's host and user) left out (``public``); the full text is logged with
 the request id.
+
+The service's own exceptions, beside the model's tree (``model/errors.py``), and
+the answer each gets:
+
+::
+
+    LaunchcastError         422 (its subclass NotFoundError: 404, with suggestions)
+    WorkCancelled           503 + Retry-After (the client left, or the deadline passed)
+    Busy                    503 + Retry-After (the bounded pool is full)
+    LedgerUnavailable       503 (the track record's database; forecasts never need it)
+    NoFitLoaded             503 (no model yet: how to make one)
+    HTTPException           its status (400 becomes 422: a malformed body is bad input)
 """
 
 from __future__ import annotations
@@ -26,11 +38,26 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from launchcast.model.errors import LaunchcastError, NotFoundError, WorkCancelled
-from launchcast.service.state import LedgerUnavailable, NoFitLoaded
-from launchcast.service.work import Busy
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("launchcast.errors")
+
+
+class Busy(Exception):
+    """No room for more work now (503 with ``Retry-After``)."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class LedgerUnavailable(Exception):
+    """The ledger database cannot be reached; the API answers 503 (forecasts never depend on it)."""
+
+
+class NoFitLoaded(Exception):
+    """No fit to answer from; the API answers 503 with how to make one."""
+
 
 TITLES = {
     400: "Bad request",

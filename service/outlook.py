@@ -21,11 +21,6 @@ from launchcast.model.questions.forecast import (
     NextLaunchForecast,
     Programme,
     VersusForecast,
-    by_month,
-    campaign,
-    next_launch,
-    resolve,
-    versus,
 )
 from launchcast.service import charts
 from launchcast.service.state import Served
@@ -87,65 +82,43 @@ def _svg(figure: Any, description: str) -> str:
     return _inline(charts.render(figure, "svg", description))
 
 
-def build(
-    served: Served,
-    now: datetime,
-    stale_after_days: int,
-    question: str | None,
-    track_record: list[Totals] | None,
-) -> Outlook:
-    fit, version = served.fit, served.version_id
+def build(served: Served, now: datetime, question: str | None, track_record: list[Totals] | None) -> Outlook:
+    forecaster = served.forecaster
     programmes = []
     for code in KOREAS:
         state = Programme(state=code)
-        answer = next_launch(fit, state, now=now, stale_after_days=stale_after_days, explain=True)
-        draws = fit.success_probability(resolve(fit, state).query)
-        outlook = by_month(fit, state, 24, 20_000, 0, now=now, stale_after_days=stale_after_days)
+        answered = forecaster.next(state, now, explain=True)
+        outlook = forecaster.by_month(state, 24, 20_000, 0, now)
         programmes.append(
             Column(
                 code=code,
-                name=fit.catalogue.state_name(code),
-                next=answer,
-                five=campaign(fit, state, 5, 20_000, 0, now=now, stale_after_days=stale_after_days),
-                outlook=outlook,
-                next_svg=_svg(charts.next_chart(answer, draws, version), f"Reliability of {answer.subject}"),
-                outlook_svg=_svg(
-                    charts.by_month_chart(outlook, version), f"{outlook.subject}, month by month"
-                ),
+                name=served.fit.catalogue.state_name(code),
+                next=answered.answer,
+                five=forecaster.campaign(state, 5, 20_000, 0, now).answer,
+                outlook=outlook.answer,
+                next_svg=_svg(answered.chart.draw(), f"Reliability of {answered.answer.subject}"),
+                outlook_svg=_svg(outlook.chart.draw(), f"{outlook.answer.subject}, month by month"),
                 launches=_launches(served, code),
             )
         )
-    race = versus(
-        fit,
-        Programme(state="KP"),
-        Programme(state="KR"),
-        20_000,
-        0,
-        now=now,
-        stale_after_days=stale_after_days,
-    )
-    draws_a = fit.success_probability(resolve(fit, Programme(state="KP")).query)
-    draws_b = fit.success_probability(resolve(fit, Programme(state="KR")).query)
-    race_svg = _svg(charts.versus_chart(race, draws_a, draws_b, version), "North vs South Korea")
-    asked = _ask(served, question, now, stale_after_days) if question else None
-    return Outlook(programmes, race, race_svg, asked, track_record, version, now)
+    race = forecaster.versus(Programme(state="KP"), Programme(state="KR"), 20_000, 0, now)
+    race_svg = _svg(race.chart.draw(), "North vs South Korea")
+    asked = _ask(served, question, now) if question else None
+    return Outlook(programmes, race.answer, race_svg, asked, track_record, served.version_id, now)
 
 
-def _ask(served: Served, text: str, now: datetime, stale_after_days: int) -> Asked:
+def _ask(served: Served, text: str, now: datetime) -> Asked:
     """A vehicle or a state, by any name the API accepts; a misspelling gets suggestions."""
-    fit = served.fit
     asked = Asked(text=text)
-    state = fit.catalogue.find_state(text)
+    state = served.fit.catalogue.find_state(text)
     programme = Programme(state=state) if state else Programme(vehicle=text)
     try:
-        asked.answer = next_launch(fit, programme, now=now, stale_after_days=stale_after_days, explain=True)
+        answered = served.forecaster.next(programme, now, explain=True)
     except NotFoundError as exc:
         asked.problem, asked.suggestions = str(exc), exc.suggestions
         return asked
-    draws = fit.success_probability(resolve(fit, programme).query)
-    asked.svg = _svg(
-        charts.next_chart(asked.answer, draws, served.version_id), f"Reliability: {asked.answer.subject}"
-    )
+    asked.answer = answered.answer
+    asked.svg = _svg(answered.chart.draw(), f"Reliability: {answered.answer.subject}")
     return asked
 
 

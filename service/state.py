@@ -18,11 +18,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError, LedgerError
-from launchcast.model.operations.ledger import Ledger
+from launchcast.model.operations.ledger import Ledger, Totals
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
 from launchcast.model.questions.forecast import (
-    Moment,
     NextLaunchTimes,
     Programme,
     Resolved,
@@ -32,6 +33,9 @@ from launchcast.model.questions.forecast import (
 )
 from launchcast.model.record.history import LaunchHistory, load_history
 from launchcast.model.stats.fit import Fit
+from launchcast.service.errors import LedgerUnavailable, NoFitLoaded
+from launchcast.service.forecaster import Forecaster
+from launchcast.service.settings import Settings
 
 T = TypeVar("T")
 log = logging.getLogger("launchcast.ledger")
@@ -61,6 +65,8 @@ class Served:
     version_id: str
     history: LaunchHistory | None
     next_by_vehicle: dict[str, tuple[Resolved, bytes, float]] = field(repr=False)
+    #: Every question of this fit, with the settings that shape answers (``service.forecaster``).
+    forecaster: Forecaster = field(repr=False)
     #: Rendered charts by (route, format, question): a chart is drawn once per fit and question.
     charts: dict[tuple[str, ...], bytes] = field(default_factory=dict, repr=False)
 
@@ -73,7 +79,9 @@ class Served:
         return found
 
     @classmethod
-    def load(cls, registry: Registry, version_id: str, data_dir: Path) -> Served:
+    def load(
+        cls, registry: Registry, version_id: str, data_dir: Path, stale_after_days: int = STALE_AFTER_DAYS
+    ) -> Served:
         fit = registry.load(version_id)
         try:
             history: LaunchHistory | None = load_history(data_dir)
@@ -87,23 +95,19 @@ class Served:
             answer = next_launch(fit, programme, now=data_end)
             timeless = answer.model_dump_json(exclude=times).encode()
             cache[vehicle] = (resolve(fit, programme), timeless, answer.probability)
-        return cls(fit, version_id, history, cache)
+        return cls(fit, version_id, history, cache, Forecaster(fit, version_id, stale_after_days, history))
 
-    def next_json(
-        self, programme: Programme, now: datetime, stale_after_days: int, explain: bool = False
-    ) -> tuple[bytes, float]:
+    def next_json(self, programme: Programme, now: datetime, explain: bool = False) -> tuple[bytes, float]:
         """The next-launch answer as JSON, asked at ``now``, and its probability (for the audit log)."""
         if explain:
-            answer = next_launch(
-                self.fit, programme, now=now, stale_after_days=stale_after_days, explain=True
-            )
+            answer = self.forecaster.next(programme, now, explain=True).answer
             return answer.model_dump_json().encode(), answer.probability
         if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
             record = self.fit.catalogue.record(programme.vehicle)
             resolved, timeless, probability = self.next_by_vehicle[record.vehicle]
-            times = next_launch_times(self.fit, resolved, Moment.of(self.fit, now, stale_after_days))
+            times = next_launch_times(self.fit, resolved, self.forecaster.moment(now))
             return times.model_dump_json().encode()[:-1] + b"," + timeless[1:], probability
-        answer = next_launch(self.fit, programme, now=now, stale_after_days=stale_after_days)
+        answer = self.forecaster.next(programme, now).answer
         return answer.model_dump_json().encode(), answer.probability
 
 
@@ -217,9 +221,41 @@ class LedgerHolder:
                 self._ledger = None
 
 
-class LedgerUnavailable(Exception):
-    """The ledger database cannot be reached; the API answers 503 (forecasts never depend on it)."""
+class Upkeeper:
+    """Keeps the forecast ledger after each load, in the background: a slow or unreachable
+    database never delays serving. Failures are logged (by ``keep_record``) and counted."""
 
+    def __init__(self, ledger: LedgerHolder | None, settings: Settings, clock: Clock) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.clock = clock
+        self.failures = 0
+        self.last: Upkeep | None = None
+        self.totals: list[Totals] = []  # the track record's totals after the last upkeep, for /metrics
+        self._tasks: set[asyncio.Task[None]] = set()
 
-class NoFitLoaded(Exception):
-    """No fit to answer from; the API answers 503 with how to make one."""
+    def start(self) -> None:
+        if self.ledger is None:
+            return
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.run))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def run(self) -> None:
+        assert self.settings.ledger_url is not None
+        self.last = keep_record(
+            self.settings.ledger_url, self.settings.registry(), self.settings.data_dir, self.clock()
+        )
+        if self.last.error:
+            self.failures += 1
+            return
+        log.info("ledger: %s", upkeep_summary(self.last))
+        try:
+            assert self.ledger is not None
+            self.totals = self.ledger.get().track_record().totals
+        except Exception as exc:  # noqa: BLE001 - metrics are best effort
+            log.warning("ledger: could not read the totals for /metrics: %s", exc)
+
+    async def wait(self) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=60)

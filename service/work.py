@@ -32,20 +32,13 @@ from starlette.requests import Request
 
 from launchcast.model.errors import WorkCancelled
 from launchcast.model.questions import budget
+from launchcast.service.errors import Busy
 
 T = TypeVar("T")
 log = logging.getLogger("launchcast.work")
 
 #: How often a waiting request looks whether its client is still there.
 POLL_SECONDS = 0.1
-
-
-class Busy(Exception):
-    """No room for more work now (503 with ``Retry-After``)."""
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
 
 
 class Work:

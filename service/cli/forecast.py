@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from launchcast.model.questions.explain import Explanation
     from launchcast.model.questions.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
     from launchcast.model.stats.fit import Fit
+    from launchcast.service.forecaster import Chart, Forecaster
 
 app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).", no_args_is_help=True)
 
@@ -42,19 +43,18 @@ AsOf = Annotated[
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
 
 
-def _fit_label(fit_dir: Path | None) -> str:
-    """The chart's fit label: the registry version, or the saved fit's directory."""
-    return str(fit_dir) if fit_dir else str(settings().registry().current_id())
-
-
-def _save_plot(figure: Any, path: Path, description: str) -> None:
-    from launchcast.service.charts import render
-
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("svg", "png"):
+def _check_plot(path: Path | None) -> None:
+    """A --plot name the chart can be written as, checked before any work."""
+    if path is not None and path.suffix.lower() not in (".svg", ".png"):
         raise LaunchcastError(f"--plot {path}: use a .svg or .png file name")
+
+
+def _save_plot(chart: Chart, path: Path | None) -> None:
+    if path is None:
+        return
+    _check_plot(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render(figure, fmt, description))
+    path.write_bytes(chart.render(path.suffix.lower().lstrip(".")))
     err_console.print(f"wrote {path}", highlight=False)
 
 
@@ -70,10 +70,26 @@ def _now(as_of: str | None) -> datetime:
         raise LaunchcastError(f"--as-of: {exc}") from None
 
 
-def _load(fit_dir: Path | None) -> Fit:
+def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
+    """The saved fit (``--fit``, else the registry's current version) as a forecaster, with
+    the settings that shape answers; ``with_history``: the launch record too (launch counts)."""
+    from launchcast.model.record.history import load_history
     from launchcast.model.stats.saved import load_fit
+    from launchcast.service.forecaster import Forecaster
 
-    return load_fit(fit_dir) if fit_dir else settings().registry().load_current()
+    config = settings()
+    if fit_dir:
+        fit, label = load_fit(fit_dir), str(fit_dir)
+    else:
+        registry = config.registry()
+        fit, label = registry.load_current(), str(registry.current_id())
+    history = None
+    if with_history:
+        try:
+            history = load_history(config.ensure_data())
+        except LaunchcastError:
+            history = None  # only needed for a window that starts before the data's end
+    return Forecaster(fit, label, config.stale_after_days, history)
 
 
 def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
@@ -144,19 +160,12 @@ def forecast_next(
     plot: Plot = None,
 ) -> None:
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
-    from launchcast.model.questions.forecast import Programme, next_launch
+    from launchcast.model.questions.forecast import Programme
 
-    fit = _load(fit_dir)
-    programme = Programme(vehicle, state, family, new_vehicle)
-    result = next_launch(
-        fit, programme, now=_now(as_of), stale_after_days=settings().stale_after_days, explain=explain
-    )
-    if plot is not None:
-        from launchcast.model.questions.forecast import resolve
-        from launchcast.service.charts import next_chart
-
-        draws = fit.success_probability(resolve(fit, programme).query)
-        _save_plot(next_chart(result, draws, _fit_label(fit_dir)), plot, result.subject)
+    _check_plot(plot)
+    answered = _forecaster(fit_dir).next(Programme(vehicle, state, family, new_vehicle), _now(as_of), explain)
+    _save_plot(answered.chart, plot)
+    result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -197,21 +206,12 @@ def forecast_campaign(
     """Distribution of successes in the next N launches of one vehicle."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import Programme, campaign
+    from launchcast.model.questions.forecast import Programme
 
-    result = campaign(
-        _load(fit_dir),
-        Programme(vehicle, state),
-        launches,
-        paths,
-        seed,
-        now=_now(as_of),
-        stale_after_days=settings().stale_after_days,
-    )
-    if plot is not None:
-        from launchcast.service.charts import campaign_chart
-
-        _save_plot(campaign_chart(result, _fit_label(fit_dir)), plot, result.subject)
+    _check_plot(plot)
+    answered = _forecaster(fit_dir).campaign(Programme(vehicle, state), launches, paths, seed, _now(as_of))
+    _save_plot(answered.chart, plot)
+    result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -247,24 +247,17 @@ def forecast_by_date(
     """P(at least one successful launch from now until a date), with the launch-rate model."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import Programme, by_date
+    from launchcast.model.questions.forecast import Programme
 
     try:
         until = date.fromisoformat(date_)
     except ValueError:
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
-    fit, programme, now = _load(fit_dir), Programme(vehicle, state, None, new_vehicle), _now(as_of)
-    result = by_date(
-        fit, programme, until, paths, seed, now=now, stale_after_days=settings().stale_after_days
-    )
-    if plot is not None:
-        from launchcast.model.questions.forecast import by_month
-        from launchcast.service.charts import by_month_chart
-
-        outlook = by_month(
-            fit, programme, 24, paths, seed, now=now, stale_after_days=settings().stale_after_days
-        )
-        _save_plot(by_month_chart(outlook, _fit_label(fit_dir)), plot, outlook.subject)
+    _check_plot(plot)
+    programme = Programme(vehicle, state, None, new_vehicle)
+    answered = _forecaster(fit_dir).by_date(programme, until, paths, seed, _now(as_of))
+    _save_plot(answered.chart, plot)
+    result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -306,22 +299,14 @@ def forecast_launches(
     """How many launches (and successes) a state, vehicle or operator makes in a window."""
     from rich.table import Table
 
-    from launchcast.model.questions.counts import launches
-    from launchcast.model.record.history import load_history
-
     days = []
     for option, text in (("--from", start), ("--until", until)):
         try:
             days.append(date.fromisoformat(text))
         except ValueError:
             raise LaunchcastError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
-    fit = _load(fit_dir)
-    try:
-        history = load_history(settings().ensure_data())
-    except LaunchcastError:
-        history = None  # only needed for a window that starts before the data's end
-    result = launches(
-        fit,
+    _check_plot(plot)
+    answered = _forecaster(fit_dir, with_history=True).launches(
         state=state,
         vehicle=vehicle,
         operator=operator,
@@ -329,13 +314,9 @@ def forecast_launches(
         end=days[1],
         now=_now(as_of),
         at_least=at_least,
-        history=history,
-        stale_after_days=settings().stale_after_days,
     )
-    if plot is not None:
-        from launchcast.service.charts import launches_chart
-
-        _save_plot(launches_chart(result, _fit_label(fit_dir)), plot, result.subject)
+    _save_plot(answered.chart, plot)
+    result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -386,20 +367,15 @@ def forecast_versus(
     """Head to head: who is more reliable, and whose next success (from now) comes first."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import versus
-
-    fit = _load(fit_dir)
-    side_a, side_b = _programme(a, fit, a_new_vehicle), _programme(b, fit, b_new_vehicle)
-    result = versus(
-        fit, side_a, side_b, paths, seed, now=_now(as_of), stale_after_days=settings().stale_after_days
+    _check_plot(plot)
+    forecaster = _forecaster(fit_dir)
+    side_a, side_b = (
+        _programme(a, forecaster.fit, a_new_vehicle),
+        _programme(b, forecaster.fit, b_new_vehicle),
     )
-    if plot is not None:
-        from launchcast.model.questions.forecast import resolve
-        from launchcast.service.charts import versus_chart
-
-        draws_a = fit.success_probability(resolve(fit, side_a).query)
-        draws_b = fit.success_probability(resolve(fit, side_b).query)
-        _save_plot(versus_chart(result, draws_a, draws_b, _fit_label(fit_dir)), plot, f"{a} vs {b}")
+    answered = forecaster.versus(side_a, side_b, paths, seed, _now(as_of))
+    _save_plot(answered.chart, plot)
+    result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
         return
@@ -459,13 +435,12 @@ def forecast_scenario(
     """What-if questions from the same posterior: differences with 90% intervals, and their evidence."""
     from rich.table import Table
 
-    from launchcast.model.questions.scenario import after_outcome, foreign_help
-
     if kind not in SCENARIOS:
         raise LaunchcastError(f"unknown scenario {kind!r}; choose one of {', '.join(SCENARIOS)}")
-    fit, now, stale = _load(fit_dir), _now(as_of), settings().stale_after_days
+    forecaster, now = _forecaster(fit_dir), _now(as_of)
+    fit = forecaster.fit
     if kind == "after-failure":
-        answer = after_outcome(fit, _programme(programme, fit), now=now, stale_after_days=stale)
+        answer = forecaster.after_outcome(_programme(programme, fit), now)
         if as_json:
             console.print_json(answer.model_dump_json())
             return
@@ -487,7 +462,7 @@ def forecast_scenario(
         console.print(f"Rests on: {answer.evidence}.", highlight=False)
         _print_freshness(answer)
         return
-    help_answer = foreign_help(fit, programme, now=now, family=family, stale_after_days=stale)
+    help_answer = forecaster.foreign_help(programme, family, now)
     if as_json:
         console.print_json(help_answer.model_dump_json())
         return

@@ -6,17 +6,18 @@ dependency in a worker thread, a hop that cost more than the forecast itself.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import AfterValidator, StringConstraints
 
-from launchcast.model.operations.ledger import Ledger
+from launchcast.service.audit import AuditWriter
 from launchcast.service.errors import documented
+from launchcast.service.forecaster import Forecaster
+from launchcast.service.refits import RefitRunner
 from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder, LedgerHolder, LedgerUnavailable, Served
+from launchcast.service.state import Clock, Holder, LedgerHolder, Served, Upkeeper
 from launchcast.service.work import Work
 
 
@@ -34,12 +35,17 @@ async def settings(request: Request) -> Settings:
     return settings_
 
 
-async def ledger(request: Request) -> Ledger:
-    """The ledger (opened on first use, off the event loop); 503 while its database is unreachable."""
+async def ledger(request: Request) -> LedgerHolder | None:
+    """The ledger's connection (reads off the event loop, with a time limit); None when none is
+    kept (the route says so with a 503 after its input is checked: bad input is a 422 first)."""
     holder: LedgerHolder | None = request.app.state.ledger
-    if holder is None:
-        raise LedgerUnavailable("the track record is not kept here (LAUNCHCAST_TRACK_RECORD=false)")
-    return await asyncio.to_thread(holder.get)
+    return holder
+
+
+async def refits(request: Request) -> RefitRunner:
+    """Refits in a child process, on a schedule or by HTTP (``service.refits``)."""
+    refits_: RefitRunner = request.app.state.refits
+    return refits_
 
 
 async def clock(request: Request) -> Clock:
@@ -53,11 +59,33 @@ async def work(request: Request) -> Work:
     return work_
 
 
+async def forecaster(request: Request) -> Forecaster:
+    """The served fit's forecaster: every question, its answer and its chart."""
+    return (await served(request)).forecaster
+
+
+async def upkeep(request: Request) -> Upkeeper:
+    """The ledger's keeper: what the last upkeep did and the track record's totals."""
+    upkeep_: Upkeeper = request.app.state.upkeep
+    return upkeep_
+
+
+async def audit(request: Request) -> AuditWriter | None:
+    """The audit log of served forecasts, or None when it is off (``LAUNCHCAST_AUDIT_LOG``)."""
+    audit_: AuditWriter | None = request.app.state.audit
+    return audit_
+
+
 HolderDep = Annotated[Holder, Depends(holder)]
 ServedDep = Annotated[Served, Depends(served)]
 SettingsDep = Annotated[Settings, Depends(settings)]
 ClockDep = Annotated[Clock, Depends(clock)]
 WorkDep = Annotated[Work, Depends(work)]
+ForecasterDep = Annotated[Forecaster, Depends(forecaster)]
+UpkeepDep = Annotated[Upkeeper, Depends(upkeep)]
+LedgerDep = Annotated[LedgerHolder | None, Depends(ledger)]
+RefitsDep = Annotated[RefitRunner, Depends(refits)]
+AuditDep = Annotated[AuditWriter | None, Depends(audit)]
 
 
 #: Times a question may name: from the first orbital launch's year to a documented far future.

@@ -12,11 +12,10 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 from launchcast.model.defaults import MAX_PATHS
 from launchcast.model.questions.counts import LaunchCountForecast
-from launchcast.model.questions.counts import launches as launch_counts
 from launchcast.model.questions.forecast import (
     MAX_CAMPAIGN_LAUNCHES,
     MAX_MONTHS,
@@ -27,25 +26,16 @@ from launchcast.model.questions.forecast import (
     NextLaunchForecast,
     Programme,
     VersusForecast,
-    by_date,
-    by_month,
-    campaign,
-    resolve,
-    versus,
-)
-from launchcast.model.questions.forecast import (
-    next_launch as next_forecast,
 )
 from launchcast.model.questions.scenario import (
     RUSSIAN_FAMILY,
     AfterOutcomeScenario,
     ForeignHelpScenario,
-    after_outcome,
-    foreign_help,
 )
 from launchcast.service import charts
+from launchcast.service.audit import AuditWriter
+from launchcast.service.forecaster import Answered, Chart
 from launchcast.service.routes import deps
-from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Served
 from launchcast.service.work import Work
 
@@ -126,13 +116,18 @@ ScenarioRequest = Annotated[ForeignHelpRequest | AfterFailureRequest, Field(disc
 
 
 def _audit(
-    request: Request, route: str, query: dict[str, Any], served: Served, probability: float, clock: Clock
+    audit: AuditWriter | None,
+    route: str,
+    query: dict[str, Any],
+    served: Served,
+    probability: float,
+    clock: Clock,
 ) -> None:
     """Append to the audit log, if it is on (a deque append: no I/O on the request path)."""
-    audit = request.app.state.audit
     if audit is not None:
-        query = jsonable_encoder(query)
-        audit.add(clock(), route, query, served.version_id, probability, correlation_id.get())
+        audit.add(
+            clock(), route, jsonable_encoder(query), served.version_id, probability, correlation_id.get()
+        )
 
 
 ChartFormat = Annotated[
@@ -175,21 +170,13 @@ AsOfQuery = Annotated[deps.AsOf | None, Query(description=deps.AS_OF_DESCRIPTION
 
 
 async def _image(
-    work: Work,
-    http: Request,
-    served: Served,
-    fmt: str,
-    key: tuple[str, ...],
-    draw: Callable[[], Figure],
-    description: str,
+    work: Work, http: Request, served: Served, fmt: str, key: tuple[str, ...], chart: Callable[[], Chart]
 ) -> Response:
-    """A chart: from the fit's cache if drawn before, else drawn in the bounded pool."""
+    """A chart: from the fit's cache if drawn before, else asked and drawn in the bounded pool."""
     key = (fmt, *key)
     body = served.charts.get(key)
     if body is None:
-        body = await work.run(
-            http, lambda: served.chart(key, lambda: charts.render(draw(), fmt, description))
-        )
+        body = await work.run(http, lambda: served.chart(key, lambda: chart().render(fmt)))
     return Response(body, media_type=charts.FORMATS[fmt])
 
 
@@ -197,9 +184,9 @@ async def _image(
 async def next_launch(
     request: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
+    audit: deps.AuditDep,
     vehicle: VehicleQuery = None,
     state: StateQuery = None,
     family: FamilyQuery = None,
@@ -229,18 +216,14 @@ async def next_launch(
     chart = _chart_format(request, fmt)
     if chart is not None:
         at = as_of or _minute(now)
-
-        def draw() -> Figure:
-            answer = next_forecast(served.fit, programme, now=at, stale_after_days=settings.stale_after_days)
-            draws = served.fit.success_probability(resolve(served.fit, programme).query)
-            return charts.next_chart(answer, draws, served.version_id)
-
         key = ("next", str(vehicle), str(state), str(family), str(new_vehicle), at.isoformat())
-        return await _image(work, request, served, chart, key, draw, f"Posterior of P(success): {programme}")
-    body, probability = served.next_json(programme, now, settings.stale_after_days, explain)
-    if request.app.state.audit is not None:
+        return await _image(
+            work, request, served, chart, key, lambda: served.forecaster.next(programme, at).chart
+        )
+    body, probability = served.next_json(programme, now, explain)
+    if audit is not None:
         asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
-        _audit(request, "next", {**asked, "as_of": now}, served, probability, clock)
+        _audit(audit, "next", {**asked, "as_of": now}, served, probability, clock)
     return Response(body, media_type="application/json")
 
 
@@ -249,39 +232,25 @@ async def campaign_forecast(
     request: CampaignRequest,
     http: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
+    audit: deps.AuditDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """How many of the next N launches of a vehicle succeed (as a chart: their distribution)."""
     chart = _chart_format(http, fmt)
     at = request.as_of or (_minute(clock()) if chart else clock())
 
-    def forecast() -> CampaignForecast:
-        return campaign(
-            served.fit,
-            request.programme(),
-            request.launches,
-            request.paths,
-            request.seed,
-            now=at,
-            stale_after_days=settings.stale_after_days,
+    def ask() -> Answered[CampaignForecast]:
+        return served.forecaster.campaign(
+            request.programme(), request.launches, request.paths, request.seed, at
         )
 
     if chart is not None:
         key = ("campaign", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return await _image(
-            work,
-            http,
-            served,
-            chart,
-            key,
-            lambda: charts.campaign_chart(forecast(), served.version_id),
-            f"Successes in the next {request.launches} launches",
-        )
-    answer = await work.run(http, forecast)
-    _audit(http, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
+        return await _image(work, http, served, chart, key, lambda: ask().chart)
+    answer = (await work.run(http, ask)).answer
+    _audit(audit, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
     return answer
 
 
@@ -290,43 +259,33 @@ async def by_date_forecast(
     request: ByDateRequest,
     http: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
+    audit: deps.AuditDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """P(at least one successful launch before a date), with the launch-rate model.
 
     As a chart: the same probability month by month for the next 24 months."""
     chart = _chart_format(http, fmt)
+    programme = request.programme()
     if chart is not None:
-        return await _by_month_chart(
+        at = request.as_of or _minute(clock())
+        key = ("by-month", str(programme), "24", str(request.paths), str(request.seed), at.isoformat())
+        return await _image(
             work,
             http,
             served,
-            settings,
-            request.programme(),
-            24,
-            request.paths,
-            request.seed,
-            request.as_of or _minute(clock()),
             chart,
+            key,
+            lambda: served.forecaster.by_month_chart(programme, request.paths, request.seed, at),
         )
     now = request.now(clock)
-    answer = await work.run(
-        http,
-        lambda: by_date(
-            served.fit,
-            request.programme(),
-            request.date,
-            request.paths,
-            request.seed,
-            now=now,
-            stale_after_days=settings.stale_after_days,
-        ),
+    answered = await work.run(
+        http, lambda: served.forecaster.by_date(programme, request.date, request.paths, request.seed, now)
     )
-    _audit(http, "by-date", request.model_dump(), served, answer.probability, clock)
-    return answer
+    _audit(audit, "by-date", request.model_dump(), served, answered.answer.probability, clock)
+    return answered.answer
 
 
 @router.post("/versus", response_model=VersusForecast, responses=AS_CHART)
@@ -334,73 +293,33 @@ async def versus_forecast(
     request: VersusRequest,
     http: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
+    audit: deps.AuditDep,
     fmt: ChartFormat = None,
 ) -> Any:
     """Head to head: who is more reliable, whose next success comes first (as a chart: both
     reliabilities, and who has succeeded by when)."""
     chart = _chart_format(http, fmt)
     at = request.as_of or (_minute(clock()) if chart else clock())
-    fit, side_a, side_b = served.fit, request.a.programme(), request.b.programme()
 
-    def forecast() -> VersusForecast:
-        return versus(
-            fit,
-            side_a,
-            side_b,
-            request.paths,
-            request.seed,
-            now=at,
-            stale_after_days=settings.stale_after_days,
+    def ask() -> Answered[VersusForecast]:
+        return served.forecaster.versus(
+            request.a.programme(), request.b.programme(), request.paths, request.seed, at
         )
 
     if chart is not None:
-
-        def draw() -> Figure:
-            draws_a = fit.success_probability(resolve(fit, side_a).query)
-            draws_b = fit.success_probability(resolve(fit, side_b).query)
-            return charts.versus_chart(forecast(), draws_a, draws_b, served.version_id)
-
         key = ("versus", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return await _image(
-            work, http, served, chart, key, draw, "Who is more reliable, and who succeeds first"
-        )
-    answer = await work.run(http, forecast)
-    _audit(http, "versus", request.model_dump(), served, answer.probability_a_first, clock)
+        return await _image(work, http, served, chart, key, lambda: ask().chart)
+    answer = (await work.run(http, ask)).answer
+    _audit(audit, "versus", request.model_dump(), served, answer.probability_a_first, clock)
     return answer
-
-
-async def _by_month_chart(
-    work: Work,
-    http: Request,
-    served: Served,
-    settings: Settings,
-    programme: Programme,
-    months: int,
-    paths: int,
-    seed: int,
-    at: dt.datetime,
-    fmt: str,
-) -> Response:
-    def draw() -> Figure:
-        answer = by_month(
-            served.fit, programme, months, paths, seed, now=at, stale_after_days=settings.stale_after_days
-        )
-        return charts.by_month_chart(answer, served.version_id)
-
-    key = ("by-month", str(programme), str(months), str(paths), str(seed), at.isoformat())
-    return await _image(
-        work, http, served, fmt, key, draw, f"P(at least one success) month by month: {programme}"
-    )
 
 
 @router.get("/by-month", response_model=ByMonthForecast, responses=AS_CHART)
 async def by_month_forecast(
     request: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
     vehicle: VehicleQuery = None,
@@ -416,17 +335,15 @@ async def by_month_forecast(
     the by-date question as an outlook (one simulation; each point equals by-date for its date)."""
     programme = Programme(vehicle, state, None, new_vehicle)
     chart = _chart_format(request, fmt)
+    at = as_of or (_minute(clock()) if chart else clock())
+
+    def ask() -> Answered[ByMonthForecast]:
+        return served.forecaster.by_month(programme, months, paths, seed, at)
+
     if chart is not None:
-        return await _by_month_chart(
-            work, request, served, settings, programme, months, paths, seed, as_of or _minute(clock()), chart
-        )
-    now = as_of or clock()
-    return await work.run(
-        request,
-        lambda: by_month(
-            served.fit, programme, months, paths, seed, now=now, stale_after_days=settings.stale_after_days
-        ),
-    )
+        key = ("by-month", str(programme), str(months), str(paths), str(seed), at.isoformat())
+        return await _image(work, request, served, chart, key, lambda: ask().chart)
+    return (await work.run(request, ask)).answer
 
 
 OPERATOR = "an operator by GCAT agency code or name (SPX, SpaceX, CASC, NATA)"
@@ -436,7 +353,6 @@ OPERATOR = "an operator by GCAT agency code or name (SPX, SpaceX, CASC, NATA)"
 async def launch_count_forecast(
     request: Request,
     served: deps.ServedDep,
-    settings: deps.SettingsDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
     start: Annotated[
@@ -460,9 +376,8 @@ async def launch_count_forecast(
     chart = _chart_format(request, fmt)
     now = as_of or (_minute(clock()) if chart else clock())
 
-    def forecast() -> LaunchCountForecast:
-        return launch_counts(
-            served.fit,
+    def ask() -> Answered[LaunchCountForecast]:
+        return served.forecaster.launches(
             state=state,
             vehicle=vehicle,
             operator=operator,
@@ -470,31 +385,13 @@ async def launch_count_forecast(
             end=until,
             now=now,
             at_least=at_least,
-            history=served.history,
-            stale_after_days=settings.stale_after_days,
         )
 
     if chart is not None:
-        key = (
-            "launches",
-            str(state),
-            str(vehicle),
-            str(operator),
-            str(start),
-            str(until),
-            str(at_least),
-            now.isoformat(),
-        )
-        return await _image(
-            work,
-            request,
-            served,
-            chart,
-            key,
-            lambda: charts.launches_chart(forecast(), served.version_id),
-            "How many launches, and how many successes",
-        )
-    return await work.run(request, forecast)
+        asked = (state, vehicle, operator, start, until, at_least)
+        key = ("launches", *(str(x) for x in asked), now.isoformat())
+        return await _image(work, request, served, chart, key, lambda: ask().chart)
+    return (await work.run(request, ask)).answer
 
 
 @router.post("/scenario", response_model=ForeignHelpScenario | AfterOutcomeScenario)
@@ -515,8 +412,7 @@ async def scenario_forecast(
         ),
     ],
     http: Request,
-    served: deps.ServedDep,
-    settings: deps.SettingsDep,
+    forecaster: deps.ForecasterDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
 ) -> Any:
@@ -525,20 +421,6 @@ async def scenario_forecast(
     or as a variant of a foreign family) and ``after-failure`` (the flight after a failure)."""
     now = request.now(clock)
     if isinstance(request, ForeignHelpRequest):
-        help_request = request
-        return await work.run(
-            http,
-            lambda: foreign_help(
-                served.fit,
-                help_request.state,
-                now=now,
-                family=help_request.family,
-                stale_after_days=settings.stale_after_days,
-            ),
-        )
-    return await work.run(
-        http,
-        lambda: after_outcome(
-            served.fit, request.programme(), now=now, stale_after_days=settings.stale_after_days
-        ),
-    )
+        asked = request
+        return await work.run(http, lambda: forecaster.foreign_help(asked.state, asked.family, now))
+    return await work.run(http, lambda: forecaster.after_outcome(request.programme(), now))

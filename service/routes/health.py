@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from launchcast.model.questions.forecast import Moment
 from launchcast.service.errors import public
 from launchcast.service.routes import deps
-from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder
 
 router = APIRouter(tags=["health"])
 
@@ -27,9 +23,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "not ready: no fit, or a stalled reload watcher"}})
 async def readyz(
-    holder: Annotated[Holder, Depends(deps.holder)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    holder: deps.HolderDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
 ) -> JSONResponse:
     """Readiness: 200 once a fit is loaded; 503 (with how to make one) otherwise, or when the
     hot-reload watcher has stopped going round (a restart is the fix). A full work queue is not
@@ -56,7 +52,7 @@ async def readyz(
         )
     fit = served.fit
     now = clock()
-    moment = Moment.of(fit, max(now, fit.data_end or now), settings.stale_after_days)
+    moment = served.forecaster.moment(max(now, fit.data_end or now))
     return JSONResponse(
         {
             "status": "ready",

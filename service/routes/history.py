@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.routes import deps
-from launchcast.service.state import Served
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
 
@@ -29,7 +28,7 @@ class LaunchOut(BaseModel):
 @router.get("/history", response_model=list[LaunchOut])
 async def history(
     request: Request,
-    served: Annotated[Served, Depends(deps.served)],
+    served: deps.ServedDep,
     work: deps.WorkDep,
     state: Annotated[
         str | None,

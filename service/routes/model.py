@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from launchcast.model.questions.forecast import Moment
 from launchcast.model.record.update import update_attempts
 from launchcast.model.stats.diagnostics import Diagnostics
 from launchcast.service.routes import deps
-from launchcast.service.settings import Settings
-from launchcast.service.state import Clock, Holder, Served
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
 
@@ -93,10 +90,10 @@ class ModelOut(BaseModel):
 
 @router.get("/model", response_model=ModelOut)
 async def model(
-    served: Annotated[Served, Depends(deps.served)],
-    holder: Annotated[Holder, Depends(deps.holder)],
-    settings: Annotated[Settings, Depends(deps.settings)],
-    clock: Annotated[Clock, Depends(deps.clock)],
+    served: deps.ServedDep,
+    holder: deps.HolderDep,
+    settings: deps.SettingsDep,
+    clock: deps.ClockDep,
 ) -> ModelOut:
     """What is served, how old its data is, and how the last updates went (the update log is read
     off the event loop)."""
@@ -104,7 +101,7 @@ async def model(
     attempts = await asyncio.to_thread(update_attempts, settings.update_log)
     last = attempts[-1] if attempts else None
     good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
-    moment = Moment.of(fit, clock(), settings.stale_after_days)
+    moment = served.forecaster.moment(clock())
     return ModelOut(
         model=fit.model,
         version=fit.version,

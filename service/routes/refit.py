@@ -7,14 +7,13 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.errors import documented, problem, public
 from launchcast.service.routes import deps
-from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast.refit")
 router = APIRouter(prefix="/v1/refit", tags=["refit"])
@@ -37,7 +36,8 @@ class RefitStatus(BaseModel):
 )
 async def start_refit(
     request: Request,
-    settings: Annotated[Settings, Depends(deps.settings)],
+    settings: deps.SettingsDep,
+    refits: deps.RefitsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Start a refit now (in a child process); watch it at /v1/refit/status."""
@@ -55,18 +55,18 @@ async def start_refit(
             request,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not request.app.state.refits.start():
+    if not refits.start():
         return problem(409, "a refit is already running; watch it at /v1/refit/status", request)
     log.info("refit started over HTTP")
     return JSONResponse({"detail": "refit started"}, status_code=202)
 
 
 @router.get("/status", response_model=RefitStatus)
-async def status(request: Request, settings: Annotated[Settings, Depends(deps.settings)]) -> RefitStatus:
+async def status(settings: deps.SettingsDep, holder: deps.HolderDep, refits: deps.RefitsDep) -> RefitStatus:
     """Whether a refit runs now, and the log of recent runs (newest last; files read off the loop)."""
     registry = settings.registry()
-    served = request.app.state.holder.served
-    running = request.app.state.refits.running()
+    served = holder.served
+    running = refits.running()
 
     def read() -> tuple[str | None, list[dict[str, Any]]]:
         try:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.operations.ledger import TrackRecord
 from launchcast.model.stats.models import MODEL_NAMES
-from launchcast.service.errors import documented
+from launchcast.service.errors import LedgerUnavailable, documented
 from launchcast.service.routes import deps
-from launchcast.service.state import LedgerHolder, LedgerUnavailable, Served
 
 STATE = "a state by code or name"
 VEHICLE = "a vehicle by GCAT, display or Korean name"
@@ -29,7 +28,8 @@ router = APIRouter(
 @router.get("/track-record", response_model=TrackRecord)
 async def track_record(
     request: Request,
-    served: Annotated[Served, Depends(deps.served)],
+    served: deps.ServedDep,
+    holder: deps.LedgerDep,
     state: Annotated[
         str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["KP"], description=STATE)
     ] = None,
@@ -49,7 +49,6 @@ async def track_record(
         raise LaunchcastError(f"unknown model {model!r}; choose one of {', '.join(MODEL_NAMES)}")
     code = served.fit.catalogue.state_code(state) if state else None
     name = served.fit.catalogue.record(vehicle).vehicle if vehicle else None
-    holder: LedgerHolder | None = request.app.state.ledger
     if holder is None:
         raise LedgerUnavailable("the track record is not kept here (LAUNCHCAST_TRACK_RECORD=false)")
     key = (code, name, model, since)

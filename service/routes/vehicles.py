@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from launchcast.service.routes import deps
-from launchcast.service.state import Served
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
 
@@ -34,7 +33,7 @@ class StateOut(BaseModel):
 
 @router.get("/vehicles", response_model=list[VehicleOut])
 async def vehicles(
-    served: Annotated[Served, Depends(deps.served)],
+    served: deps.ServedDep,
     q: Annotated[
         str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, description="part of a name")
     ] = None,
@@ -95,7 +94,7 @@ async def operators(
 
 
 @router.get("/states", response_model=list[StateOut])
-async def states(served: Annotated[Served, Depends(deps.served)]) -> list[StateOut]:
+async def states(served: deps.ServedDep) -> list[StateOut]:
     """Launching states (vehicle owners) with their records."""
     out = []
     for state in served.fit.catalogue.states:

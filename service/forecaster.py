@@ -1,0 +1,174 @@
+"""One forecaster for both edges: a question asked once gives its answer and its chart.
+
+The CLI, the HTTP routes and the outlook page ask through a ``Forecaster`` made
+once per fit, so the settings that shape answers (how old the data may be before an
+answer warns) enter once, and the glue from an answer to its chart (which posterior
+draws the chart needs, its title) is written once.  An ``Answered`` holds the answer;
+its chart is drawn only when asked for (matplotlib is imported on the first chart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from launchcast.model.defaults import STALE_AFTER_DAYS
+from launchcast.model.questions import counts, forecast, scenario
+from launchcast.model.questions.forecast import Programme
+from launchcast.model.record.history import LaunchHistory
+from launchcast.model.stats.fit import Fit
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+A = TypeVar("A", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart not drawn yet: ``description`` is its accessible title (SVG ``<title>``)."""
+
+    description: str
+    draw: Callable[[], Figure]
+
+    def render(self, fmt: str) -> bytes:
+        """The chart as SVG or PNG bytes."""
+        from launchcast.service import charts
+
+        return charts.render(self.draw(), fmt, self.description)
+
+
+@dataclass(frozen=True)
+class Answered(Generic[A]):
+    """An answer and its chart, from the same computation."""
+
+    answer: A
+    chart: Chart
+
+
+@dataclass(frozen=True)
+class Forecaster:
+    """The questions, asked of one fit; ``label`` names the fit on its charts."""
+
+    fit: Fit
+    label: str
+    stale_after_days: int = STALE_AFTER_DAYS
+    history: LaunchHistory | None = None
+
+    def moment(self, now: datetime) -> forecast.Moment:
+        """The question's time with the data's age and its warnings, as every answer carries them."""
+        return forecast.Moment.of(self.fit, now, self.stale_after_days)
+
+    def next(
+        self, programme: Programme, now: datetime, explain: bool = False
+    ) -> Answered[forecast.NextLaunchForecast]:
+        from launchcast.service import charts
+
+        answer = forecast.next_launch(
+            self.fit, programme, now=now, stale_after_days=self.stale_after_days, explain=explain
+        )
+
+        def draw() -> Figure:
+            draws = self.fit.success_probability(forecast.resolve(self.fit, programme).query)
+            return charts.next_chart(answer, draws, self.label)
+
+        return Answered(answer, Chart(f"Posterior of P(success): {answer.subject}", draw))
+
+    def campaign(
+        self, programme: Programme, launches: int, paths: int, seed: int, now: datetime
+    ) -> Answered[forecast.CampaignForecast]:
+        from launchcast.service import charts
+
+        answer = forecast.campaign(
+            self.fit, programme, launches, paths, seed, now=now, stale_after_days=self.stale_after_days
+        )
+        description = f"Successes in the next {launches} launches: {answer.subject}"
+        return Answered(answer, Chart(description, lambda: charts.campaign_chart(answer, self.label)))
+
+    def by_date(
+        self, programme: Programme, until: date, paths: int, seed: int, now: datetime
+    ) -> Answered[forecast.ByDateForecast]:
+        """P(a success before ``until``); its chart is the by-month outlook (24 months) it sits on."""
+        answer = forecast.by_date(
+            self.fit, programme, until, paths, seed, now=now, stale_after_days=self.stale_after_days
+        )
+        return Answered(answer, self.by_month_chart(programme, paths, seed, now))
+
+    def by_month_chart(self, programme: Programme, paths: int, seed: int, now: datetime) -> Chart:
+        """The by-date question's chart: the outlook 24 months ahead, simulated when drawn."""
+        from launchcast.service import charts
+
+        def draw() -> Figure:
+            return charts.by_month_chart(self._by_month(programme, 24, paths, seed, now), self.label)
+
+        return Chart(f"P(at least one success) month by month: {programme}", draw)
+
+    def by_month(
+        self, programme: Programme, months: int, paths: int, seed: int, now: datetime
+    ) -> Answered[forecast.ByMonthForecast]:
+        from launchcast.service import charts
+
+        answer = self._by_month(programme, months, paths, seed, now)
+        description = f"P(at least one success) month by month: {programme}"
+        return Answered(answer, Chart(description, lambda: charts.by_month_chart(answer, self.label)))
+
+    def _by_month(
+        self, programme: Programme, months: int, paths: int, seed: int, now: datetime
+    ) -> forecast.ByMonthForecast:
+        return forecast.by_month(
+            self.fit, programme, months, paths, seed, now=now, stale_after_days=self.stale_after_days
+        )
+
+    def versus(
+        self, a: Programme, b: Programme, paths: int, seed: int, now: datetime
+    ) -> Answered[forecast.VersusForecast]:
+        from launchcast.service import charts
+
+        answer = forecast.versus(self.fit, a, b, paths, seed, now=now, stale_after_days=self.stale_after_days)
+
+        def draw() -> Figure:
+            draws_a = self.fit.success_probability(forecast.resolve(self.fit, a).query)
+            draws_b = self.fit.success_probability(forecast.resolve(self.fit, b).query)
+            return charts.versus_chart(answer, draws_a, draws_b, self.label)
+
+        return Answered(answer, Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw))
+
+    def launches(
+        self,
+        *,
+        state: str | None,
+        vehicle: str | None,
+        operator: str | None,
+        start: date,
+        end: date,
+        now: datetime,
+        at_least: int | None = None,
+    ) -> Answered[counts.LaunchCountForecast]:
+        from launchcast.service import charts
+
+        answer = counts.launches(
+            self.fit,
+            state=state,
+            vehicle=vehicle,
+            operator=operator,
+            start=start,
+            end=end,
+            now=now,
+            at_least=at_least,
+            history=self.history,
+            stale_after_days=self.stale_after_days,
+        )
+        description = f"How many launches, and how many successes: {answer.subject}"
+        return Answered(answer, Chart(description, lambda: charts.launches_chart(answer, self.label)))
+
+    def foreign_help(self, state: str, family: str, now: datetime) -> scenario.ForeignHelpScenario:
+        return scenario.foreign_help(
+            self.fit, state, now=now, family=family, stale_after_days=self.stale_after_days
+        )
+
+    def after_outcome(self, programme: Programme, now: datetime) -> scenario.AfterOutcomeScenario:
+        return scenario.after_outcome(self.fit, programme, now=now, stale_after_days=self.stale_after_days)
