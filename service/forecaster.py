@@ -21,6 +21,7 @@ from launchcast.model.questions import counts, forecast, scenario
 from launchcast.model.questions.forecast import Programme
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.fit import Fit
+from launchcast.service import charts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,8 +38,6 @@ class Chart:
 
     def render(self, fmt: str) -> bytes:
         """The chart as SVG or PNG bytes."""
-        from launchcast.service import charts
-
         return charts.render(self.draw(), fmt, self.description)
 
 
@@ -66,8 +65,6 @@ class Forecaster:
     def next(
         self, programme: Programme, now: datetime, explain: bool = False
     ) -> Answered[forecast.NextLaunchForecast]:
-        from launchcast.service import charts
-
         answer = forecast.next_launch(
             self.fit, programme, now=now, stale_after_days=self.stale_after_days, explain=explain
         )
@@ -81,8 +78,6 @@ class Forecaster:
     def campaign(
         self, programme: Programme, launches: int, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.CampaignForecast]:
-        from launchcast.service import charts
-
         answer = forecast.campaign(
             self.fit, programme, launches, paths, seed, now=now, stale_after_days=self.stale_after_days
         )
@@ -100,7 +95,6 @@ class Forecaster:
 
     def by_month_chart(self, programme: Programme, paths: int, seed: int, now: datetime) -> Chart:
         """The by-date question's chart: the outlook 24 months ahead, simulated when drawn."""
-        from launchcast.service import charts
 
         def draw() -> Figure:
             return charts.by_month_chart(self._by_month(programme, 24, paths, seed, now), self.label)
@@ -110,8 +104,6 @@ class Forecaster:
     def by_month(
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.ByMonthForecast]:
-        from launchcast.service import charts
-
         answer = self._by_month(programme, months, paths, seed, now)
         description = f"P(at least one success) month by month: {programme}"
         return Answered(answer, Chart(description, lambda: charts.by_month_chart(answer, self.label)))
@@ -126,8 +118,6 @@ class Forecaster:
     def versus(
         self, a: Programme, b: Programme, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.VersusForecast]:
-        from launchcast.service import charts
-
         answer = forecast.versus(self.fit, a, b, paths, seed, now=now, stale_after_days=self.stale_after_days)
 
         def draw() -> Figure:
@@ -148,8 +138,6 @@ class Forecaster:
         now: datetime,
         at_least: int | None = None,
     ) -> Answered[counts.LaunchCountForecast]:
-        from launchcast.service import charts
-
         answer = counts.launches(
             self.fit,
             state=state,

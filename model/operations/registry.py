@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.stats.diagnostics import Diagnostics
-from launchcast.model.stats.saved import MANIFEST_FILE, read_manifest
+from launchcast.model.stats.saved import MANIFEST_FILE, load_fit, read_manifest, save_fit
 from launchcast.model.storage import atomic_write_text, fsync_directory
 
 if TYPE_CHECKING:
@@ -229,8 +229,6 @@ class Registry:
             return None
 
     def load(self, version_id: str) -> Fit:
-        from launchcast.model.stats.saved import load_fit  # xarray: only when a fit is read
-
         self.manifest(version_id)  # clear error for an unknown id
         return load_fit(self.versions_dir / version_id)
 
@@ -270,8 +268,6 @@ class Registry:
         while (self.versions_dir / version_id).exists():
             suffix += 1
             version_id = f"{stamp}-{fit.model}-{data_hash}-{suffix}"
-        from launchcast.model.stats.saved import save_fit
-
         self.versions_dir.mkdir(parents=True, exist_ok=True)
         staging = self.versions_dir / f".staging-{version_id}-{os.getpid()}"
         try:

@@ -32,6 +32,7 @@ from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions import budget
 from launchcast.model.questions.explain import Explanation
+from launchcast.model.questions.explain import explain as explain_forecast
 from launchcast.model.record.catalogue import LaunchQuery, VehicleRecord
 from launchcast.model.record.history import decimal_year
 from launchcast.model.stats.fit import Fit
@@ -435,9 +436,7 @@ def next_launch(
     resolved = resolve(fit, programme)
     answer = _next_from(fit, resolved, moment)
     if explain:
-        from launchcast.model.questions.explain import explain as explanation
-
-        answer.explanation = explanation(fit, resolved.query)
+        answer.explanation = explain_forecast(fit, resolved.query)
     return answer
 
 

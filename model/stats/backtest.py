@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.record.history import LAUNCH_COLUMNS, LaunchHistory
 from launchcast.model.stats.baselines import BetaFit
+from launchcast.model.stats.calibration import reliability_figure
 from launchcast.model.stats.fit import Fit
 from launchcast.model.stats.models import MODEL_NAMES, make_model
 from launchcast.model.stats.scoring import brier, expected_calibration_error, launch_query, log_loss
@@ -222,10 +224,6 @@ def score_table(predictions: pd.DataFrame, by_year: bool = True) -> pd.DataFrame
 
 def plot_reliability(predictions: pd.DataFrame, out: Any) -> None:
     """A CORP reliability diagram per model (``model.stats.calibration``): reliability_<model>.png."""
-    from pathlib import Path
-
-    from launchcast.model.stats.calibration import reliability_figure
-
     years = f"{predictions['year'].min()}–{predictions['year'].max()}"
     for model in dict.fromkeys(predictions["model"]):
         chosen = predictions[predictions["model"] == model]
@@ -239,8 +237,6 @@ def plot_reliability(predictions: pd.DataFrame, out: Any) -> None:
 
 def write_outputs(predictions: pd.DataFrame, facts: pd.DataFrame, out_dir: Any) -> pd.DataFrame:
     """predictions.csv, scores.csv, fits.csv, a reliability diagram per model, log loss by year."""
-    from pathlib import Path
-
     import matplotlib
 
     matplotlib.use("Agg")

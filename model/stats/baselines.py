@@ -27,8 +27,7 @@ from scipy import optimize, special
 
 from launchcast.model.record.catalogue import LaunchQuery, vehicle_records
 from launchcast.model.record.history import LaunchHistory
-from launchcast.model.stats.fit import Fit, require_history
-from launchcast.model.stats.rates import fit_rates
+from launchcast.model.stats.fit import Fit, provenance, require_history
 
 
 class BetaFit(Fit):
@@ -107,23 +106,8 @@ class BetaBaseline:
             constants={"alpha": alpha, "beta": beta, "prior": np.array([a0, b0])},
             records=records,
             config=self.recorded_config,
-            manifest=fit_manifest(history, time.perf_counter() - started),
+            manifest=provenance(history, time.perf_counter() - started),
         )
-
-
-def fit_manifest(history: LaunchHistory, seconds: float) -> dict[str, Any]:
-    """The data-provenance part of a fit's manifest."""
-    return {
-        "as_of": history.as_of.isoformat(),
-        "data_hash": history.data_hash,
-        "data_files": history.source_files,
-        "n_launches": history.n_launches,
-        "fit_seconds": round(seconds, 3),
-        "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "rates": fit_rates(history).to_dict(),
-        "state_names": history.state_names,
-        "aliases": history.aliases,
-    }
 
 
 def laplace(**kwargs: Any) -> BetaBaseline:

@@ -10,6 +10,7 @@ notebook use only this, in numpy — no PyMC downstream of fitting.
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +24,7 @@ from launchcast.model.record.assistance import Assistance
 from launchcast.model.record.catalogue import Catalogue, LaunchQuery, VehicleRecord
 from launchcast.model.record.history import LaunchHistory, decimal_year, parse_time
 from launchcast.model.stats.diagnostics import Diagnostics
-from launchcast.model.stats.rates import LaunchRates
+from launchcast.model.stats.rates import LaunchRates, fit_rates
 
 
 @dataclass
@@ -168,6 +169,23 @@ class Model(Protocol):
         ...
 
     def fit(self, history: LaunchHistory) -> Fit: ...
+
+
+def provenance(history: LaunchHistory, seconds: float) -> dict[str, Any]:
+    """What every fit's manifest records of its data, beside its draws: where the data came
+    from, and the launch-rate model fitted on the same data (every time question rests on
+    it, whichever model answers reliability; read back typed as ``Fit.rates``)."""
+    return {
+        "as_of": history.as_of.isoformat(),
+        "data_hash": history.data_hash,
+        "data_files": history.source_files,
+        "n_launches": history.n_launches,
+        "fit_seconds": round(seconds, 3),
+        "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "rates": fit_rates(history).to_dict(),
+        "state_names": history.state_names,
+        "aliases": history.aliases,
+    }
 
 
 def require_history(history: LaunchHistory) -> None:

@@ -128,9 +128,8 @@ from launchcast.model.errors import LaunchcastError
 from launchcast.model.record.assistance import Assistance, check_level
 from launchcast.model.record.catalogue import LaunchQuery, vehicle_records
 from launchcast.model.record.history import LaunchHistory
-from launchcast.model.stats.baselines import fit_manifest
 from launchcast.model.stats.diagnostics import GateThresholds, diagnose
-from launchcast.model.stats.fit import Fit, require_history
+from launchcast.model.stats.fit import Fit, provenance, require_history
 
 NAME = "hierarchical"
 VERSION = "3.0"  # 3.0: foreign-help term, saved cell table (2.0 fits are refused)
@@ -748,7 +747,7 @@ class HierarchicalModel:
             if diagnostics.passed:
                 break
         seconds = time.perf_counter() - started
-        manifest = fit_manifest(history, seconds)
+        manifest = provenance(history, seconds)
         manifest["diagnostics"] = diagnostics.to_dict()
         manifest["attempts"] = attempts
         manifest["cells"] = int(len(cells.attempts))
