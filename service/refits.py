@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import re
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
+from croniter import croniter
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.operations.refit import refit_running
@@ -26,18 +27,25 @@ from launchcast.service.settings import Settings
 log = logging.getLogger("launchcast.refit")
 
 
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+class CronSchedule(BaseTrigger):
+    """An APScheduler trigger with cron's own meaning of a crontab line (croniter).
 
-
-def crontab_for_apscheduler(line: str) -> str:
-    """Crontab numbers days 0-7 from Sunday; APScheduler 3 numbers them from Monday.
-
-    Rewrite numeric days of the week as names so '0 3 * * 1' means Monday, as in cron.
+    APScheduler 3's ``CronTrigger`` reads a crontab differently from cron: days of the
+    week count from Monday, and a line naming both a day of the month and a day of the
+    week fires when both match, where cron fires when either does.  Rewriting day numbers
+    got ``0-7``, ``*/2`` and ``1-5/2`` wrong (``benchmarks/libraries.py`` compares);
+    croniter computes cron's own fire times.
     """
-    fields = line.split()
-    if len(fields) == 5:
-        fields[4] = re.sub(r"(?<![/\d])[0-7](?!\d)", lambda m: _DAY_NAMES[int(m.group())], fields[4])
-    return " ".join(fields)
+
+    def __init__(self, line: str) -> None:
+        if not croniter.is_valid(line):
+            raise ValueError("expected five fields: minute hour day-of-month month day-of-week")
+        self.line = line
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        after = max(previous_fire_time or now, now)
+        fire: datetime = croniter(self.line, after.astimezone(UTC)).get_next(datetime)
+        return fire
 
 
 def _relay(process: subprocess.Popen[bytes]) -> None:
@@ -107,9 +115,7 @@ class RefitRunner:
 
     def schedule(self) -> None:
         try:
-            trigger = CronTrigger.from_crontab(
-                crontab_for_apscheduler(self.settings.refit_cron), timezone="UTC"
-            )
+            trigger = CronSchedule(self.settings.refit_cron)
         except ValueError as exc:
             raise LaunchcastError(
                 f"LAUNCHCAST_REFIT_CRON {self.settings.refit_cron!r} is not a crontab line: {exc}"

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+
+from cachetools import LRUCache
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError, LedgerError
@@ -67,15 +68,24 @@ class Served:
     next_by_vehicle: dict[str, tuple[Resolved, bytes, float]] = field(repr=False)
     #: Every question of this fit, with the settings that shape answers (``service.forecaster``).
     forecaster: Forecaster = field(repr=False)
-    #: Rendered charts by (route, format, question): a chart is drawn once per fit and question.
-    charts: dict[tuple[str, ...], bytes] = field(default_factory=dict, repr=False)
+    #: Rendered charts and pages by (route, format, question): drawn once per fit and question,
+    #: the least recently asked dropped first.  Pool threads and the event loop share it: locked.
+    charts: LRUCache[tuple[str, ...], bytes] = field(
+        default_factory=lambda: LRUCache(CHART_CACHE), repr=False
+    )
+    _charts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def cached_chart(self, key: tuple[str, ...]) -> bytes | None:
+        with self._charts_lock:
+            return self.charts.get(key)
 
     def chart(self, key: tuple[str, ...], draw: Callable[[], bytes]) -> bytes:
-        found = self.charts.get(key)
+        """The chart under ``key``, drawn (outside the lock) if it is not cached."""
+        found = self.cached_chart(key)
         if found is None:
-            found = self.charts[key] = draw()
-            while len(self.charts) > CHART_CACHE:
-                self.charts.pop(next(iter(self.charts)))
+            found = draw()
+            with self._charts_lock:
+                self.charts[key] = found
         return found
 
     @classmethod
@@ -154,7 +164,8 @@ class LedgerHolder:
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
         self._reading: asyncio.Future[Any] | None = None
-        self._snapshots: OrderedDict[Hashable, tuple[Any, datetime]] = OrderedDict()
+        # Read and written on the event loop only, so unlocked.
+        self._snapshots: LRUCache[Hashable, tuple[Any, datetime]] = LRUCache(self.SNAPSHOTS)
 
     def get(self) -> Ledger:
         with self._lock:
@@ -180,9 +191,6 @@ class LedgerHolder:
                 )
             else:
                 self._snapshots[key] = (answer, datetime.now(UTC))
-                self._snapshots.move_to_end(key)
-                while len(self._snapshots) > self.SNAPSHOTS:
-                    self._snapshots.popitem(last=False)
                 return answer, None
         found = self._snapshots.get(key)
         if found is None:

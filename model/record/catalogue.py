@@ -125,9 +125,9 @@ class Catalogue:
             parts = record.display_name.lower().replace(")", "").split(" (")
             if wanted in parts:
                 return record
-        names = sorted(
-            {r.vehicle for r in self.records.values()} | {r.display_name for r in self.records.values()}
-        )
+        flown = {r.vehicle for r in self.records.values()}
+        aliases = {a for a, name in self.aliases.get("vehicle", {}).items() if name in flown}
+        names = sorted(flown | {r.display_name for r in self.records.values()} | aliases)
         raise unknown("vehicle", vehicle, names)
 
     def state_name(self, state: str) -> str:

@@ -25,25 +25,17 @@ import numpy as np
 def pav(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Isotonic regression of ``y`` on ``x`` (pool adjacent violators); fitted values in ``x``'s order.
 
-    Equal forecasts are pooled first, so the fit is a function of the forecast.
+    Equal forecasts are pooled first (weighted by their count), so the fit is a function
+    of the forecast; SciPy's ``isotonic_regression`` does the pooling of violators (the
+    same answer as the loop it replaced, 6× faster: ``benchmarks/libraries.py``).
     """
+    from scipy.optimize import isotonic_regression
+
     order = np.argsort(x, kind="stable")
     xs, ys = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
-    _, start = np.unique(xs, return_index=True)
-    sums = np.add.reduceat(ys, start)
-    counts = np.diff(np.append(start, len(xs))).astype(float)
-    means, weights, sizes = [], [], []
-    for total, n in zip(sums, counts, strict=True):
-        means.append(total / n)
-        weights.append(n)
-        sizes.append(1)
-        while len(means) > 1 and means[-2] > means[-1]:
-            w = weights[-2] + weights[-1]
-            means[-2] = (means[-2] * weights[-2] + means[-1] * weights[-1]) / w
-            weights[-2], sizes[-2] = w, sizes[-2] + sizes[-1]
-            del means[-1], weights[-1], sizes[-1]
-    per_unique = np.repeat(means, sizes)
-    fitted_sorted = np.repeat(per_unique, counts.astype(int))
+    _, start, counts = np.unique(xs, return_index=True, return_counts=True)
+    means = np.add.reduceat(ys, start) / counts
+    fitted_sorted = np.repeat(isotonic_regression(means, weights=counts.astype(float)).x, counts)
     fitted = np.empty_like(fitted_sorted)
     fitted[order] = fitted_sorted
     return fitted

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import mimeparse
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -140,15 +141,22 @@ AS_CHART: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: What a forecast route answers with, by media type; JSON last, so it wins a tie (``*/*``).
+OFFERED = {media: fmt for fmt, media in charts.FORMATS.items()} | {"application/json": None}
+
+
 def _chart_format(request: Request, fmt: str | None) -> str | None:
-    """svg or png if asked for by ?format= or by Accept (and not JSON first); else None."""
+    """svg or png if asked for by ?format=, or preferred by Accept (q-values, wildcards:
+    python-mimeparse); else None, JSON (also for an Accept header that cannot be parsed)."""
     if fmt is not None:
         return None if fmt == "json" else fmt
-    accept = request.headers.get("accept", "")
-    for candidate, media in charts.FORMATS.items():
-        if media in accept and "application/json" not in accept.split(media)[0]:
-            return candidate
-    return None
+    accept = request.headers.get("accept")
+    if not accept:
+        return None
+    try:
+        return OFFERED.get(mimeparse.best_match(list(OFFERED), accept))
+    except (mimeparse.MimeTypeParseException, ValueError):
+        return None
 
 
 def _minute(now: dt.datetime) -> dt.datetime:
@@ -174,7 +182,7 @@ async def _image(
 ) -> Response:
     """A chart: from the fit's cache if drawn before, else asked and drawn in the bounded pool."""
     key = (fmt, *key)
-    body = served.charts.get(key)
+    body = served.cached_chart(key)
     if body is None:
         body = await work.run(http, lambda: served.chart(key, lambda: chart().render(fmt)))
     return Response(body, media_type=charts.FORMATS[fmt])

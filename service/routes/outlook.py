@@ -35,5 +35,5 @@ async def outlook_page(
         return outlook.render(built).encode("utf-8")
 
     key = ("page", now.isoformat(), question or "")
-    body = served.charts.get(key) or await work.run(request, lambda: served.chart(key, page))
+    body = served.cached_chart(key) or await work.run(request, lambda: served.chart(key, page))
     return HTMLResponse(body)

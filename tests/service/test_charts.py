@@ -120,3 +120,19 @@ def test_cli_plot_writes_the_chart(tmp_path: Path, settings: Settings) -> None:
         cli, ["forecast", "next", "--vehicle", "Nuri", "--plot", str(tmp_path / "x.gif")], env=env
     )
     assert bad.exit_code == 1 and "use a .svg or .png" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("accept", "answer"),
+    [
+        ("application/json;q=0.1, image/png", "image/png"),  # the q-value decides, not the order
+        ("image/*;q=0.5, application/json", "application/json"),
+        ("image/*", "image/png"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "application/json"),  # a browser: JSON
+        ("image/svg+xml", "image/svg+xml"),
+        ("not a media type", "application/json"),  # unparseable: the default, not a 500
+    ],
+)
+def test_accept_is_negotiated_by_quality(client: TestClient, accept: str, answer: str) -> None:
+    done = client.get("/v1/forecast/next?vehicle=Nuri", headers={"accept": accept})
+    assert done.status_code == 200 and done.headers["content-type"].startswith(answer)

@@ -127,14 +127,33 @@ def test_a_corrupt_new_current_keeps_the_old_one_serving(
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("0 3 * * 1", "0 3 * * mon"),
-        ("0 3 * * 0,6", "0 3 * * sun,sat"),
-        ("0 3 * * 1-5", "0 3 * * mon-fri"),
-        ("*/15 * * * *", "*/15 * * * *"),
-        ("0 3 * * */2", "0 3 * * */2"),
+        ("0 3 * * 1", ["2026-01-05T03:00", "2026-01-12T03:00"]),  # Monday, as in cron
+        ("0 3 * * 0-7", ["2026-01-01T03:00", "2026-01-02T03:00"]),  # 0 and 7 are both Sunday
+        ("0 3 * * */2", ["2026-01-01T03:00", "2026-01-03T03:00", "2026-01-04T03:00"]),  # Thu, Sat, Sun
+        ("0 3 * * 1-5/2", ["2026-01-02T03:00", "2026-01-05T03:00", "2026-01-07T03:00"]),  # Mon, Wed, Fri
+        ("0 3 1 * 1", ["2026-01-01T03:00", "2026-01-05T03:00"]),  # the 1st OR a Monday, as cron ORs them
+        ("*/15 * * * *", ["2026-01-01T00:15", "2026-01-01T00:30"]),
     ],
 )
-def test_crontab_days_mean_what_cron_means(line: str, expected: str) -> None:
-    from launchcast.service.refits import crontab_for_apscheduler
+def test_a_refit_schedule_fires_when_cron_would(line: str, expected: list[str]) -> None:
+    """2026-01-01 is a Thursday. APScheduler's own reading of the first five fires on other days
+    or refuses the line; the schedule follows cron (croniter)."""
+    from datetime import UTC, datetime
 
-    assert crontab_for_apscheduler(line) == expected
+    from launchcast.service.refits import CronSchedule
+
+    schedule, fired, previous = CronSchedule(line), [], None
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for _ in expected:
+        previous = schedule.get_next_fire_time(previous, now)
+        assert previous is not None
+        fired.append(previous.strftime("%Y-%m-%dT%H:%M"))
+        now = previous
+    assert fired == expected
+
+
+def test_a_line_that_is_not_crontab_is_refused() -> None:
+    from launchcast.service.refits import CronSchedule
+
+    with pytest.raises(ValueError, match="five fields"):
+        CronSchedule("every monday")
