@@ -1,4 +1,4 @@
-"""``launchcast forecast …``: the four questions, from a saved fit (numpy on posterior draws)."""
+"""``launchcast forecast …``: every question (next, campaign, by-date, launches, versus, scenario)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/v1/forecast/*: the four questions, mirroring ``model.questions.forecast``."""
+"""/v1/forecast/*: every question, asked through the served fit's forecaster (``service.forecaster``)."""
 
 from __future__ import annotations
 
