@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from launchcast.model.record.history import LaunchHistory
-from launchcast.model.record.names import Names, unknown
+from launchcast.model.record.names import Names, unknown, unknown_of
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,14 @@ class Catalogue:
             parts = record.display_name.lower().replace(")", "").split(" (")
             if wanted in parts:
                 return record
-        flown = {r.vehicle for r in self.records.values()}
-        aliases = {a for a, name in self.aliases.get("vehicle", {}).items() if name in flown}
-        names = sorted(flown | {r.display_name for r in self.records.values()} | aliases)
-        raise unknown("vehicle", vehicle, names)
+        # Every name a vehicle goes by (GCAT's, its display name, cited aliases such as
+        # 천리마-1), each vehicle suggested once, by its display name.
+        shown = {r.vehicle: r.display_name for r in self.records.values()}
+        shown |= {r.display_name: r.display_name for r in self.records.values()}
+        shown |= {
+            a: shown[name] for a, name in self.aliases.get("vehicle", {}).items() if name in self.records
+        }
+        raise unknown_of("vehicle", vehicle, shown)
 
     def state_name(self, state: str) -> str:
         return str(self.state_names.get(state, state))

@@ -41,6 +41,18 @@ def closest(name: str, known: list[str], n: int = 5) -> list[str]:
     return matches
 
 
+def unknown_of(kind: str, name: str, known: dict[str, str]) -> NotFoundError:
+    """As ``unknown``, where several names mean one thing (``known``: each name → the one
+    to show): matched against every name, each thing suggested once, by the name shown."""
+    shown: list[str] = []
+    for match in closest(name, sorted(known), n=10):
+        if known[match] not in shown:
+            shown.append(known[match])
+    return NotFoundError(
+        f"unknown {kind} {name!r}; closest known: {', '.join(shown[:5]) or 'none close'}", shown[:5]
+    )
+
+
 def unknown(kind: str, name: str, known: list[str]) -> NotFoundError:
     """'unknown vehicle 'Chollma'; closest known: Chollima-1', with the suggestions as data."""
     matches = closest(name, known)
