@@ -15,8 +15,10 @@ the newest with ``made_at`` before the launch: the **prospective** tier, the liv
 record — or, if the service learned of it only later, to the newest set whose
 ``data_as_of`` is before the launch's date: the **out-of-sample** tier.  A set whose
 data reach the launch's date is never used (a fit that saw the launch cannot
-forecast it).  Within the set, a vehicle's own forecast is used, else its state's
-new-vehicle forecast, else a new launching state's.  Each model of the set is scored (log loss, Brier).  A
+forecast it).  Within the set, a vehicle's own forecasts are used, else its state's
+new-vehicle forecasts, else a new launching state's: of those, the one for the launch's
+flight number and previous outcome (``at_flight``; sets recorded before migration 0002
+hold one per subject).  Each model of the set is scored (log loss, Brier).  A
 revised outcome adds a new revision; nothing is deleted or rewritten.  A launch
 with no eligible set is recorded as unscored, with the reason.
 
@@ -61,6 +63,8 @@ from launchcast.model.stats.scoring import briers, calibration_bins, log_losses
 log = logging.getLogger("launchcast.ledger")
 
 TIERS = ("prospective", "out-of-sample")
+#: One forecast set's standing forecasts: per model, per (kind, subject), every flight's.
+BySubject = dict[str, dict[tuple[str, str], list[Any]]]
 
 # --- scores -------------------------------------------------------------------------------
 
@@ -238,11 +242,24 @@ class Ledger:
             current = MigrationContext.configure(connection).get_current_heads()
         if set(current) == set(ScriptDirectory.from_config(config).get_heads()):
             return
-        with self._migration_lock(), self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(74106)"))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self._migration_lock(), self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # A migration that rebuilds a table (SQLite's batch mode) must not have its
+                # references checked mid-way; the pragma takes effect only outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(74106)"))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+                if broken:
+                    raise LedgerError(f"the migration left {len(broken)} broken reference(s): {broken[:3]}")
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -289,7 +306,14 @@ class Ledger:
                 _insert_ignore(
                     connection,
                     forecasts,
-                    [{"version_id": forecast_set.version_id, **asdict(e)} for e in forecast_set.entries],
+                    [
+                        {
+                            "version_id": forecast_set.version_id,
+                            **asdict(e),
+                            "previous_failed": int(e.previous_failed),
+                        }
+                        for e in forecast_set.entries
+                    ],
                 )
                 after = _count_entries(connection, forecast_set.version_id)
         except SQLAlchemyError as exc:
@@ -329,9 +353,10 @@ class Ledger:
                 oldest = min(s["data_as_of"] for s in sets)
                 latest = _latest_scores(connection)
                 noted = set(connection.scalars(select(unscored.c.launch_tag)))
+                sets_read: dict[str, BySubject] = {}  # read once each
                 launches = history.launches
                 for row in launches[launches["time_utc"].str[:10] > oldest].itertuples(index=False):
-                    self._score_launch(connection, row, sets, latest, noted, now, report)
+                    self._score_launch(connection, row, sets, sets_read, latest, noted, now, report)
         except SQLAlchemyError as exc:
             raise LedgerError(f"could not score launches in the ledger: {_reason(exc)}") from None
         if report.scored or report.rescored:
@@ -343,6 +368,7 @@ class Ledger:
         connection: Connection,
         row: Any,
         sets: Sequence[Any],
+        sets_read: dict[str, BySubject],
         latest: dict[tuple[str, str], tuple[int, int]],
         noted: set[str],
         now: datetime,
@@ -366,22 +392,21 @@ class Ledger:
                 noted.add(tag)
                 report.unscored += 1
             return
-        entries = (
-            connection.execute(select(forecasts).where(forecasts.c.version_id == chosen["version_id"]))
-            .mappings()
-            .all()
-        )
-        by_model: dict[str, dict[tuple[str, str], Any]] = {}
-        for standing in entries:
-            by_model.setdefault(standing["model"], {})[(standing["kind"], standing["subject"])] = standing
+        by_model = sets_read.get(chosen["version_id"])
+        if by_model is None:
+            by_model = sets_read[chosen["version_id"]] = _standing_by_subject(
+                connection, chosen["version_id"]
+            )
+        flight, failed = int(row.vehicle_flight), bool(row.previous_failed)
         for model, table in sorted(by_model.items()):
-            entry = (
+            subject = (
                 table.get(("vehicle", row.vehicle))
                 or table.get(("new-vehicle", row.vehicle_state))
                 or table.get(("new-state", NEW_STATE))
             )
-            if entry is None:
+            if subject is None:
                 continue
+            entry = at_flight(subject, flight, failed)
             previous = latest.get((tag, model))
             if previous is not None and previous[1] == success:
                 continue  # scored, same outcome
@@ -489,6 +514,33 @@ class Ledger:
     def audit_rows(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.scalar(select(func.count()).select_from(audit)) or 0)
+
+
+def _standing_by_subject(connection: Connection, version_id: str) -> BySubject:
+    """A set's standing forecasts: per model, per (kind, subject), every flight's."""
+    rows = connection.execute(select(forecasts).where(forecasts.c.version_id == version_id)).mappings().all()
+    by_model: BySubject = {}
+    for standing in rows:
+        by_model.setdefault(standing["model"], {}).setdefault(
+            (standing["kind"], standing["subject"]), []
+        ).append(standing)
+    return by_model
+
+
+def at_flight(entries: Sequence[Any], flight: int, previous_failed: bool) -> Any:
+    """Of one subject's standing forecasts, the one for this flight after this outcome.
+
+    Past the last flight forecast, the last one (the model's flight terms are flat by then);
+    a set recorded before flight-by-flight forecasts holds one per subject, used as it was.
+    """
+    legacy = [e for e in entries if e["previous_failed"] is None]
+    if legacy:
+        return legacy[0]
+    same = [e for e in entries if bool(e["previous_failed"]) == previous_failed] or list(entries)
+    reached = [e for e in same if e["flight_number"] <= flight]
+    if reached:
+        return max(reached, key=lambda e: e["flight_number"])
+    return min(same, key=lambda e: e["flight_number"])
 
 
 def match(sets: Iterable[Any], launched: datetime) -> tuple[Any | None, str, str]:

@@ -45,7 +45,11 @@ forecasts = Table(
     Column("low_90", Float, nullable=False),
     Column("high_90", Float, nullable=False),
     Column("query", JSON, nullable=False),
-    UniqueConstraint("version_id", "model", "kind", "subject", name="uq_forecast"),
+    # The previous flight's outcome the forecast assumes (NULL: recorded before 0002, one per subject).
+    Column("previous_failed", Integer, nullable=True),
+    UniqueConstraint(
+        "version_id", "model", "kind", "subject", "flight_number", "previous_failed", name="uq_forecast"
+    ),
 )
 
 scores = Table(

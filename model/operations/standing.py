@@ -1,14 +1,23 @@
 """Standing forecasts: what the ledger records each time a fit becomes current.
 
-P(success) of the next launch — mean and 90% interval — of every vehicle in the
-fit's data, of every state's next launch, of a new vehicle of each state and of a
-new launching state's first; for the served model and for the Laplace and eb-beta
-baselines fitted on the same data, so the record is comparative.
+P(success) — mean and 90% interval — for the served model and for the Laplace and
+eb-beta baselines fitted on the same data, so the record is comparative:
+
+- every vehicle's coming flights, each at its own flight number and for both outcomes
+  of the flight before it (``flights_ahead``), so a launch weeks after the refit is
+  scored against the forecast for that very flight, not the vehicle's next one;
+- a new vehicle of each state and a new launching state's first vehicle, likewise
+  flight by flight from the maiden flight;
+- each state's next launch (shown, not scored).
+
+Recording only each vehicle's next flight scored every later flight of a young
+vehicle as if it were still that flight: over a two-year gap the ledger expected about
+twice the failures that happened, where the same model's backtest was calibrated.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +28,7 @@ from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory, parse_time
 from launchcast.model.stats.fit import Fit
 from launchcast.model.stats.models import make_model
+from launchcast.model.stats.rates import ACTIVE_YEARS
 
 #: The subject of a new launching state's standing forecast (its first vehicle's maiden flight).
 NEW_STATE = "*"
@@ -26,10 +36,16 @@ NEW_STATE = "*"
 BASELINES = ("laplace", "eb-beta")
 
 
+#: Flights forecast ahead of a young vehicle's record: through flight ``FLIGHT_HORIZON``,
+#: where the infancy curve's last bin (20+) begins; later flights are scored against the
+#: last one forecast, as the model's flight terms no longer change.
+FLIGHT_HORIZON = 21
+
+
 @dataclass(frozen=True)
 class StandingForecast:
     model: str
-    kind: str  # vehicle | state | new-vehicle
+    kind: str  # vehicle | state | new-vehicle | new-state
     subject: str
     state: str
     flight_number: int
@@ -37,6 +53,8 @@ class StandingForecast:
     low_90: float
     high_90: float
     query: dict[str, Any]
+    #: The outcome of the flight before this one that the forecast assumes.
+    previous_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,22 +82,45 @@ def _entry(fit: Fit, kind: str, subject: str, query: LaunchQuery) -> StandingFor
         low_90=float(low),
         high_90=float(high),
         query=asdict(query),
+        previous_failed=query.previous_failed,
     )
 
 
+def flights_ahead(first: LaunchQuery, horizon: int = FLIGHT_HORIZON) -> list[LaunchQuery]:
+    """``first`` and the flights after it, through flight ``horizon`` (at least two), each
+    after a success and after a failure."""
+    last = max(first.vehicle_flight + 1, horizon)
+    queries = []
+    for step in range(last - first.vehicle_flight + 1):
+        later = first.advanced(step)
+        for failed in (False, True):
+            queries.append(replace(later, previous_failed=failed))
+    return queries
+
+
 def fit_entries(fit: Fit) -> list[StandingForecast]:
-    """One model's standing forecasts: every vehicle's next launch (the issue asks for those active
-    in the last ``ACTIVE_YEARS``; a retired vehicle that flies again needs its own too), each
-    state's next launch, a new vehicle of each state, and a new launching state's first vehicle."""
+    """One model's standing forecasts (see the module docstring)."""
+    catalogue = fit.catalogue
+    # A vehicle retired for ``ACTIVE_YEARS`` gets its next flight only (should it fly again).
+    active_since = f"{int(fit.as_of_year) - ACTIVE_YEARS:04d}"
     entries = [
-        _entry(fit, "vehicle", record.vehicle, fit.catalogue.next_launch_query(record.vehicle))
+        _entry(fit, "vehicle", record.vehicle, query)
         for record in sorted(fit.records.values(), key=lambda r: r.vehicle)
+        for query in flights_ahead(
+            catalogue.next_launch_query(record.vehicle),
+            FLIGHT_HORIZON if record.last_launch >= active_since else 0,
+        )
     ]
-    for state in fit.catalogue.states:
+    for state in catalogue.states:
         chosen, _ = state_vehicle(fit, state)
-        entries.append(_entry(fit, "state", state, fit.catalogue.next_launch_query(chosen.vehicle)))
-        entries.append(_entry(fit, "new-vehicle", state, fit.catalogue.new_vehicle_query(state)))
-    entries.append(_entry(fit, "new-state", NEW_STATE, fit.catalogue.new_vehicle_query(None)))
+        entries.append(_entry(fit, "state", state, catalogue.next_launch_query(chosen.vehicle)))
+        entries += [
+            _entry(fit, "new-vehicle", state, query)
+            for query in flights_ahead(catalogue.new_vehicle_query(state))
+        ]
+    entries += [
+        _entry(fit, "new-state", NEW_STATE, q) for q in flights_ahead(catalogue.new_vehicle_query(None))
+    ]
     return entries
 
 

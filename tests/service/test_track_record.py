@@ -142,7 +142,8 @@ def test_two_writers_at_once_leave_one_consistent_record(
         with ledger.engine.connect() as connection:
             entries = connection.execute(forecasts.select()).all()
         record = ledger.track_record()
-    assert len(entries) == len({(e.version_id, e.model, e.kind, e.subject) for e in entries})
+    key = {(e.version_id, e.model, e.kind, e.subject, e.flight_number, e.previous_failed) for e in entries}
+    assert len(entries) == len(key)  # the forecast's unique key: each written once
     assert sorted((r.launch_tag, r.model) for r in record.launches) == [
         ("T-NURI", "eb-beta"),
         ("T-NURI", "laplace"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -141,3 +141,103 @@ def test_an_unreachable_ledger_never_fails_a_refit_and_is_caught_up_later(
     assert result.outcome == "promoted" and result.ledger and "ledger unavailable" in result.ledger
     upkeep = keep_record(url, registry, data_dir, T0)  # the next start, refit or update
     assert upkeep.error is None and upkeep.recorded == result.version_id
+
+
+def test_every_later_flight_is_scored_against_the_forecast_for_that_flight(url: str) -> None:
+    """Four years between a refit and the next: each launch is scored against the standing
+    forecast for its own flight number and previous outcome, so the ledger expects the
+    failures the model itself expects of those launches. Scoring every flight as the
+    vehicle's next one (what the ledger did) expects more failures of young vehicles."""
+    from dataclasses import replace
+
+    from launchcast.model.operations.standing import standing_forecasts
+    from launchcast.model.record.catalogue import vehicle_records
+    from launchcast.model.stats.fit import provenance
+    from launchcast.model.stats.scoring import launch_query
+    from tests.model.stats.test_hierarchical import _truth_fit, simulate_history
+
+    history, truth = simulate_history(3)
+    cut = date(2016, 1, 1)  # the gap's launches share the fit's era bin (2015–2019)
+    seen = history.before(cut)
+    fit = _truth_fit(history, truth)  # the model is the truth: its own expectations are exact
+    fit = replace(
+        fit,
+        records=vehicle_records(seen),
+        manifest={**fit.manifest, **provenance(seen, 0.0)},  # as of the cut, with its launch rates
+    )
+    with Ledger.open(url) as ledger:
+        ledger.record(standing_forecasts(fit, "truth-2015", seen, datetime(2015, 12, 31, tzinfo=UTC)))
+        ledger.score(history, datetime(2020, 6, 1, tzinfo=UTC))
+        scored = [r for r in ledger.track_record().launches if r.model == "hierarchical"]
+    gap = history.launches[history.launches["time_utc"] >= "2016-01-01"]
+    assert len(scored) == len(gap) > 150 and {r.tier for r in scored} == {"prospective"}
+
+    def p(row: object) -> float:
+        return float(fit.success_probability(launch_query(row))[0])
+
+    def as_next(row: object) -> float:  # the old ledger: the vehicle's next flight for every flight
+        vehicle = row.vehicle
+        first = (
+            fit.catalogue.next_launch_query(vehicle)
+            if vehicle in fit.records
+            else fit.catalogue.new_vehicle_query(row.vehicle_state)
+        )
+        return float(fit.success_probability(first)[0])
+
+    rows = list(gap.itertuples(index=False))
+    by_tag = {r.launch_tag: r.probability for r in scored}
+    # Young vehicles (under 10 flights at the refit, new ones too): where flight numbers matter.
+    young = [r for r in rows if fit_attempts(fit, r) < 10]
+    for chosen in (rows, young):
+        expected_by_model = sum(1 - p(r) for r in chosen)
+        expected_by_ledger = sum(1 - by_tag[r.launch_tag] for r in chosen)
+        assert expected_by_ledger == pytest.approx(expected_by_model, rel=0.05)
+    assert len(young) > 30
+    expected_young = sum(1 - p(r) for r in young)
+    # The old ledger (every flight scored as the vehicle's next) expected 15% more failures of
+    # young vehicles here, where the ledger now matches the model within 5%.
+    assert sum(1 - as_next(r) for r in young) > 1.1 * expected_young
+
+
+def fit_attempts(fit: object, row: object) -> int:
+    """How many flights the launch's vehicle had in the fit's record (0 for a new vehicle)."""
+    record = fit.records.get(row.vehicle)
+    return record.attempts if record else 0
+
+
+def test_a_ledger_recorded_before_flight_by_flight_forecasts_migrates_and_still_scores(
+    url: str, data_dir: Path
+) -> None:
+    """Migration 0002 on a ledger holding a 0001 set (one forecast per vehicle): the rows are
+    kept, flagged as such, and a later launch is scored against them as before."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from launchcast.model.operations import ledger as ledger_module
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(ledger_module.__file__).with_name("migrations")))
+    engine = create_engine(ledger_module._normalise(url))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text("INSERT INTO forecast_sets VALUES ('v-old', 'eb-beta', 'h', '2023-12-30', :made)"),
+            {"made": datetime(2024, 1, 1, tzinfo=UTC)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO forecasts (version_id, model, kind, subject, state, flight_number, probability,"
+                " low_90, high_90, query) VALUES ('v-old', 'eb-beta', 'vehicle', 'Nuri', 'KR', 4, 0.75,"
+                " 0.5, 0.9, '{}')"
+            )
+        )
+    engine.dispose()
+    add_launch(data_dir, "2024-02-01T10:00Z", "Nuri", "success", tag="T-NURI")
+    with Ledger.open(url) as ledger:  # migrates to the newest schema
+        report = ledger.score(load_history(data_dir), datetime(2024, 3, 1, tzinfo=UTC))
+        record = ledger.track_record()
+    assert report.scored == 1
+    (scored,) = record.launches
+    assert (scored.launch_tag, scored.probability, scored.tier) == ("T-NURI", 0.75, "prospective")
