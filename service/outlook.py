@@ -142,3 +142,19 @@ def render(outlook: Outlook) -> str:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     environment.filters["pct"] = lambda p: f"{100 * p:.0f}%"
     return environment.get_template("outlook.html").render(o=outlook)
+
+
+def waiting(reason: str, seconds: int) -> str:
+    """The page served before any model exists: what is happening and when to come back."""
+    from html import escape
+
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="refresh" content="{seconds}"><title>launchcast: preparing</title></head>'
+        '<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">'
+        "<h1>The model is being prepared</h1>"
+        "<p>launchcast answers from a model fitted on the world's launch record, and none is ready yet "
+        f"({escape(reason)}). A first fit takes about a minute; this page reloads every {seconds} s.</p>"
+        "<p>If no fit is running, make one with <code>launchcast fit</code>.</p></body></html>"
+    )

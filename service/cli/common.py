@@ -8,6 +8,7 @@ imported inside the commands that use them.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,9 @@ from rich.console import Console
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.settings import Settings, get_settings
 
-console = Console()
+# Piped (not a terminal), rich would cut tables to 80 columns ("al… | mo…"): a reader of a
+# file or a pager gets whole rows instead.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,21 +33,29 @@ def user_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))  # a command asked for --json answers errors in JSON too
         try:
             return command(*args, **kwargs)
         except LaunchcastError as exc:
-            fail(str(exc))
+            fail(str(exc), as_json, getattr(exc, "suggestions", None))
         except ValidationError as exc:  # a LAUNCHCAST_ setting that is not valid
-            fail(settings_problem(exc))
+            fail(settings_problem(exc), as_json)
         except OSError as exc:  # a full disk, a read-only mount, a missing permission: say which file
             where = f" ({exc.filename})" if exc.filename else ""
-            fail(f"{exc.strerror or exc}{where}; nothing more was changed")
+            fail(f"{exc.strerror or exc}{where}; nothing more was changed", as_json)
 
     return cast(F, wrapper)
 
 
-def fail(message: str) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+def fail(message: str, as_json: bool = False, suggestions: list[str] | None = None) -> None:
+    """One red line on stderr and exit status 1; with ``--json``, one JSON object instead."""
+    if as_json:
+        error: dict[str, Any] = {"message": message}
+        if suggestions:
+            error["suggestions"] = suggestions
+        print(json.dumps({"error": error}, ensure_ascii=False), file=sys.stderr)
+    else:
+        err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     sys.exit(1)
 
 

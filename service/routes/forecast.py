@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import mimeparse
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,7 +40,15 @@ from launchcast.service.routes import deps
 from launchcast.service.state import Clock, Served
 from launchcast.service.work import Work
 
-router = APIRouter(prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS)
+
+async def vary_accept(response: Response) -> None:
+    """Every forecast answer depends on Accept (JSON or a chart): caches must key on it."""
+    response.headers["Vary"] = "Accept"
+
+
+router = APIRouter(
+    prefix="/v1/forecast", tags=["forecast"], responses=deps.ERRORS, dependencies=[Depends(vary_accept)]
+)
 
 VEHICLE = "a vehicle by GCAT, display or Korean name (Cheonlima-1, Chollima-1, 천리마-1)"
 STATE = (
@@ -185,7 +193,7 @@ async def _image(
     body = served.cached_chart(key)
     if body is None:
         body = await work.run(http, lambda: served.chart(key, lambda: chart().render(fmt)))
-    return Response(body, media_type=charts.FORMATS[fmt])
+    return Response(body, media_type=charts.FORMATS[fmt], headers={"Vary": "Accept"})
 
 
 @router.get("/next", response_model=NextLaunchForecast, responses=AS_CHART)
@@ -232,7 +240,7 @@ async def next_launch(
     if audit is not None:
         asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
         _audit(audit, "next", {**asked, "as_of": now}, served, probability, clock)
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers={"Vary": "Accept"})
 
 
 @router.post("/campaign", response_model=CampaignForecast, responses=AS_CHART)
@@ -423,6 +431,10 @@ async def scenario_forecast(
     forecaster: deps.ForecasterDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
+    fmt: Annotated[
+        Literal["json"] | None,
+        Query(alias="format", description="json (the default and only one: scenarios have no chart)"),
+    ] = None,
 ) -> Any:
     """What-if questions from the same posterior, each difference with its 90% interval and the
     evidence it rests on: ``foreign-help`` (a state's next new rocket indigenous, with foreign help,

@@ -8,15 +8,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from launchcast.service import outlook
+from launchcast.service.errors import public
 from launchcast.service.routes import deps
 
 router = APIRouter(tags=["outlook"])
+
+#: How long a browser is asked to wait while the first model is made (a fit takes about a minute).
+WAIT_SECONDS = 30
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def outlook_page(
     request: Request,
-    served: deps.ServedDep,
+    holder: deps.HolderDep,
     clock: deps.ClockDep,
     work: deps.WorkDep,
     upkeep: deps.UpkeepDep,
@@ -26,6 +30,13 @@ async def outlook_page(
     ] = None,
 ) -> HTMLResponse:
     """North and South Korea side by side; ``q`` asks about any vehicle or state."""
+    served = holder.served
+    if served is None:  # a browser gets a page saying what is happening, not problem JSON
+        return HTMLResponse(
+            outlook.waiting(public(holder.error), WAIT_SECONDS),
+            status_code=503,
+            headers={"Retry-After": str(WAIT_SECONDS)},
+        )
     now = clock().replace(second=0, microsecond=0)  # one page per minute and question
     question = (q or "").strip() or None
     totals = upkeep.totals or None

@@ -136,3 +136,16 @@ def test_cli_plot_writes_the_chart(tmp_path: Path, settings: Settings) -> None:
 def test_accept_is_negotiated_by_quality(client: TestClient, accept: str, answer: str) -> None:
     done = client.get("/v1/forecast/next?vehicle=Nuri", headers={"accept": accept})
     assert done.status_code == 200 and done.headers["content-type"].startswith(answer)
+
+
+def test_forecast_answers_vary_on_accept_and_scenarios_refuse_a_chart(client: TestClient) -> None:
+    for answer in (
+        client.get("/v1/forecast/next?vehicle=Nuri"),
+        client.get("/v1/forecast/next?vehicle=Nuri&format=svg"),
+        client.post("/v1/forecast/campaign", json={"vehicle": "Nuri", "paths": 2000}),
+    ):
+        assert answer.status_code == 200 and answer.headers["vary"] == "Accept"
+    scenario = {"scenario": "after-failure", "vehicle": "Nuri"}
+    refused = client.post("/v1/forecast/scenario?format=svg", json=scenario)
+    assert refused.status_code == 422 and "format" in refused.text  # was 200 JSON, the format ignored
+    assert client.post("/v1/forecast/scenario?format=json", json=scenario).status_code == 200

@@ -83,3 +83,53 @@ def test_launches_table_json_and_chart(fit_dir: Path, tmp_path: Path) -> None:
     assert body["successes"]["mean"] <= body["launches"]["mean"]
     bad = invoke(fit_dir, "launches", "--state", "KP", "--from", "2024-13-01", "--until", "2025-01-01")
     assert bad.exit_code == 1 and "--from '2024-13-01' is not a date" in bad.output
+
+
+def test_json_errors_are_json(fit_dir: Path) -> None:
+    """With --json, a program reading the output gets the error as JSON too (was a red line)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "launchcast",
+            "forecast",
+            "next",
+            "--vehicle",
+            "Chollma",
+            "--json",
+            "--fit",
+            str(fit_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    error = json.loads(done.stderr)["error"]
+    assert error["message"].startswith("unknown vehicle 'Chollma'") and error["suggestions"] == ["Chollima-1"]
+
+
+def test_piped_tables_are_not_cut_to_80_columns(tmp_path: Path) -> None:
+    """`launchcast models list | less` showed 'al… | mo… | 20…'; piped, rows are whole."""
+    import subprocess
+    import sys
+
+    from launchcast.model.operations.registry import Registry
+    from launchcast.model.record.history import load_history
+    from launchcast.model.stats.baselines import eb_beta
+    from tests.conftest import DATA
+
+    registry = Registry(tmp_path / "registry")
+    version = registry.publish(eb_beta().fit(load_history(DATA)))
+    registry.promote(version)
+    done = subprocess.run(
+        [sys.executable, "-m", "launchcast", "models", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root), "COLUMNS": "80"},
+    )
+    assert done.returncode == 0 and version in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -36,3 +37,17 @@ def test_the_form_answers_any_name_and_suggests_for_a_misspelling(client: TestCl
     misspelt = client.get("/", params={"q": "Chollma"}).text
     assert 'id="problem"' in misspelt and 'class="suggestion">Chollima-1</a>' in misspelt
     assert client.get("/", params={"q": "x" * 101}).status_code == 422
+
+
+def test_before_any_model_the_page_says_what_is_happening(tmp_path: Path) -> None:
+    """A browser at / before the first fit gets a page (not problem JSON) and when to come back."""
+    from launchcast.service.app import create_app
+    from launchcast.service.settings import Settings
+    from tests.conftest import DATA
+
+    settings = Settings(registry_dir=tmp_path / "empty", data_dir=DATA, refit_schedule=False)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/", headers={"accept": "text/html"})
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert int(page.headers["retry-after"]) > 0
+    assert "The model is being prepared" in page.text and "launchcast fit" in page.text
