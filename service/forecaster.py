@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+import numpy as np
 from pydantic import BaseModel
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
@@ -70,8 +71,7 @@ class Forecaster:
         )
 
         def draw() -> Figure:
-            draws = self.fit.success_probability(forecast.resolve(self.fit, programme).query)
-            return charts.next_chart(answer, draws, self.label)
+            return charts.next_chart(answer, self._draws(programme), self.label)
 
         return Answered(answer, Chart(f"Posterior of P(success): {answer.subject}", draw))
 
@@ -99,14 +99,18 @@ class Forecaster:
         def draw() -> Figure:
             return charts.by_month_chart(self._by_month(programme, 24, paths, seed, now), self.label)
 
-        return Chart(f"P(at least one success) month by month: {programme}", draw)
+        return Chart(_by_month_title(programme), draw)
 
     def by_month(
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.ByMonthForecast]:
         answer = self._by_month(programme, months, paths, seed, now)
-        description = f"P(at least one success) month by month: {programme}"
-        return Answered(answer, Chart(description, lambda: charts.by_month_chart(answer, self.label)))
+        chart = Chart(_by_month_title(programme), lambda: charts.by_month_chart(answer, self.label))
+        return Answered(answer, chart)
+
+    def _draws(self, programme: Programme) -> np.ndarray:
+        """The posterior draws of P(success) of a programme's next launch (what its chart shows)."""
+        return self.fit.success_probability(forecast.resolve(self.fit, programme).query)
 
     def _by_month(
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
@@ -121,9 +125,7 @@ class Forecaster:
         answer = forecast.versus(self.fit, a, b, paths, seed, now=now, stale_after_days=self.stale_after_days)
 
         def draw() -> Figure:
-            draws_a = self.fit.success_probability(forecast.resolve(self.fit, a).query)
-            draws_b = self.fit.success_probability(forecast.resolve(self.fit, b).query)
-            return charts.versus_chart(answer, draws_a, draws_b, self.label)
+            return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label)
 
         return Answered(answer, Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw))
 
@@ -160,3 +162,7 @@ class Forecaster:
 
     def after_outcome(self, programme: Programme, now: datetime) -> scenario.AfterOutcomeScenario:
         return scenario.after_outcome(self.fit, programme, now=now, stale_after_days=self.stale_after_days)
+
+
+def _by_month_title(programme: Programme) -> str:
+    return f"P(at least one success) month by month: {programme}"

@@ -51,8 +51,7 @@ def _check_plot(path: Path | None) -> None:
 
 def _save_plot(chart: Chart, path: Path | None) -> None:
     if path is None:
-        return
-    _check_plot(path)
+        return  # the name was checked before the question was asked (``_check_plot``)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(chart.render(path.suffix.lower().lstrip(".")))
     err_console.print(f"wrote {path}", highlight=False)
