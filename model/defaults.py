@@ -16,3 +16,7 @@ UPDATE_LOG = "updates.jsonl"
 
 #: ``LAUNCHCAST_MAX_PATHS``' ceiling: the most Monte Carlo paths one request may ask for.
 MAX_PATHS = 200_000
+
+#: ``LAUNCHCAST_SCHEDULE_URL``: Launch Library 2's upcoming launches (The Space Devs,
+#: https://thespacedevs.com/llapi; free tier: 15 requests an hour).
+SCHEDULE_URL = "https://ll.thespacedevs.com/2.3.0/launches/upcoming/"

@@ -10,6 +10,7 @@
     │   ├── DataValidationError    a data file failed validation; every problem listed
     │   ├── ImplausibleChange      an update past the plausibility bounds (--accept-large-change)
     │   ├── UpdateError            GCAT could not be taken in; ``data/`` unchanged
+    │   ├── ScheduleError          a launch schedule could not be taken in; the schedule unchanged
     │   ├── DataBusy               another writer held the data directory too long
     │   ├── BudgetExceeded         a question costlier than one request may be
     │   ├── RefitRunning           another refit holds the lock
@@ -59,6 +60,15 @@ class ImplausibleChange(LaunchcastError):
 
 class UpdateError(LaunchcastError):
     """An update that could not complete; ``data/`` is unchanged."""
+
+
+class ScheduleError(LaunchcastError):
+    """A launch schedule (Launch Library 2, or an entry a user adds) that could not be taken in;
+    the schedule is unchanged.  ``retry_after``: seconds the upstream asked us to wait (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DataBusy(LaunchcastError):

@@ -20,10 +20,12 @@ and ``now`` are unknown to the model and are simulated, not assumed away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from datetime import date as dt_date
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -35,7 +37,12 @@ from launchcast.model.questions.explain import Explanation
 from launchcast.model.questions.explain import explain as explain_forecast
 from launchcast.model.record.catalogue import LaunchQuery, VehicleRecord
 from launchcast.model.record.history import decimal_year
+from launchcast.model.record.schedule import Announced
 from launchcast.model.stats.fit import Fit
+from launchcast.model.stats.slips import SlipModel
+
+if TYPE_CHECKING:
+    from launchcast.model.questions.manifest import Arrivals
 
 MAX_CAMPAIGN_LAUNCHES = 100
 #: "Who succeeds first" looks this many launches past the question's time.
@@ -158,6 +165,11 @@ class ByDateForecast(Anchored):
     expected_launches: float
     launch_rate_per_year: Reliability = Field(description="posterior of the yearly launch rate")
     launch_rate: str | None = Field(None, description="which launch rate was used, in words")
+    announced: list[str] = Field(
+        default_factory=list,
+        description="the announced launches counted as known arrivals (slip model, model.stats.slips); "
+        "the launch-rate model counts only after the last of them",
+    )
     paths: int
     seed: int
     model: ModelInfo
@@ -175,6 +187,11 @@ class ByMonthForecast(Anchored):
     window_start: datetime
     months: list[MonthPoint]
     launch_rate: str | None = Field(None, description="which launch rate was used, in words")
+    announced: list[str] = Field(
+        default_factory=list,
+        description="the announced launches counted as known arrivals (slip model, model.stats.slips); "
+        "the launch-rate model counts only after the last of them",
+    )
     paths: int
     seed: int
     model: ModelInfo
@@ -198,6 +215,8 @@ class VersusForecast(Anchored):
     median_years_to_success_a: float | None = Field(description="from as_of; null if beyond the horizon")
     median_years_to_success_b: float | None
     race: list[RacePoint] = Field(description="who has succeeded by when: each quarter for five years")
+    announced_a: list[str] = Field(default_factory=list, description="A's announced launches counted")
+    announced_b: list[str] = Field(default_factory=list, description="B's announced launches counted")
     paths: int
     seed: int
     model: ModelInfo
@@ -211,6 +230,14 @@ class Programme:
     state: str | None = None
     family: str | None = None
     new_vehicle: bool = False
+
+
+@dataclass(frozen=True)
+class Announcements:
+    """The announced launches (``model.record.schedule``) time questions count, and how they slip."""
+
+    entries: Sequence[Announced] = ()
+    slips: SlipModel = field(default_factory=SlipModel)
 
 
 @dataclass(frozen=True)
@@ -614,7 +641,8 @@ def _years_to_first_success(
     paths: int,
     rng: np.random.Generator,
     horizon_years: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    announced: Announcements | None = None,
+) -> tuple[np.ndarray, np.ndarray, Arrivals | None]:
     """Years from the question's time to the programme's first success after it, per path.
 
     Launches arrive as a Poisson process (``model.stats.rates``) from the data's end, so the
@@ -623,6 +651,11 @@ def _years_to_first_success(
     happened before the question.  A path stops at its first success after ``now``, at
     ``horizon_years`` after ``now`` (by-date) or after ``TIME_HORIZON_LAUNCHES`` launches
     after ``now`` (who is first); no success by then is ``inf``.
+
+    With ``announced`` launches (``model.questions.manifest``), those the programme counts
+    are known arrivals, each at its slipped time on each path; the launch-rate model takes
+    over only after a path's last announced launch, continuing the vehicle's flight numbers
+    after its announced ones.  Also returns the yearly rates and the arrivals counted.
     """
     if resolved.rate_name is None:
         raise LaunchcastError(
@@ -632,17 +665,31 @@ def _years_to_first_success(
     rate = fit.rates.rate_draws(resolved.rate_kind, resolved.rate_name, paths, rng, _years_ahead(moment))
     gap = moment.gap_years
     draw = rng.integers(0, fit.n_draws, size=paths)
-    previous_failed = np.full(paths, resolved.query.previous_failed)
+    query = resolved.query
+    previous_failed = np.full(paths, query.previous_failed)
+    found = np.full(paths, np.inf)
+    start = np.full(paths, gap)  # years from the data's end when the launch-rate model's launches count
+    arrived = None
+    if announced is not None and announced.entries:
+        # Imported here: the manifest builds on this module's questions.
+        from launchcast.model.questions.manifest import arrivals, first_success
+
+        arrived = arrivals(fit, resolved, announced.entries, moment, draw, rng, announced.slips)
+    if arrived is not None:
+        found = first_success(arrived, horizon_years)
+        start = gap + arrived.last
+        query = query.advanced(arrived.own_launches)
+        if arrived.own_last_failed is not None:
+            previous_failed = arrived.own_last_failed.copy()
     elapsed = np.zeros(paths)  # years from the data's end to each path's latest launch
     launched_after = np.zeros(paths, dtype=np.int32)
-    found = np.full(paths, np.inf)
-    active = np.ones(paths, dtype=bool)
+    active = np.isinf(found)
     for step in range(MAX_SIMULATED_LAUNCHES):
         budget.checkpoint()
-        p = _step_probability(fit, resolved.query.advanced(step), draw, previous_failed)
+        p = _step_probability(fit, query.advanced(step), draw, previous_failed)
         elapsed += rng.exponential(1.0, paths) / rate
         success = rng.random(paths) < p
-        after = elapsed >= gap
+        after = elapsed >= start
         if horizon_years is not None:
             active &= elapsed - gap < horizon_years
         hit = active & after & success
@@ -654,7 +701,7 @@ def _years_to_first_success(
         if not active.any():
             break
         previous_failed = ~success
-    return found, rate
+    return found, rate, arrived
 
 
 def by_date(
@@ -666,6 +713,7 @@ def by_date(
     *,
     now: datetime,
     stale_after_days: int = STALE_AFTER_DAYS,
+    announced: Announcements | None = None,
 ) -> ByDateForecast:
     """P(at least one success from ``now`` until 00:00 UTC of ``until``)."""
     _check_paths(paths)
@@ -686,16 +734,21 @@ def by_date(
     years = _years(moment.now, end)
     _check_time_budget(fit, [resolved], moment, paths, years, " or an earlier date")
     rng = np.random.default_rng(seed)
-    to_success, rate = _years_to_first_success(fit, resolved, moment, paths, rng, years)
+    to_success, rate, arrived = _years_to_first_success(fit, resolved, moment, paths, rng, years, announced)
+    expected = rate * years
+    if arrived is not None:
+        after = np.maximum(0.0, years - arrived.last)
+        expected = (arrived.years <= years).sum(axis=1) + rate * after
     return ByDateForecast(
         subject=f"a successful launch: {resolved.subject}",
         date=until.isoformat(),
         window_start=moment.now,
         years=round(years, 6),
         probability=float(np.mean(to_success <= years)),
-        expected_launches=float(rate.mean() * years),
+        expected_launches=float(expected.mean()),
         launch_rate_per_year=_summary(rate),
         launch_rate=rate_description(fit, resolved),
+        announced=arrived.counted if arrived else [],
         paths=paths,
         seed=seed,
         model=model_info(fit),
@@ -712,6 +765,7 @@ def versus(
     *,
     now: datetime,
     stale_after_days: int = STALE_AFTER_DAYS,
+    announced: Announcements | None = None,
 ) -> VersusForecast:
     """Who is more reliable, and whose next success after ``now`` comes first."""
     _check_paths(paths)
@@ -721,8 +775,8 @@ def versus(
     p_a = fit.success_probability(resolved_a.query)
     p_b = fit.success_probability(resolved_b.query)
     rng = np.random.default_rng(seed)
-    years_a, _ = _years_to_first_success(fit, resolved_a, moment, paths, rng)
-    years_b, _ = _years_to_first_success(fit, resolved_b, moment, paths, rng)
+    years_a, _, arrived_a = _years_to_first_success(fit, resolved_a, moment, paths, rng, None, announced)
+    years_b, _, arrived_b = _years_to_first_success(fit, resolved_b, moment, paths, rng, None, announced)
     neither = np.isinf(years_a) & np.isinf(years_b)
 
     def median(years: np.ndarray) -> float | None:
@@ -746,6 +800,8 @@ def versus(
             )
             for t in RACE_YEARS
         ],
+        announced_a=arrived_a.counted if arrived_a else [],
+        announced_b=arrived_b.counted if arrived_b else [],
         paths=paths,
         seed=seed,
         model=model_info(fit),
@@ -762,6 +818,7 @@ def by_month(
     *,
     now: datetime,
     stale_after_days: int = STALE_AFTER_DAYS,
+    announced: Announcements | None = None,
 ) -> ByMonthForecast:
     """P(at least one success from ``now`` until the first day of each of the next ``months``.
 
@@ -778,7 +835,7 @@ def by_month(
     horizon = _years(moment.now, ends[-1])
     _check_time_budget(fit, [resolved], moment, paths, horizon, " or fewer months")
     rng = np.random.default_rng(seed)
-    to_success, _ = _years_to_first_success(fit, resolved, moment, paths, rng, horizon)
+    to_success, _, arrived = _years_to_first_success(fit, resolved, moment, paths, rng, horizon, announced)
     points = [
         MonthPoint(date=d, probability=float(np.mean(to_success <= _years(moment.now, end))))
         for d, end in zip(dates, ends, strict=True)
@@ -788,6 +845,7 @@ def by_month(
         window_start=moment.now,
         months=points,
         launch_rate=rate_description(fit, resolved),
+        announced=arrived.counted if arrived else [],
         paths=paths,
         seed=seed,
         model=model_info(fit),

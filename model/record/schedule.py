@@ -1,0 +1,525 @@
+"""The launches already announced: a schedule with its history, and which vehicle each one flies.
+
+Most launches are announced before they fly.  Launch Library 2 (The Space Devs,
+https://thespacedevs.com/llapi) aggregates the world's announced launches with a
+no-earlier-than time (NET), a window and a status; a user adds windows from anywhere
+else (a navigation warning, a news report) with its source.  This module keeps them:
+
+- ``schedule.csv``: the announced launches now, one row per id;
+- ``schedule-revisions.csv``: every version of every entry ever taken in — a NET that
+  moved, a status that changed — appended, never rewritten, so the schedule's own
+  history can say how launches slip (``model.questions.manifest``);
+- ``schedule.json``: where and when the schedule was last fetched, with the validators
+  for a conditional request.
+
+They live in the data directory and change by its one path (``datadir.writing``: one
+writer, all-or-nothing), so a failed or cut update leaves the schedule as it was.  The
+launch record's hash covers ``launches.csv`` and ``vehicles.csv`` only: a schedule update
+never makes a fit stale.
+
+Which vehicle an entry flies (``Placement``, ``place``): LL2 names rockets its own way
+("Long March 7A" is GCAT's "Chang Zheng 7A").  In order: a reviewed override in the
+shipped ``rockets.csv`` (each with its source); the catalogue's own names (GCAT name,
+display name, cited aliases such as 천리마-1); else, when the pad's state has a vehicle of
+a close name, the entry is **unmapped**, kept and reported with the closest names, never
+guessed; else it is a new vehicle of its state (a maiden flight).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from launchcast.model.errors import LaunchcastError, NotFoundError, ScheduleError
+from launchcast.model.record import datadir
+from launchcast.model.record.catalogue import Catalogue
+from launchcast.model.record.names import closest
+
+SCHEDULE_FILE = "schedule.csv"
+REVISIONS_FILE = "schedule-revisions.csv"
+META_FILE = "schedule.json"
+ROCKETS_FILE = "rockets.csv"
+LL2_SOURCE = "Launch Library 2 (The Space Devs)"
+#: An entry whose window closed this long before the fetch is history, not an announcement.
+PAST_GRACE = timedelta(days=1)
+#: LL2 statuses of launches that have flown: not upcoming, whatever list they came in.
+FLOWN = frozenset({"Success", "Failure", "Partial Failure", "In Flight"})
+#: The fields whose change makes a new revision (``last_updated`` alone does not).
+REVISED_BY = ("status", "net", "net_precision", "window_start", "window_end", "rocket")
+
+
+@dataclass(frozen=True)
+class Announced:
+    """One announced launch, as its source gives it (times in UTC)."""
+
+    id: str
+    source: str
+    name: str
+    rocket: str  # the rocket as the source names it (LL2: the configuration's name)
+    rocket_family: str
+    country: str  # the pad's state, as the source gives it (LL2: ISO alpha-2)
+    provider: str
+    status: str  # Go | TBC | TBD | Hold | …
+    net: datetime
+    net_precision: str
+    window_start: datetime
+    window_end: datetime
+    last_updated: datetime
+
+    def revised(self, other: Announced) -> bool:
+        return any(getattr(self, f) != getattr(other, f) for f in REVISED_BY)
+
+
+COLUMNS = tuple(f.name for f in fields(Announced))
+TIME_COLUMNS = ("net", "window_start", "window_end", "last_updated")
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str, what: str) -> datetime:
+    """An ISO 8601 time ('2026-12-03T15:00:00Z'); a bare date is 00:00 UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise LaunchcastError(f"{what}: {text!r} is not a time (give e.g. 2026-12-03T15:00Z)") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- Launch Library 2's layout -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of LL2's upcoming list: its entries, the next page's URL, the list's length."""
+
+    entries: list[Announced]
+    next_url: str | None
+    count: int
+
+
+def parse_ll2_page(raw: bytes, where: str) -> Page:
+    """A page of ``/launches/upcoming/`` as announced launches; a malformed one is refused
+    whole, naming the entry and the field (``ScheduleError``)."""
+    try:
+        body = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ScheduleError(f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged") from None
+    except ValueError as exc:
+        raise ScheduleError(
+            f"{where}: not JSON ({exc}; {len(raw):,} bytes — truncated?); the schedule is unchanged"
+        ) from None
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ScheduleError(
+            f"{where}: not Launch Library 2's launch list (no 'results' list; is the URL "
+            "…/2.3.0/launches/upcoming/?); the schedule is unchanged"
+        )
+    entries = [_ll2_entry(item, f"{where} results[{i}]") for i, item in enumerate(body["results"])]
+    next_url = body.get("next")
+    count = body.get("count")
+    return Page(
+        entries,
+        next_url if isinstance(next_url, str) and next_url else None,
+        count if isinstance(count, int) else len(entries),
+    )
+
+
+def _ll2_entry(item: Any, where: str) -> Announced:
+    def field(*path: str, required: bool = True) -> Any:
+        value: Any = item
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if required and value in (None, ""):
+            raise ScheduleError(f"{where}: no {'.'.join(path)}; the schedule is unchanged")
+        return value
+
+    def when(name: str, default: str | None = None) -> datetime:
+        text = field(name, required=default is None) or default
+        try:
+            return parse_utc(str(text), name)
+        except LaunchcastError:
+            raise ScheduleError(
+                f"{where}: {name} {text!r} is not a time; the schedule is unchanged"
+            ) from None
+
+    net_text = field("net")
+    configuration = field("rocket", "configuration")
+    families = configuration.get("families") if isinstance(configuration, dict) else None
+    family = families[0].get("name", "") if isinstance(families, list) and families else ""
+    start = when("window_start", net_text)
+    return Announced(
+        id=str(field("id")),
+        source=LL2_SOURCE,
+        name=str(field("name")),
+        rocket=str(field("rocket", "configuration", "name", required=False) or "")
+        or str(field("rocket", "configuration", "full_name")),
+        rocket_family=str(family or ""),
+        country=str(field("pad", "country", "alpha_2_code", required=False) or ""),
+        provider=str(field("launch_service_provider", "name", required=False) or ""),
+        status=str(field("status", "abbrev")),
+        net=when("net"),
+        net_precision=str(field("net_precision", "abbrev", required=False) or ""),
+        window_start=start,
+        window_end=when("window_end", start.isoformat()),
+        last_updated=when("last_updated", net_text),
+    )
+
+
+# --- the schedule on disk ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    entry: Announced
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The announced launches now, every revision, and when the list was last fetched."""
+
+    entries: list[Announced]
+    revisions: list[Revision]
+    meta: dict[str, Any]
+
+    @property
+    def checked_at(self) -> datetime | None:
+        """When the source was last asked successfully (a 304 counts): the schedule's age."""
+        at = self.meta.get("checked_at") or self.meta.get("fetched_at")
+        return parse_utc(at, "checked_at") if at else None
+
+    def upcoming(self, now: datetime) -> list[Announced]:
+        """Entries whose window has not closed by ``now``, by NET."""
+        return sorted((e for e in self.entries if e.window_end + PAST_GRACE >= now), key=lambda e: e.net)
+
+    def history(self, entry_id: str) -> list[Revision]:
+        return [r for r in self.revisions if r.entry.id == entry_id]
+
+
+def _rows(entries: Iterable[Announced], extra: dict[str, str] | None = None) -> list[dict[str, str]]:
+    rows = []
+    for entry in entries:
+        row = {k: (_time(v) if isinstance(v, datetime) else str(v)) for k, v in asdict(entry).items()}
+        rows.append(row | (extra or {}))
+    return rows
+
+
+def _csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _read_entries(raw: bytes, name: str) -> list[tuple[Announced, dict[str, str]]]:
+    out = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8"))), start=2):
+        try:
+            values: dict[str, Any] = {k: row[k] for k in COLUMNS}
+            for k in TIME_COLUMNS:
+                values[k] = parse_utc(values[k], k)
+        except (KeyError, LaunchcastError, TypeError) as exc:
+            raise LaunchcastError(f"{name} line {line}: {exc}; fix or remove that line") from None
+        out.append((Announced(**values), row))
+    return out
+
+
+def read_schedule(data_dir: Path) -> Schedule:
+    """The schedule as committed (empty before the first update or addition)."""
+    with datadir.reading(Path(data_dir)) as snapshot:
+        raw = {
+            name: snapshot.read_bytes(name) if snapshot.path(name).exists() else b""
+            for name in (SCHEDULE_FILE, REVISIONS_FILE, META_FILE)
+        }
+    entries = [e for e, _ in _read_entries(raw[SCHEDULE_FILE], SCHEDULE_FILE)] if raw[SCHEDULE_FILE] else []
+    revisions = (
+        [
+            Revision(e, parse_utc(row["recorded_at"], "recorded_at"))
+            for e, row in _read_entries(raw[REVISIONS_FILE], REVISIONS_FILE)
+        ]
+        if raw[REVISIONS_FILE]
+        else []
+    )
+    meta = json.loads(raw[META_FILE]) if raw[META_FILE] else {}
+    return Schedule(entries, revisions, meta)
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What one update or addition did to the schedule."""
+
+    new: int = 0
+    revised: int = 0
+    dropped: int = 0
+    kept: int = 0
+    skipped: tuple[str, ...] = ()  # entries not taken in, each with why
+
+    def summary(self) -> str:
+        skipped = f"; {len(self.skipped)} skipped ({self.skipped[0]}…)" if self.skipped else ""
+        return (
+            f"{self.new} new, {self.revised} revised, {self.dropped} no longer listed, "
+            f"{self.kept} unchanged{skipped}"
+        )
+
+
+def _check_unique(entries: list[Announced], where: str) -> None:
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ScheduleError(
+                f"{where}: the id {entry.id} appears twice (a list that moved while it was paged?); "
+                "the schedule is unchanged"
+            )
+        seen.add(entry.id)
+
+
+def usable(entries: list[Announced], now: datetime) -> tuple[list[Announced], list[str]]:
+    """Entries that are announcements at ``now``; the others (flown, window long closed), each with why."""
+    kept, skipped = [], []
+    for entry in entries:
+        if entry.status in FLOWN:
+            skipped.append(f"{entry.name}: status {entry.status} (it has flown)")
+        elif entry.window_end + PAST_GRACE < now:
+            skipped.append(f"{entry.name}: its window closed {_time(entry.window_end)}, before {_time(now)}")
+        elif entry.window_end < entry.window_start:
+            skipped.append(f"{entry.name}: window_end {_time(entry.window_end)} before window_start")
+        else:
+            kept.append(entry)
+    return kept, skipped
+
+
+def take_in(
+    data_dir: Path,
+    fetched: list[Announced],
+    now: datetime,
+    *,
+    source: str = LL2_SOURCE,
+    complete: bool = True,
+    meta: dict[str, Any] | None = None,
+) -> ScheduleChange:
+    """Replace ``source``'s entries with ``fetched`` as one commit, appending a revision for each
+    new or changed entry.  Entries of other sources stay.  With ``complete`` False (the list was
+    cut at the page limit), entries past the last one fetched are kept as they were."""
+    _check_unique(fetched, source)
+    taken, skipped = usable(fetched, now)
+    with datadir.writing(Path(data_dir)) as tx:
+        current = _current(tx)
+        before = {e.id: e for e in current if e.source == source}
+        others = [e for e in current if e.source != source]
+        clash = {e.id for e in others} & {e.id for e in taken}
+        if clash:
+            raise ScheduleError(f"{source}: id {sorted(clash)[0]} is already an entry of another source")
+        after = {e.id: e for e in taken}
+        if not complete and taken:
+            last = max(e.net for e in taken)
+            after |= {i: e for i, e in before.items() if i not in after and e.net > last}
+        changed = [e for i, e in after.items() if i not in before or before[i].revised(e)]
+        new = sum(1 for e in changed if e.id not in before)
+        files = {
+            SCHEDULE_FILE: _csv(
+                _rows(sorted([*others, *after.values()], key=lambda e: (e.net, e.id))), COLUMNS
+            ),
+            META_FILE: (
+                json.dumps((meta or {}) | {"fetched_at": _time(now), "checked_at": _time(now)}, indent=1)
+                + "\n"
+            ).encode(),
+        }
+        if changed:
+            files[REVISIONS_FILE] = _append_revisions(tx, changed, now)
+        tx.commit(files)
+    return ScheduleChange(
+        new=new,
+        revised=len(changed) - new,
+        dropped=len(set(before) - set(after)),
+        kept=len(after) - len(changed),
+        skipped=tuple(skipped),
+    )
+
+
+def record_check(data_dir: Path, meta: dict[str, Any]) -> None:
+    """Note a check that found nothing new (LL2 answered 304): the schedule's age restarts."""
+    with datadir.writing(Path(data_dir)) as tx:
+        tx.commit({META_FILE: (json.dumps(meta, indent=1) + "\n").encode()})
+
+
+def add(data_dir: Path, entries: list[Announced], now: datetime) -> ScheduleChange:
+    """Add or revise entries a user gives (a navigation warning, a news report), each with its source."""
+    _check_unique(entries, "the entries given")
+    for entry in entries:
+        if not entry.source.strip():
+            raise ScheduleError(f"{entry.name}: give its source (a URL or a citation) with --source")
+        if entry.window_end < entry.window_start:
+            raise ScheduleError(f"{entry.name}: the window ends before it starts")
+        if entry.window_end + PAST_GRACE < now:
+            raise ScheduleError(
+                f"{entry.name}: its window closed {_time(entry.window_end)}, before now ({_time(now)}); "
+                "a launch that flew belongs in the record ('launchcast data add'), not the schedule"
+            )
+    with datadir.writing(Path(data_dir)) as tx:
+        current = {e.id: e for e in _current(tx)}
+        for entry in entries:
+            if entry.id in current and current[entry.id].source != entry.source:
+                if current[entry.id].source == LL2_SOURCE:
+                    raise ScheduleError(
+                        f"{entry.id} is a Launch Library 2 entry; add yours under another --id"
+                    )
+        changed = [e for e in entries if e.id not in current or current[e.id].revised(e)]
+        new = sum(1 for e in changed if e.id not in current)
+        merged = current | {e.id: e for e in entries}
+        files = {SCHEDULE_FILE: _csv(_rows(sorted(merged.values(), key=lambda e: (e.net, e.id))), COLUMNS)}
+        if changed:
+            files[REVISIONS_FILE] = _append_revisions(tx, changed, now)
+        tx.commit(files)
+    return ScheduleChange(new=new, revised=len(changed) - new, kept=len(entries) - len(changed))
+
+
+def _current(tx: datadir.Transaction) -> list[Announced]:
+    if not tx.path(SCHEDULE_FILE).exists():
+        return []
+    return [e for e, _ in _read_entries(tx.read_bytes(SCHEDULE_FILE), SCHEDULE_FILE)]
+
+
+def _append_revisions(tx: datadir.Transaction, changed: list[Announced], now: datetime) -> bytes:
+    """The revision history with ``changed`` appended (never rewritten)."""
+    old = tx.read_bytes(REVISIONS_FILE) if tx.path(REVISIONS_FILE).exists() else b""
+    added = _csv(_rows(changed, {"recorded_at": _time(now)}), (*COLUMNS, "recorded_at"))
+    if old:
+        return old + added.split(b"\n", 1)[1]
+    return added
+
+
+# --- which vehicle each announced launch flies ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Which GCAT vehicle an announced launch flies, or that it is a new one, or that it is unknown.
+
+    ``vehicle`` set: a known vehicle.  ``new_vehicle``: a maiden flight of ``state``'s new
+    vehicle.  Neither: unmapped (``reason`` and ``suggestions`` say what to add to ``rockets.csv``).
+    """
+
+    vehicle: str | None
+    state: str | None
+    new_vehicle: bool
+    how: str
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def mapped(self) -> bool:
+        return self.vehicle is not None or self.new_vehicle
+
+
+@dataclass(frozen=True)
+class RocketName:
+    rocket: str
+    vehicle: str  # "" = a new vehicle (its maiden flight)
+    source: str
+    line: int
+
+
+def read_rockets(raw: bytes, name: str = ROCKETS_FILE) -> dict[str, RocketName]:
+    """``rockets.csv`` (rocket, vehicle, source): reviewed LL2 names; a rocket mapped to two
+    vehicles is refused, naming both lines."""
+    out: dict[str, RocketName] = {}
+    for line, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8"))), start=2):
+        rocket, vehicle = (row.get("rocket") or "").strip(), (row.get("vehicle") or "").strip()
+        if not rocket or not (row.get("source") or "").strip():
+            raise ScheduleError(f"{name} line {line}: give rocket and source")
+        key = rocket.casefold()
+        if key in out and out[key].vehicle != vehicle:
+            raise ScheduleError(
+                f"{name} lines {out[key].line} and {line}: the rocket {rocket!r} is mapped to two vehicles "
+                f"({out[key].vehicle or 'new'!r}, {vehicle or 'new'!r}); keep one"
+            )
+        out[key] = RocketName(rocket, vehicle, row["source"].strip(), line)
+    return out
+
+
+@lru_cache(maxsize=1)
+def shipped_rockets() -> dict[str, RocketName]:
+    """The reviewed overrides shipped with launchcast (``data/rockets.csv``)."""
+    from importlib.resources import files
+
+    return read_rockets(files("launchcast.data").joinpath(ROCKETS_FILE).read_bytes())
+
+
+def place(catalogue: Catalogue, entry: Announced, rockets: dict[str, RocketName] | None = None) -> Placement:
+    """The vehicle ``entry`` flies, as the catalogue (a fit's) knows it; see the module docstring."""
+    rockets = shipped_rockets() if rockets is None else rockets
+    state = catalogue.find_state(entry.country) if entry.country else None
+    override = rockets.get(entry.rocket.casefold())
+    if override is not None:
+        if not override.vehicle:
+            return Placement(None, state, True, f"a new vehicle ({ROCKETS_FILE}: {override.source})")
+        try:
+            record = catalogue.record(override.vehicle)
+        except NotFoundError:
+            return Placement(
+                None, state, False, f"{ROCKETS_FILE} names {override.vehicle!r}, not in the data"
+            )
+        return Placement(record.vehicle, record.state, False, f"{ROCKETS_FILE}: {override.source}")
+    for name in dict.fromkeys([entry.rocket, entry.rocket.split(" (")[0]]):
+        try:
+            record = catalogue.record(name)
+        except NotFoundError:
+            continue
+        return Placement(record.vehicle, record.state, False, f"by name ({record.display_name})")
+    if state is None:
+        return Placement(
+            None, None, True, f"a new vehicle of a state new to the data ({entry.country or '?'})"
+        )
+    own = {r.display_name: r for r in catalogue.records.values() if r.state == state}
+    near = closest(entry.rocket, sorted(own))
+    if near:
+        return Placement(
+            None,
+            state,
+            False,
+            f"unmapped: {entry.rocket!r} is not a name the data knows, and {state} flies vehicles of close "
+            f"names ({', '.join(near)}); add it to {ROCKETS_FILE} (its vehicle, or empty for a new one)",
+            tuple(near),
+        )
+    return Placement(
+        None, state, True, f"a new {catalogue.state_name(state)} vehicle (no vehicle of that name)"
+    )
+
+
+def user_entry(
+    *,
+    rocket: str,
+    net: datetime,
+    source: str,
+    window_end: datetime | None = None,
+    status: str = "TBC",
+    name: str | None = None,
+    country: str = "",
+    entry_id: str | None = None,
+    now: datetime,
+) -> Announced:
+    """An announced launch a user gives (``launchcast schedule add``)."""
+    name = name or f"{rocket} (announced)"
+    return Announced(
+        id=entry_id or f"user:{rocket.casefold().replace(' ', '-')}:{net:%Y-%m-%d}",
+        source=source.strip(),
+        name=name,
+        rocket=rocket,
+        rocket_family="",
+        country=country,
+        provider="",
+        status=status,
+        net=net,
+        net_precision="DAY",
+        window_start=net,
+        window_end=window_end or net,
+        last_updated=now,
+    )
