@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         NextLaunchForecast,
         VersusForecast,
     )
+    from launchcast.model.questions.manifest import ManifestForecast
 
 CREDIT = "Launch data: GCAT, © J. McDowell, CC BY 4.0"
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
@@ -214,6 +215,32 @@ def versus_chart(answer: VersusForecast, draws_a: np.ndarray, draws_b: np.ndarra
     for ax in (left, right):
         ax.title.set_fontsize(9)
     _footer(fig, answer, answer.model, version_id)
+    return fig
+
+
+def manifest_chart(answer: ManifestForecast, version_id: str) -> Figure:
+    """Each announced launch's P(success) with its 90% interval, by window, credited to its source."""
+    shown = [row for row in answer.launches if row.probability is not None][:20]
+    fig = _figure(7.0, max(2.4, 0.9 + 0.32 * len(shown)))
+    ax = fig.add_axes((0.42, 0.30, 0.55, 0.6))
+    y = np.arange(len(shown))[::-1]
+    p = [row.probability or 0.0 for row in shown]
+    low = [row.interval_90.low if row.interval_90 else 0.0 for row in shown]
+    high = [row.interval_90.high if row.interval_90 else 0.0 for row in shown]
+    ax.hlines(y, low, high, color="#3182bd", linewidth=3, alpha=0.35, gid="interval_90")
+    ax.plot(p, y, "o", color="#08519c", gid="probability")
+    ax.set_yticks(y, [f"{row.window_start:%Y-%m-%d} {row.name[:38]}" for row in shown], fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("P(success), 90% interval", fontsize=8)
+    ax.set_title(answer.subject if shown else f"{answer.subject}: none announced", fontsize=9)
+    _footer(fig, answer, answer.model, version_id)
+    fig.text(
+        0.01,
+        0.095,
+        "Announced launches: Launch Library 2 (The Space Devs) and cited sources",
+        fontsize=6.5,
+        color="#444",
+    )
     return fig
 
 

@@ -18,8 +18,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
-from launchcast.model.questions import counts, forecast, scenario
-from launchcast.model.questions.forecast import Programme
+from launchcast.model.questions import counts, forecast, manifest, scenario
+from launchcast.model.questions.forecast import Announcements, Programme
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.fit import Fit
 from launchcast.service import charts
@@ -58,6 +58,10 @@ class Forecaster:
     label: str
     stale_after_days: int = STALE_AFTER_DAYS
     history: LaunchHistory | None = None
+    #: The announced launches time questions count (``model.record.schedule``), and when the
+    #: schedule was last fetched.
+    announced: Announcements | None = None
+    schedule_checked_at: datetime | None = None
 
     def moment(self, now: datetime) -> forecast.Moment:
         """The question's time with the data's age and its warnings, as every answer carries them."""
@@ -89,7 +93,14 @@ class Forecaster:
     ) -> Answered[forecast.ByDateForecast]:
         """P(a success before ``until``); its chart is the by-month outlook (24 months) it sits on."""
         answer = forecast.by_date(
-            self.fit, programme, until, paths, seed, now=now, stale_after_days=self.stale_after_days
+            self.fit,
+            programme,
+            until,
+            paths,
+            seed,
+            now=now,
+            stale_after_days=self.stale_after_days,
+            announced=self.announced,
         )
         return Answered(answer, self.by_month_chart(programme, paths, seed, now))
 
@@ -116,13 +127,29 @@ class Forecaster:
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
     ) -> forecast.ByMonthForecast:
         return forecast.by_month(
-            self.fit, programme, months, paths, seed, now=now, stale_after_days=self.stale_after_days
+            self.fit,
+            programme,
+            months,
+            paths,
+            seed,
+            now=now,
+            stale_after_days=self.stale_after_days,
+            announced=self.announced,
         )
 
     def versus(
         self, a: Programme, b: Programme, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.VersusForecast]:
-        answer = forecast.versus(self.fit, a, b, paths, seed, now=now, stale_after_days=self.stale_after_days)
+        answer = forecast.versus(
+            self.fit,
+            a,
+            b,
+            paths,
+            seed,
+            now=now,
+            stale_after_days=self.stale_after_days,
+            announced=self.announced,
+        )
 
         def draw() -> Figure:
             return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label)
@@ -154,6 +181,36 @@ class Forecaster:
         )
         description = f"How many launches, and how many successes: {answer.subject}"
         return Answered(answer, Chart(description, lambda: charts.launches_chart(answer, self.label)))
+
+    def manifest(
+        self,
+        *,
+        now: datetime,
+        state: str | None = None,
+        vehicle: str | None = None,
+        start: date | None = None,
+        until: date | None = None,
+        paths: int = 20_000,
+        seed: int = 0,
+    ) -> Answered[manifest.ManifestForecast]:
+        """Every announced launch with its forecast (``model.questions.manifest``)."""
+        announced = self.announced or Announcements()
+        answer = manifest.manifest(
+            self.fit,
+            announced.entries,
+            now=now,
+            state=state,
+            vehicle=vehicle,
+            start=start,
+            until=until,
+            paths=paths,
+            seed=seed,
+            checked_at=self.schedule_checked_at,
+            slips=announced.slips,
+            stale_after_days=self.stale_after_days,
+        )
+        description = f"P(success) of each announced launch: {answer.subject}"
+        return Answered(answer, Chart(description, lambda: charts.manifest_chart(answer, self.label)))
 
     def foreign_help(self, state: str, family: str, now: datetime) -> scenario.ForeignHelpScenario:
         return scenario.foreign_help(

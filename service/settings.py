@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from launchcast.model.defaults import GCAT_URL, STALE_AFTER_DAYS, UPDATE_LOG
+from launchcast.model.defaults import GCAT_URL, SCHEDULE_URL, STALE_AFTER_DAYS, UPDATE_LOG
 
 if TYPE_CHECKING:  # imported where used: every CLI command reads settings, even --help
     from launchcast.model.operations.registry import Registry
+    from launchcast.model.record.ll2 import ScheduleConfig
     from launchcast.model.record.update import UpdateConfig
 
 
@@ -100,6 +101,19 @@ class Settings(BaseSettings):
     refit_update: bool = Field(
         True, description="service refits (schedule, POST /v1/refit) update from GCAT first"
     )
+    schedule_url: str = Field(
+        SCHEDULE_URL, description="Launch Library 2's upcoming launches (The Space Devs)"
+    )
+    schedule_api_key: str | None = Field(
+        None, description="a Launch Library 2 API key (raises the free tier's 15 requests an hour)"
+    )
+    schedule_refresh_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="how often the service refreshes the schedule (0: never); each refresh costs "
+        "up to schedule_max_pages requests, so hourly stays within the free tier",
+    )
+    schedule_max_pages: int = Field(4, ge=1, le=15, description="pages of 100 launches read per refresh")
     stale_after_days: int = Field(
         STALE_AFTER_DAYS,
         ge=0,
@@ -148,6 +162,18 @@ class Settings(BaseSettings):
             max_bytes=self.gcat_max_bytes,
             deadline_seconds=self.gcat_deadline_seconds,
             accept_large_change=accept_large_change,
+        )
+
+    def schedule_config(self, url: str | None = None) -> ScheduleConfig:
+        from launchcast.model.record.ll2 import ScheduleConfig
+
+        return ScheduleConfig(
+            url=url or self.schedule_url,
+            api_key=self.schedule_api_key,
+            max_pages=self.schedule_max_pages,
+            connect_timeout=self.gcat_connect_timeout,
+            retries=self.gcat_retries,
+            backoff_seconds=self.gcat_backoff_seconds,
         )
 
     def registry(self) -> Registry:

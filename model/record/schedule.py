@@ -110,7 +110,7 @@ def parse_ll2_page(raw: bytes, where: str) -> Page:
     """A page of ``/launches/upcoming/`` as announced launches; a malformed one is refused
     whole, naming the entry and the field (``ScheduleError``)."""
     try:
-        body = json.loads(raw)
+        body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ScheduleError(f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged") from None
     except ValueError as exc:

@@ -1,7 +1,7 @@
 """The ``launchcast`` command line, one module per resource (as ``service/routes`` is for HTTP).
 
-``data`` (history), ``forecast``, ``models`` (registry), ``refit`` (fit/refit),
-``track-record`` (the forecast ledger), ``backtest`` and ``serve``.  Commands import
+``data`` (history), ``schedule`` (announced launches), ``forecast``, ``models`` (registry),
+``refit`` (fit/refit), ``track-record`` (the forecast ledger), ``backtest`` and ``serve``.  Commands import
 the model inside their bodies, so ``--help``, ``--version`` and ``models list`` start
 without pandas or PyMC.
 User errors print one clear line and exit 1, never a traceback.
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from launchcast.service.cli import backtest, data, forecast, models, refit, serve, track_record
+from launchcast.service.cli import backtest, data, forecast, models, refit, schedule, serve, track_record
 from launchcast.service.cli.common import settings, user_errors
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def main(
 app.add_typer(data.app, name="data")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(models.app, name="models")
+app.add_typer(schedule.app, name="schedule")
 app.command("fit")(user_errors(refit.fit))
 app.command("refit")(user_errors(refit.refit))
 app.command("backtest")(backtest.backtest)

@@ -72,7 +72,9 @@ def _now(as_of: str | None) -> datetime:
 def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
     """The saved fit (``--fit``, else the registry's current version) as a forecaster, with
     the settings that shape answers; ``with_history``: the launch record too (launch counts)."""
+    from launchcast.model.questions.forecast import Announcements
     from launchcast.model.record.history import load_history
+    from launchcast.model.record.schedule import read_schedule
     from launchcast.model.stats.saved import load_fit
     from launchcast.service.forecaster import Forecaster
 
@@ -88,7 +90,15 @@ def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
             history = load_history(config.ensure_data())
         except LaunchcastError:
             history = None  # only needed for a window that starts before the data's end
-    return Forecaster(fit, label, config.stale_after_days, history)
+    schedule = read_schedule(config.ensure_data())
+    return Forecaster(
+        fit,
+        label,
+        config.stale_after_days,
+        history,
+        Announcements(schedule.entries),
+        schedule.checked_at,
+    )
 
 
 def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
@@ -274,6 +284,7 @@ def forecast_by_date(
         f"{rate.median:.2f} (90%: {rate.interval_90.low:.2f} – {rate.interval_90.high:.2f})",
     )
     table.add_row("expected launches", f"{result.expected_launches:.1f}")
+    table.add_row("announced launches counted", "\n".join(result.announced) or "none announced")
     _model_rows(table, result.model)
     console.print(table)
     _print_freshness(result)
@@ -403,7 +414,76 @@ def forecast_versus(
     for side in (result.a, result.b):
         if side.vehicle_choice:
             console.print(f"{side.subject}: {side.vehicle_choice}", highlight=False)
+    for name, counted in ((a, result.announced_a), (b, result.announced_b)):
+        if counted:
+            console.print(f"{name}: announced launches counted: {'; '.join(counted)}", highlight=False)
     _print_freshness(result)
+
+
+@app.command("manifest")
+@user_errors
+def forecast_manifest(
+    vehicle: Vehicle = None,
+    state: State = None,
+    from_: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD: windows ending from then")] = None,
+    until: Annotated[str | None, typer.Option(help="YYYY-MM-DD: NETs before then")] = None,
+    paths: Annotated[int, typer.Option()] = 20_000,
+    seed: Seed = 0,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
+    """Every announced launch (schedule update / schedule add) with P(success) and its flight number."""
+    from rich.table import Table
+
+    _check_plot(plot)
+    answered = _forecaster(fit_dir).manifest(
+        now=_now(as_of),
+        state=state,
+        vehicle=vehicle,
+        start=_date(from_, "--from"),
+        until=_date(until, "--until"),
+        paths=paths,
+        seed=seed,
+    )
+    _save_plot(answered.chart, plot)
+    result = answered.answer
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(title=result.subject)
+    for column in ("window (UTC)", "launch", "status", "vehicle", "flight", "P(success)", "90% interval"):
+        table.add_column(column, justify="right" if column in ("flight", "P(success)") else "left")
+    for row in result.launches:
+        window = f"{row.window_start:%Y-%m-%d %H:%M} → {row.window_end:%Y-%m-%d}"
+        interval = f"{_pct(row.interval_90.low)} – {_pct(row.interval_90.high)}" if row.interval_90 else ""
+        vehicle_text = row.vehicle or ("new vehicle" if row.new_vehicle else "unmapped")
+        table.add_row(
+            window,
+            row.name,
+            row.status,
+            vehicle_text,
+            str(row.flight_number or ""),
+            _pct(row.probability) if row.probability is not None else "—",
+            interval,
+        )
+    console.print(table if result.launches else "no announced launch (run 'launchcast schedule update')")
+    for row in result.launches:
+        if not row.mapped:
+            err_console.print(f"[yellow]unmapped:[/yellow] {row.name}: {row.placement}", highlight=False)
+    checked = f"{result.schedule_checked_at:%Y-%m-%d %H:%M} UTC" if result.schedule_checked_at else "never"
+    console.print(f"schedule fetched {checked}; {result.credit}", highlight=False)
+    _print_freshness(result)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise LaunchcastError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
 
 
 SCENARIOS = ("foreign-help", "after-failure")
