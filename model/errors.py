@@ -64,10 +64,13 @@ class UpdateError(LaunchcastError):
 
 class ScheduleError(LaunchcastError):
     """A launch schedule (Launch Library 2, or an entry a user adds) that could not be taken in;
-    the schedule is unchanged.  ``retry_after``: seconds the upstream asked us to wait (HTTP 429)."""
+    the schedule is unchanged.  ``kind`` names the fault for counting (``rate-limited``, ``http``,
+    ``transfer``, ``malformed``, ``too-large``, ``stalled``, ``duplicate``, ``input``);
+    ``retry_after``: seconds the upstream asked us to wait (HTTP 429)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, kind: str = "input", retry_after: float | None = None) -> None:
         super().__init__(message)
+        self.kind = kind
         self.retry_after = retry_after
 
 

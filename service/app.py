@@ -26,12 +26,14 @@ from launchcast.service.routes import (
     forecast,
     health,
     history,
+    manifest,
     model,
     outlook,
     refit,
     track_record,
     vehicles,
 )
+from launchcast.service.schedule import ScheduleKeeper
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, Served, Upkeeper, system_clock
 from launchcast.service.work import Work
@@ -223,12 +225,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     work = Work(settings.work_threads, settings.work_queue, settings.work_deadline_seconds)
     audit = AuditWriter(settings.ledger_url) if settings.ledger_url and settings.audit_log else None
     upkeep = Upkeeper(ledger, settings, clock)
+    keeper = ScheduleKeeper(holder, settings, clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(load_into, holder, settings)
         upkeep.start()  # catch up: the served version's standing forecasts, launches not yet scored
         watcher = asyncio.create_task(watch_registry(holder, settings, upkeep))
+        keeping = asyncio.create_task(keeper.run())
         if audit is not None:
             audit.start()
         if settings.refit_schedule:
@@ -237,6 +241,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             yield
         finally:
             watcher.cancel()
+            keeping.cancel()
             refits.stop()
             await upkeep.wait()
             if audit is not None:
@@ -263,9 +268,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.audit = audit
     app.state.upkeep = upkeep
     app.state.work = work
+    app.state.schedule = keeper
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    measured = metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit, work)
+    measured = metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit, work, keeper)
     metrics.install(app, measured)
     # Outermost: the request id is set before anything logs, and echoed on every answer.
     # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
@@ -279,6 +285,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         forecast.router,
         vehicles.router,
         history.router,
+        manifest.router,
         model.router,
         refit.router,
         track_record.router,

@@ -113,6 +113,41 @@ def _unix(stamp: str) -> float:
     return parse_time(stamp).timestamp()
 
 
+class ScheduleCollector:
+    """The schedule's refreshes by outcome, failures by kind, its size and when it was last checked."""
+
+    def __init__(self, keeper: Any) -> None:
+        self.keeper = keeper
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        runs = CounterMetricFamily(
+            "launchcast_schedule_updates",
+            "Schedule refreshes (Launch Library 2) by outcome",
+            labels=["outcome"],
+        )
+        for outcome in ("updated", "current", "failed"):
+            runs.add_metric([outcome], self.keeper.outcomes.get(outcome, 0))
+        yield runs
+        failures = CounterMetricFamily(
+            "launchcast_schedule_update_failures",
+            "Schedule refreshes that failed, by kind (rate-limited, http, transfer, malformed, too-large, "
+            "stalled, duplicate, …); the schedule was left as it was",
+            labels=["kind"],
+        )
+        for kind, n in sorted(self.keeper.failures.items()):
+            failures.add_metric([kind], n)
+        yield failures
+        yield GaugeMetricFamily(
+            "launchcast_schedule_entries", "Announced launches the schedule holds", value=self.keeper.entries
+        )
+        if self.keeper.checked_at is not None:
+            yield GaugeMetricFamily(
+                "launchcast_schedule_checked_timestamp_seconds",
+                "When the schedule was last fetched or confirmed current (Unix time; alert on time() - this)",
+                value=self.keeper.checked_at.timestamp(),
+            )
+
+
 class LedgerCollector:
     """The track record's figures (refreshed after each upkeep) and the ledger's write failures."""
 
@@ -202,6 +237,7 @@ class Metrics:
         upkeep: Any = None,
         audit: Any = None,
         work: Work | None = None,
+        schedule: Any = None,
     ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -247,6 +283,8 @@ class Metrics:
             self.registry.register(LedgerCollector(upkeep, audit))
         if work is not None:
             self.registry.register(WorkCollector(work))
+        if schedule is not None:
+            self.registry.register(ScheduleCollector(schedule))
         self.holder = holder
         self._render = threading.Lock()
 

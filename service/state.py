@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,6 +25,7 @@ from launchcast.model.operations.ledger import Ledger, Totals
 from launchcast.model.operations.registry import Registry
 from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
 from launchcast.model.questions.forecast import (
+    Announcements,
     NextLaunchTimes,
     Programme,
     Resolved,
@@ -33,6 +34,7 @@ from launchcast.model.questions.forecast import (
     resolve,
 )
 from launchcast.model.record.history import LaunchHistory, load_history
+from launchcast.model.record.schedule import Schedule, read_schedule
 from launchcast.model.stats.fit import Fit
 from launchcast.service.errors import LedgerUnavailable, NoFitLoaded
 from launchcast.service.forecaster import Forecaster
@@ -105,7 +107,24 @@ class Served:
             answer = next_launch(fit, programme, now=data_end)
             timeless = answer.model_dump_json(exclude=times).encode()
             cache[vehicle] = (resolve(fit, programme), timeless, answer.probability)
-        return cls(fit, version_id, history, cache, Forecaster(fit, version_id, stale_after_days, history))
+        served = cls(fit, version_id, history, cache, Forecaster(fit, version_id, stale_after_days, history))
+        try:
+            return served.with_schedule(read_schedule(data_dir))
+        except (LaunchcastError, ValueError) as exc:
+            log.warning("the schedule cannot be read (%s): answering without announced launches", exc)
+            return served
+
+    def with_schedule(self, schedule: Schedule) -> Served:
+        """This fit, answering with ``schedule``'s announced launches; caches start empty (charts and
+        pages drawn with the old schedule are stale)."""
+        forecaster = replace(
+            self.forecaster,
+            announced=Announcements(schedule.entries),
+            schedule_checked_at=schedule.checked_at,
+        )
+        return replace(
+            self, forecaster=forecaster, charts=LRUCache(CHART_CACHE), _charts_lock=threading.Lock()
+        )
 
     def next_json(self, programme: Programme, now: datetime, explain: bool = False) -> tuple[bytes, float]:
         """The next-launch answer as JSON, asked at ``now``, and its probability (for the audit log)."""

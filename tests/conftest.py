@@ -20,6 +20,9 @@ os.environ["LAUNCHCAST_DATA_DIR"] = str(DATA)
 # The forecast ledger is kept only where a test asks for it (tests/model/operations/test_ledger.py,
 # tests/service/test_track_record.py): elsewhere it would only add work to every start.
 os.environ["LAUNCHCAST_TRACK_RECORD"] = "false"
+# The service refreshes the schedule from Launch Library 2 on the internet by default; tests point
+# it at a loopback server where they test it (tests/service/test_manifest.py), and never at LL2.
+os.environ["LAUNCHCAST_SCHEDULE_REFRESH_SECONDS"] = "0"
 
 
 @pytest.fixture(scope="session")

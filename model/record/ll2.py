@@ -152,7 +152,10 @@ def _get(
             problem = f"cannot connect ({exc}): offline, a wrong host, or DNS"
         except httpx.TransportError as exc:
             problem = f"transfer failed ({type(exc).__name__}: {exc})"
-    raise ScheduleError(f"{url}: {problem}, after {config.retries + 1} attempt(s); the schedule is unchanged")
+    raise ScheduleError(
+        f"{url}: {problem}, after {config.retries + 1} attempt(s); the schedule is unchanged",
+        "http" if problem.startswith("HTTP") else "transfer",
+    )
 
 
 def _download(
@@ -168,6 +171,7 @@ def _download(
             raise ScheduleError(
                 f"{url}: HTTP 429 Too Many Requests (Launch Library 2's free tier allows 15 requests an "
                 f"hour{when}; a key raises it: LAUNCHCAST_SCHEDULE_API_KEY); the schedule is unchanged",
+                "rate-limited",
                 retry_after=wait,
             )
         if status >= 500:
@@ -175,13 +179,15 @@ def _download(
         if status != 200:
             raise ScheduleError(
                 f"{url}: HTTP {status} {response.reason_phrase} (is LAUNCHCAST_SCHEDULE_URL / --url "
-                "Launch Library 2's …/launches/upcoming/?); the schedule is unchanged"
+                "Launch Library 2's …/launches/upcoming/?); the schedule is unchanged",
+                "http",
             )
         length = response.headers.get("content-length")
         if length and length.isdigit() and int(length) > config.max_bytes:
             raise ScheduleError(
                 f"{url}: {int(length):,} bytes is over the {config.max_bytes:,}-byte cap for one page; "
-                "the schedule is unchanged"
+                "the schedule is unchanged",
+                "too-large",
             )
         deadline = time.monotonic() + config.deadline_seconds
         body = bytearray()
@@ -189,13 +195,15 @@ def _download(
             if time.monotonic() > deadline:
                 raise ScheduleError(
                     f"{url}: the page took longer than {config.deadline_seconds:g} s ({len(body):,} bytes "
-                    "received): a stalled or trickling server; the schedule is unchanged"
+                    "received): a stalled or trickling server; the schedule is unchanged",
+                    "stalled",
                 )
             body += chunk
             if len(body) > config.max_bytes:
                 raise ScheduleError(
                     f"{url}: the body passed the {config.max_bytes:,}-byte cap for one page; "
-                    "the schedule is unchanged"
+                    "the schedule is unchanged",
+                    "too-large",
                 )
         return status, bytes(body), response.headers
 

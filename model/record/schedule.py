@@ -112,15 +112,19 @@ def parse_ll2_page(raw: bytes, where: str) -> Page:
     try:
         body = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ScheduleError(f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged") from None
+        raise ScheduleError(
+            f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged", "malformed"
+        ) from None
     except ValueError as exc:
         raise ScheduleError(
-            f"{where}: not JSON ({exc}; {len(raw):,} bytes — truncated?); the schedule is unchanged"
+            f"{where}: not JSON ({exc}; {len(raw):,} bytes — truncated?); the schedule is unchanged",
+            "malformed",
         ) from None
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         raise ScheduleError(
             f"{where}: not Launch Library 2's launch list (no 'results' list; is the URL "
-            "…/2.3.0/launches/upcoming/?); the schedule is unchanged"
+            "…/2.3.0/launches/upcoming/?); the schedule is unchanged",
+            "malformed",
         )
     entries = [_ll2_entry(item, f"{where} results[{i}]") for i, item in enumerate(body["results"])]
     next_url = body.get("next")
@@ -138,7 +142,7 @@ def _ll2_entry(item: Any, where: str) -> Announced:
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
         if required and value in (None, ""):
-            raise ScheduleError(f"{where}: no {'.'.join(path)}; the schedule is unchanged")
+            raise ScheduleError(f"{where}: no {'.'.join(path)}; the schedule is unchanged", "malformed")
         return value
 
     def when(name: str, default: str | None = None) -> datetime:
@@ -147,7 +151,7 @@ def _ll2_entry(item: Any, where: str) -> Announced:
             return parse_utc(str(text), name)
         except LaunchcastError:
             raise ScheduleError(
-                f"{where}: {name} {text!r} is not a time; the schedule is unchanged"
+                f"{where}: {name} {text!r} is not a time; the schedule is unchanged", "malformed"
             ) from None
 
     net_text = field("net")
@@ -277,7 +281,8 @@ def _check_unique(entries: list[Announced], where: str) -> None:
         if entry.id in seen:
             raise ScheduleError(
                 f"{where}: the id {entry.id} appears twice (a list that moved while it was paged?); "
-                "the schedule is unchanged"
+                "the schedule is unchanged",
+                "duplicate",
             )
         seen.add(entry.id)
 

@@ -16,6 +16,7 @@ from launchcast.service.audit import AuditWriter
 from launchcast.service.errors import documented
 from launchcast.service.forecaster import Forecaster
 from launchcast.service.refits import RefitRunner
+from launchcast.service.schedule import ScheduleKeeper
 from launchcast.service.settings import Settings
 from launchcast.service.state import Clock, Holder, LedgerHolder, Served, Upkeeper
 from launchcast.service.work import Work
@@ -76,6 +77,12 @@ async def audit(request: Request) -> AuditWriter | None:
     return audit_
 
 
+async def schedule(request: Request) -> ScheduleKeeper:
+    """The keeper of the announced launches (``service.schedule``): refreshes, failures, age."""
+    keeper: ScheduleKeeper = request.app.state.schedule
+    return keeper
+
+
 HolderDep = Annotated[Holder, Depends(holder)]
 ServedDep = Annotated[Served, Depends(served)]
 SettingsDep = Annotated[Settings, Depends(settings)]
@@ -86,6 +93,7 @@ UpkeepDep = Annotated[Upkeeper, Depends(upkeep)]
 LedgerDep = Annotated[LedgerHolder | None, Depends(ledger)]
 RefitsDep = Annotated[RefitRunner, Depends(refits)]
 AuditDep = Annotated[AuditWriter | None, Depends(audit)]
+ScheduleDep = Annotated[ScheduleKeeper, Depends(schedule)]
 
 
 #: Times a question may name: from the first orbital launch's year to a documented far future.

@@ -80,6 +80,12 @@ class ModelOut(BaseModel):
     warnings: list[str]
     last_update: UpdateOut | None = Field(description="the last update attempt, whatever its result")
     last_successful_update: UpdateOut | None
+    schedule_checked_at: datetime | None = Field(
+        description="when the schedule of announced launches was last fetched or confirmed current"
+    )
+    schedule_age_seconds: float | None = Field(description="how old the schedule is, at as_of")
+    schedule_entries: int = Field(description="announced launches the schedule holds")
+    schedule_last_error: str | None = Field(description="why the last schedule refresh failed, if it did")
     data_hash: str
     n_launches: int | None
     config: dict[str, Any]
@@ -94,6 +100,7 @@ async def model(
     holder: deps.HolderDep,
     settings: deps.SettingsDep,
     clock: deps.ClockDep,
+    schedule: deps.ScheduleDep,
 ) -> ModelOut:
     """What is served, how old its data is, and how the last updates went (the update log is read
     off the event loop)."""
@@ -102,6 +109,8 @@ async def model(
     last = attempts[-1] if attempts else None
     good = next((a for a in reversed(attempts) if a.outcome != "failed"), None)
     moment = served.forecaster.moment(clock())
+    checked = served.forecaster.schedule_checked_at
+    announced = served.forecaster.announced
     return ModelOut(
         model=fit.model,
         version=fit.version,
@@ -114,6 +123,10 @@ async def model(
         fit_seconds=fit.manifest.get("fit_seconds"),
         draws=fit.n_draws,
         diagnostics=GateOut.of(fit.diagnostics),
+        schedule_checked_at=checked,
+        schedule_age_seconds=(moment.now - checked).total_seconds() if checked else None,
+        schedule_entries=len(announced.entries) if announced else 0,
+        schedule_last_error=schedule.last_error,
         data_hash=str(fit.manifest.get("data_hash", "")),
         n_launches=fit.manifest.get("n_launches"),
         config=fit.config,

@@ -1,0 +1,111 @@
+"""The announced launches the service answers with, kept fresh in the background.
+
+``ScheduleKeeper.run`` (a task of the app's lifespan) does two things:
+
+- every ``LAUNCHCAST_SCHEDULE_REFRESH_SECONDS`` (default hourly: at most
+  ``schedule_max_pages`` requests, within Launch Library 2's free tier of 15 an hour) it
+  updates the schedule from LL2 off the event loop; a ``429`` pushes the next attempt to
+  the ``Retry-After`` LL2 gave, other failures back off (doubling, at most the refresh
+  interval).  Each failure is logged and counted by kind (``/metrics``), and the schedule
+  stays as it was;
+- every ``reload_seconds`` it looks at the schedule file's signature, so an entry added with
+  ``launchcast schedule add`` in another process is served within seconds; a changed schedule
+  is swapped into the served fit's forecaster (``Served.with_schedule``: its caches start
+  empty, as charts drawn with the old schedule are stale).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from launchcast.model.errors import LaunchcastError, ScheduleError
+from launchcast.model.record.ll2 import update_schedule
+from launchcast.model.record.schedule import SCHEDULE_FILE, Schedule, read_schedule
+from launchcast.service.settings import Settings
+from launchcast.service.state import Holder
+
+log = logging.getLogger("launchcast.schedule")
+
+
+def signature(data_dir: Path) -> tuple[int, int] | None:
+    """What changes when the schedule file is rewritten (its commit renames a new file in)."""
+    try:
+        stat = (Path(data_dir) / SCHEDULE_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+class ScheduleKeeper:
+    def __init__(self, holder: Holder, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self.holder = holder
+        self.settings = settings
+        self.clock = clock
+        self.outcomes: Counter[str] = Counter()  # updated | current | failed
+        self.failures: Counter[str] = Counter()  # by ScheduleError.kind
+        self.last_error: str | None = None
+        self.entries = 0
+        self.checked_at: datetime | None = None
+        self._seen = signature(settings.data_dir)
+        self._next_fetch = time.monotonic()  # the first refresh runs at start
+
+    def refresh(self) -> None:
+        """One update from LL2 (blocking: run it off the event loop); never raises."""
+        interval = self.settings.schedule_refresh_seconds
+        try:
+            result = update_schedule(self.settings.data_dir, self.settings.schedule_config(), self.clock())
+        except ScheduleError as exc:
+            self._failed(exc.kind, str(exc))
+            wait = exc.retry_after if exc.retry_after is not None else interval
+            self._next_fetch = time.monotonic() + max(wait, 60.0)
+            return
+        except (LaunchcastError, OSError) as exc:
+            self._failed("input" if isinstance(exc, LaunchcastError) else "io", str(exc))
+            self._next_fetch = time.monotonic() + interval
+            return
+        self.outcomes[result.outcome] += 1
+        self.last_error = None
+        log.info("schedule %s: %s", result.outcome, result.reason)
+        self._next_fetch = time.monotonic() + interval
+
+    def _failed(self, kind: str, message: str) -> None:
+        self.outcomes["failed"] += 1
+        self.failures[kind] += 1
+        self.last_error = message
+        log.warning("schedule update failed (%s): %s", kind, message)
+
+    def apply(self) -> None:
+        """Serve the schedule as committed now (cheap: a small CSV); never raises."""
+        try:
+            schedule = read_schedule(self.settings.data_dir)
+        except (LaunchcastError, OSError, ValueError) as exc:
+            self._failed("unreadable", f"the schedule cannot be read: {exc}")
+            return
+        self.note(schedule)
+        served = self.holder.served
+        if served is not None:
+            self.holder.served = served.with_schedule(schedule)
+
+    def note(self, schedule: Schedule) -> None:
+        self.entries = len(schedule.entries)
+        self.checked_at = schedule.checked_at
+
+    async def run(self) -> None:
+        """The background loop (see the module docstring); survives any error."""
+        while True:
+            try:
+                if self.settings.schedule_refresh_seconds and time.monotonic() >= self._next_fetch:
+                    await asyncio.to_thread(self.refresh)
+                now_seen = signature(self.settings.data_dir)
+                if now_seen != self._seen:
+                    self._seen = now_seen
+                    await asyncio.to_thread(self.apply)
+            except Exception as exc:  # noqa: BLE001 - the keeper must never die
+                self._failed("unexpected", f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(self.settings.reload_seconds)
