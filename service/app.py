@@ -225,7 +225,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     work = Work(settings.work_threads, settings.work_queue, settings.work_deadline_seconds)
     audit = AuditWriter(settings.ledger_url) if settings.ledger_url and settings.audit_log else None
     upkeep = Upkeeper(ledger, settings, clock)
-    keeper = ScheduleKeeper(holder, settings, clock)
+    keeper = ScheduleKeeper(holder, settings, clock, on_change=upkeep.start)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -11,7 +11,8 @@
 - every ``reload_seconds`` it looks at the schedule file's signature, so an entry added with
   ``launchcast schedule add`` in another process is served within seconds; a changed schedule
   is swapped into the served fit's forecaster (``Served.with_schedule``: its caches start
-  empty, as charts drawn with the old schedule are stale).
+  empty, as charts drawn with the old schedule are stale), and the ledger's keeper records
+  forecasts for the new announcements before their windows open (the scheduled tier).
 """
 
 from __future__ import annotations
@@ -43,8 +44,15 @@ def signature(data_dir: Path) -> tuple[int, int] | None:
 
 
 class ScheduleKeeper:
-    def __init__(self, holder: Holder, settings: Settings, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        holder: Holder,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.holder = holder
+        self.on_change = on_change
         self.settings = settings
         self.clock = clock
         self.outcomes: Counter[str] = Counter()  # updated | current | failed
@@ -106,6 +114,8 @@ class ScheduleKeeper:
                 if now_seen != self._seen:
                     self._seen = now_seen
                     await asyncio.to_thread(self.apply)
+                    if self.on_change is not None:
+                        self.on_change()
             except Exception as exc:  # noqa: BLE001 - the keeper must never die
                 self._failed("unexpected", f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(self.settings.reload_seconds)

@@ -22,6 +22,13 @@ hold one per subject).  Each model of the set is scored (log loss, Brier).  A
 revised outcome adds a new revision; nothing is deleted or rewritten.  A launch
 with no eligible set is recorded as unscored, with the reason.
 
+**The scheduled tier**: each announced launch (``model.record.schedule``) gets a forecast
+from the current version, recorded before its window opens and keyed by the schedule's id
+(``record_scheduled``).  A launch that matches an announcement (``match_announced``: its
+vehicle, near its window) is also scored against the newest forecast made for it before it
+flew — a forecast for that very launch, days ahead, which no backtest can fake.  Each tier is
+scored separately; no figure mixes them.
+
 Storage: SQLAlchemy 2 (SQLite by default, WAL mode; any URL, e.g. PostgreSQL, for
 several replicas), schema by Alembic migrations (``model/operations/migrations``) run on open.
 Callers go through ``model.operations.upkeep.keep_record``, which treats the ledger as best effort: a
@@ -37,7 +44,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +62,25 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from launchcast.model.errors import LedgerError
-from launchcast.model.operations.schema import audit, forecast_sets, forecasts, scores, unscored
-from launchcast.model.operations.standing import NEW_STATE, ForecastSet
+from launchcast.model.operations.schema import (
+    announced_forecasts,
+    audit,
+    forecast_sets,
+    forecasts,
+    scores,
+    unscored,
+)
+from launchcast.model.operations.standing import NEW_STATE, ForecastSet, ScheduledForecast
 from launchcast.model.record.history import LaunchHistory, parse_time
 from launchcast.model.stats.scoring import briers, calibration_bins, log_losses
 
 log = logging.getLogger("launchcast.ledger")
 
-TIERS = ("prospective", "out-of-sample")
+TIERS = ("scheduled", "prospective", "out-of-sample")
+#: A launch matches an announcement whose window opens at most this long after it...
+MATCH_BEFORE = timedelta(days=1)
+#: ... and closed at most this long before it (launches slip; a later one is another launch).
+MATCH_AFTER = timedelta(days=180)
 #: One forecast set's standing forecasts: per model, per (kind, subject), every flight's.
 BySubject = dict[str, dict[tuple[str, str], list[Any]]]
 
@@ -322,6 +340,35 @@ class Ledger:
             ) from None
         return after - before
 
+    def record_scheduled(self, version_id: str, made_at: datetime, entries: list[ScheduledForecast]) -> int:
+        """Store forecasts for announced launches (the set ``version_id`` must be recorded); one per
+        (schedule id, version, model): the first made stands.  Returns how many were new."""
+        if not entries:
+            return 0
+        try:
+            with self.engine.begin() as connection:
+                count = select(func.count()).select_from(announced_forecasts)
+                before = int(connection.scalar(count) or 0)
+                _insert_ignore(
+                    connection,
+                    announced_forecasts,
+                    [{"version_id": version_id, "made_at": made_at, **asdict(e)} for e in entries],
+                )
+                after = int(connection.scalar(count) or 0)
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not record the announced launches' forecasts: {_reason(exc)}") from None
+        return after - before
+
+    def scheduled_ids(self, version_id: str) -> set[str]:
+        """The announced launches ``version_id`` has forecast already."""
+        table = announced_forecasts
+        query = select(table.c.schedule_id).where(table.c.version_id == version_id)
+        try:
+            with self.engine.connect() as connection:
+                return set(connection.scalars(query))
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"could not read the ledger: {_reason(exc)}") from None
+
     def has_set(self, version_id: str) -> bool:
         try:
             with self.engine.connect() as connection:
@@ -354,9 +401,13 @@ class Ledger:
                 latest = _latest_scores(connection)
                 noted = set(connection.scalars(select(unscored.c.launch_tag)))
                 sets_read: dict[str, BySubject] = {}  # read once each
+                announced = list(connection.execute(select(announced_forecasts)).mappings().all())
+                claimed = _claimed(connection)
                 launches = history.launches
                 for row in launches[launches["time_utc"].str[:10] > oldest].itertuples(index=False):
                     self._score_launch(connection, row, sets, sets_read, latest, noted, now, report)
+                    if announced:
+                        _score_scheduled(connection, row, announced, claimed, latest, now, report)
         except SQLAlchemyError as exc:
             raise LedgerError(f"could not score launches in the ledger: {_reason(exc)}") from None
         if report.scored or report.rescored:
@@ -369,7 +420,7 @@ class Ledger:
         row: Any,
         sets: Sequence[Any],
         sets_read: dict[str, BySubject],
-        latest: dict[tuple[str, str], tuple[int, int]],
+        latest: Latest,
         noted: set[str],
         now: datetime,
         report: ScoreReport,
@@ -407,7 +458,7 @@ class Ledger:
             if subject is None:
                 continue
             entry = at_flight(subject, flight, failed)
-            previous = latest.get((tag, model))
+            previous = latest.get((tag, model, tier))
             if previous is not None and previous[1] == success:
                 continue  # scored, same outcome
             revision = previous[0] + 1 if previous else 1
@@ -434,7 +485,7 @@ class Ledger:
                     }
                 ],
             )
-            latest[(tag, model)] = (revision, success)
+            latest[(tag, model, tier)] = (revision, success)
             if previous:
                 report.rescored += 1
             else:
@@ -476,9 +527,9 @@ class Ledger:
                 n_sets = connection.scalar(select(func.count()).select_from(forecast_sets))
         except SQLAlchemyError as exc:
             raise LedgerError(f"could not read the ledger: {_reason(exc)}") from None
-        newest: dict[tuple[str, str], Any] = {}
+        newest: dict[tuple[str, str, str], Any] = {}
         for row in rows:  # ordered by revision: the last one stands
-            newest[(row["launch_tag"], row["model"])] = row
+            newest[(row["launch_tag"], row["model"], row["tier"])] = row
         launches = [
             ScoredLaunch(
                 launch_tag=r["launch_tag"],
@@ -565,15 +616,111 @@ def _count_entries(connection: Connection, version_id: str) -> int:
     return int(connection.scalar(query) or 0)
 
 
-def _latest_scores(connection: Connection) -> dict[tuple[str, str], tuple[int, int]]:
-    latest: dict[tuple[str, str], tuple[int, int]] = {}
-    for tag, model, revision, success in connection.execute(
-        select(scores.c.launch_tag, scores.c.model, scores.c.revision, scores.c.success).order_by(
-            scores.c.revision
-        )
+Latest = dict[tuple[str, str, str], tuple[int, int]]
+
+
+def _latest_scores(connection: Connection) -> Latest:
+    """(launch, model, tier) → (its latest revision, the outcome it scored)."""
+    latest: Latest = {}
+    for tag, model, tier, revision, success in connection.execute(
+        select(
+            scores.c.launch_tag, scores.c.model, scores.c.tier, scores.c.revision, scores.c.success
+        ).order_by(scores.c.revision)
     ):
-        latest[(tag, model)] = (revision, success)
+        latest[(tag, model, tier)] = (revision, success)
     return latest
+
+
+def _claimed(connection: Connection) -> dict[str, str]:
+    """Schedule ids already matched to a launch (one announcement is one launch)."""
+    query = (
+        select(announced_forecasts.c.schedule_id, scores.c.launch_tag)
+        .join(scores, scores.c.announced_id == announced_forecasts.c.id)
+        .where(scores.c.tier == "scheduled")
+    )
+    return {schedule_id: tag for schedule_id, tag in connection.execute(query)}
+
+
+def match_announced(
+    announced: Sequence[Any], row: Any, launched: datetime, claimed: dict[str, str]
+) -> str | None:
+    """The announcement a launch is: of its vehicle (or, for a maiden flight, a new vehicle of its
+    state), its window opened at most ``MATCH_BEFORE`` after the launch and closed at most
+    ``MATCH_AFTER`` before it, forecast before the launch, not claimed by another launch; of
+    several, the one whose window opened nearest the launch."""
+    tag = str(row.launch_tag)
+    candidates = []
+    for a in announced:
+        same = a["vehicle"] == row.vehicle or (
+            a["vehicle"] is None and a["state"] == row.vehicle_state and int(row.vehicle_flight) == 1
+        )
+        if not same or claimed.get(a["schedule_id"], tag) != tag or _utc(a["made_at"]) >= launched:
+            continue
+        if _utc(a["window_start"]) - MATCH_BEFORE <= launched <= _utc(a["window_end"]) + MATCH_AFTER:
+            candidates.append(a)
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda a: abs((launched - _utc(a["window_start"])).total_seconds()))
+    return str(best["schedule_id"])
+
+
+def _score_scheduled(
+    connection: Connection,
+    row: Any,
+    announced: Sequence[Any],
+    claimed: dict[str, str],
+    latest: Latest,
+    now: datetime,
+    report: ScoreReport,
+) -> None:
+    """Score a launch against the forecast made for its announcement (the scheduled tier): per
+    model, the newest made before the launch."""
+    tag, success = str(row.launch_tag), int(row.success)
+    launched = parse_time(row.time_utc)
+    schedule_id = match_announced(announced, row, launched, claimed)
+    if schedule_id is None:
+        return
+    claimed[schedule_id] = tag
+    newest: dict[str, Any] = {}
+    for a in announced:
+        if a["schedule_id"] == schedule_id and _utc(a["made_at"]) < launched:
+            if a["model"] not in newest or _utc(a["made_at"]) > _utc(newest[a["model"]]["made_at"]):
+                newest[a["model"]] = a
+    for model, a in sorted(newest.items()):
+        previous = latest.get((tag, model, "scheduled"))
+        if previous is not None and previous[1] == success:
+            continue
+        revision = previous[0] + 1 if previous else 1
+        p = float(a["probability"])
+        _insert_ignore(
+            connection,
+            scores,
+            [
+                {
+                    "launch_tag": tag,
+                    "revision": revision,
+                    "model": model,
+                    "launch_time": launched,
+                    "vehicle": row.vehicle,
+                    "state": row.vehicle_state,
+                    "success": success,
+                    "tier": "scheduled",
+                    "forecast_id": None,
+                    "announced_id": a["id"],
+                    "version_id": a["version_id"],
+                    "probability": p,
+                    "log_loss": float(log_losses(p, success)),
+                    "brier": float(briers(p, success)),
+                    "scored_at": now,
+                }
+            ],
+        )
+        latest[(tag, model, "scheduled")] = (revision, success)
+        if previous:
+            report.rescored += 1
+        else:
+            report.scored += 1
+            report.by_tier["scheduled"] = report.by_tier.get("scheduled", 0) + 1
 
 
 def _insert_ignore(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -1,6 +1,7 @@
 """The ledger database's tables, in one place for the ledger and its Alembic migrations.
 
 ``forecast_sets`` and ``forecasts`` hold standing forecasts (``model.operations.standing``),
+``announced_forecasts`` each announced launch's forecast made before its window opened,
 ``scores`` and ``unscored`` what the ledger made of each launch, and ``audit`` the
 service's log of served forecasts (``service/audit.py``): it lives in the same
 database, so its schema is migrated with the others (``migrations/``).
@@ -52,6 +53,28 @@ forecasts = Table(
     ),
 )
 
+announced_forecasts = Table(
+    "announced_forecasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule_id", String(200), nullable=False),  # LL2's UUID or a user's id
+    Column("version_id", String(160), ForeignKey("forecast_sets.version_id"), nullable=False),
+    Column("model", String(40), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("vehicle", String(120), nullable=True),  # NULL: a new vehicle of ``state``
+    Column("state", String(20), nullable=True),
+    Column("flight_number", Integer, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("low_90", Float, nullable=False),
+    Column("high_90", Float, nullable=False),
+    UniqueConstraint("schedule_id", "version_id", "model", name="uq_announced_forecast"),
+)
+
 scores = Table(
     "scores",
     metadata,
@@ -64,13 +87,15 @@ scores = Table(
     Column("state", String(20), nullable=False),
     Column("success", Integer, nullable=False),
     Column("tier", String(20), nullable=False),
-    Column("forecast_id", Integer, ForeignKey("forecasts.id"), nullable=False),
+    # A standing forecast (prospective, out-of-sample tiers) or an announced one (scheduled tier).
+    Column("forecast_id", Integer, ForeignKey("forecasts.id"), nullable=True),
+    Column("announced_id", Integer, ForeignKey("announced_forecasts.id"), nullable=True),
     Column("version_id", String(160), nullable=False),
     Column("probability", Float, nullable=False),
     Column("log_loss", Float, nullable=False),
     Column("brier", Float, nullable=False),
     Column("scored_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("launch_tag", "model", "revision", name="uq_score"),
+    UniqueConstraint("launch_tag", "model", "tier", "revision", name="uq_score"),
 )
 
 unscored = Table(

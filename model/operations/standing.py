@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from launchcast.model.questions.forecast import state_vehicle
+from launchcast.model.questions.manifest import manifest
 from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory, parse_time
+from launchcast.model.record.schedule import Announced
 from launchcast.model.stats.fit import Fit
 from launchcast.model.stats.models import make_model
 from launchcast.model.stats.rates import ACTIVE_YEARS
@@ -137,14 +139,68 @@ def fit_entries(fit: Fit) -> list[StandingForecast]:
 
 def standing_forecasts(fit: Fit, version_id: str, history: LaunchHistory, made_at: datetime) -> ForecastSet:
     """The served fit's standing forecasts, and the baselines' fitted on the same data."""
+    entries = fit_entries(fit)
+    for baseline in baseline_fits(fit, history):
+        entries += fit_entries(baseline)
+    return ForecastSet(
+        version_id, fit.model, str(fit.manifest.get("data_hash", "")), fit.as_of[:10], made_at, entries
+    )
+
+
+@dataclass(frozen=True)
+class ScheduledForecast:
+    """One model's forecast for one announced launch, made before its window opened."""
+
+    schedule_id: str
+    model: str
+    name: str
+    source: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    vehicle: str | None
+    state: str | None
+    flight_number: int
+    probability: float
+    low_90: float
+    high_90: float
+
+
+def baseline_fits(fit: Fit, history: LaunchHistory) -> list[Fit]:
+    """The baselines fitted on the data ``fit`` saw (``history`` cut back if it moved on)."""
     seen = history
     if history.data_hash != fit.manifest.get("data_hash"):
         # The data moved on since the fit: the baselines see only what the fit saw.
         seen = history.before(parse_time(fit.as_of).date() + timedelta(days=1))
-    entries = fit_entries(fit)
-    for name in BASELINES:
-        if name != fit.model:
-            entries += fit_entries(make_model(name).fit(seen))
-    return ForecastSet(
-        version_id, fit.model, str(fit.manifest.get("data_hash", "")), fit.as_of[:10], made_at, entries
-    )
+    return [make_model(name).fit(seen) for name in BASELINES if name != fit.model]
+
+
+def scheduled_forecasts(fits: list[Fit], entries: list[Announced], now: datetime) -> list[ScheduledForecast]:
+    """Each model's forecast for each announced launch whose window has not opened by ``now``
+    (``model.questions.manifest``: a vehicle's later launches after its earlier ones' outcomes)."""
+    ahead = [e for e in entries if e.window_start > now]
+    out: list[ScheduledForecast] = []
+    if not ahead:
+        return out
+    for fit in fits:
+        for row in manifest(fit, entries, now=max(now, fit.data_end or now), paths=20_000).launches:
+            if row.probability is None or row.interval_90 is None or row.window_start <= now:
+                continue
+            out.append(
+                ScheduledForecast(
+                    schedule_id=row.id,
+                    model=fit.model,
+                    name=row.name[:300],
+                    source=row.source[:300],
+                    status=row.status,
+                    window_start=row.window_start,
+                    window_end=row.window_end,
+                    vehicle=row.vehicle,
+                    state=row.state,
+                    flight_number=int(row.flight_number or 1),
+                    probability=row.probability,
+                    low_90=row.interval_90.low,
+                    high_90=row.interval_90.high,
+                )
+            )
+    return out

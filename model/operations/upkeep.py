@@ -16,8 +16,9 @@ from pathlib import Path
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.operations.ledger import Ledger, ScoreReport
 from launchcast.model.operations.registry import Registry
-from launchcast.model.operations.standing import standing_forecasts
+from launchcast.model.operations.standing import baseline_fits, scheduled_forecasts, standing_forecasts
 from launchcast.model.record.history import load_history
+from launchcast.model.record.schedule import read_schedule
 
 log = logging.getLogger("launchcast.ledger")
 
@@ -28,6 +29,7 @@ class Upkeep:
 
     recorded: str | None = None  # the version whose standing forecasts were added
     entries: int = 0
+    scheduled: int = 0  # forecasts for announced launches added
     report: ScoreReport = field(default_factory=ScoreReport)
     error: str | None = None
     attempts: int = 0
@@ -37,9 +39,13 @@ def upkeep_summary(upkeep: Upkeep) -> str:
     """One line for the CLI, the refit log and the service's log."""
     if upkeep.error:
         return f"ledger unavailable ({upkeep.error}); it catches up on the next refit, update or start"
+    announced = f"recorded {upkeep.scheduled} forecasts for announced launches; " if upkeep.scheduled else ""
     if upkeep.recorded:
-        return f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; {upkeep.report.summary()}"
-    return upkeep.report.summary()
+        return (
+            f"recorded {upkeep.entries} standing forecasts of {upkeep.recorded}; "
+            f"{announced}{upkeep.report.summary()}"
+        )
+    return announced + upkeep.report.summary()
 
 
 def keep_record(
@@ -63,12 +69,20 @@ def keep_record(
             with Ledger.open(url) as ledger:
                 history = load_history(data_dir)
                 version_id = registry.current_id()
+                fit = None
                 if version_id and not ledger.has_set(version_id):
                     fit = registry.load(version_id)
                     upkeep.entries = ledger.record(standing_forecasts(fit, version_id, history, now))
                     upkeep.recorded = version_id
                     log.info("ledger: recorded %d standing forecasts of %s", upkeep.entries, version_id)
                 upkeep.report = ledger.score(history, now)
+                announced = read_schedule(data_dir).entries
+                upcoming = {e.id for e in announced if e.window_start > now}
+                if version_id and upcoming - ledger.scheduled_ids(version_id):
+                    fit = fit or registry.load(version_id)
+                    fits = [fit, *baseline_fits(fit, history)]
+                    entries = scheduled_forecasts(fits, announced, now)
+                    upkeep.scheduled = ledger.record_scheduled(version_id, now, entries)
             upkeep.error = None
             return upkeep
         except LaunchcastError as exc:

@@ -67,6 +67,15 @@ def _resolve(state: str | None, vehicle: str | None) -> tuple[str | None, str | 
     )
 
 
+#: What each tier's figures mean (``model.operations.ledger``).
+CAPTIONS = {
+    "scheduled": "forecasts for announced launches, recorded before each one's window opened",
+    "prospective": "forecasts recorded before each launch: the live record",
+    "out-of-sample": "forecasts recorded after the launch, from data that ended before it",
+}
+TIERS = tuple(CAPTIONS)
+
+
 def _print(record: TrackRecord) -> None:
     from rich.table import Table
 
@@ -76,15 +85,11 @@ def _print(record: TrackRecord) -> None:
             "scored when 'launchcast data update' brings them)",
             highlight=False,
         )
-    for tier in ("prospective", "out-of-sample"):
+    for tier in TIERS:
         rows = [t for t in record.totals if t.tier == tier]
         if not rows:
             continue
-        caption = (
-            "forecasts recorded before each launch: the live record"
-            if tier == "prospective"
-            else "forecasts recorded after the launch, from data that ended before it"
-        )
+        caption = CAPTIONS[tier]
         table = Table(title=f"Track record — {tier}", caption=caption)
         for column in ("model", "launches", "log loss", "Brier", "expected successes", "successes"):
             table.add_column(column, justify="left" if column == "model" else "right")
@@ -148,7 +153,7 @@ def _plot(record: TrackRecord, path: Path) -> None:
     if not record.launches:
         raise LaunchcastError("nothing to plot yet: no launch has been scored")
     credit = "Launch data: GCAT, © J. McDowell, CC BY 4.0"
-    counts = {tier: sum(r.tier == tier for r in record.launches) for tier in ("prospective", "out-of-sample")}
+    counts = {tier: sum(r.tier == tier for r in record.launches) for tier in TIERS}
     tier = max(counts, key=lambda t: counts[t])
     models = sorted({r.model for r in record.launches if r.tier == tier})
     panels = []

@@ -241,3 +241,44 @@ def test_a_ledger_recorded_before_flight_by_flight_forecasts_migrates_and_still_
     assert report.scored == 1
     (scored,) = record.launches
     assert (scored.launch_tag, scored.probability, scored.tier) == ("T-NURI", 0.75, "prospective")
+
+
+def test_an_announced_launch_is_scored_in_the_scheduled_tier_against_its_own_forecast(
+    url: str, data_dir: Path, registry: Registry
+) -> None:
+    from launchcast.model.record.schedule import add, user_entry
+
+    window = user_entry(
+        rocket="Chollima-1",
+        net=datetime(2024, 5, 20, tzinfo=UTC),
+        window_end=datetime(2024, 5, 27, 23, tzinfo=UTC),
+        source="navigation warning (test)",
+        entry_id="kp-window",
+        now=T0,
+    )
+    nuri = user_entry(rocket="Nuri", net=datetime(2024, 9, 1, tzinfo=UTC), source="test", entry_id="kr", now=T0)
+    add(data_dir, [window, nuri], T0)
+    first = keep_record(url, registry, data_dir, T0)
+    assert first.error is None and first.scheduled == 4  # 2 announced launches × (eb-beta, laplace)
+    assert keep_record(url, registry, data_dir, T0).scheduled == 0  # recorded once per version
+
+    add_launch(data_dir, "2024-05-27T15:44Z", "Cheonlima-1", "failure", tag="T-KP")
+    add_launch(data_dir, "2024-08-01T00:00Z", "Cheonlima-1", "success", tag="T-KP-LATER")  # not announced
+    upkeep = keep_record(url, registry, data_dir, datetime(2024, 8, 2, tzinfo=UTC))
+    assert upkeep.error is None and upkeep.report.by_tier["scheduled"] == 2
+
+    with Ledger.open(url) as ledger:
+        record = ledger.track_record()
+    scheduled = [r for r in record.launches if r.tier == "scheduled"]
+    assert {(r.launch_tag, r.model) for r in scheduled} == {("T-KP", "eb-beta"), ("T-KP", "laplace")}
+    # The same launch is also scored in the prospective tier, and no figure pools the tiers.
+    assert {r.tier for r in record.launches if r.launch_tag == "T-KP"} == {"scheduled", "prospective"}
+    assert {(t.tier, t.model) for t in record.totals} >= {("scheduled", "eb-beta"), ("prospective", "eb-beta")}
+    eb = next(r for r in scheduled if r.model == "eb-beta")
+    fit = registry.load(registry.current_id() or "")
+    record_kp = fit.catalogue.record("Chollima-1")
+    # eb-beta ignores flight number and outcome: its forecast is the posterior mean, by hand.
+    assert eb.probability == pytest.approx(
+        float(fit.success_probability(fit.catalogue.next_launch_query(record_kp.vehicle)).mean()), abs=0.01
+    )
+    assert eb.log_loss == pytest.approx(-math.log(1 - eb.probability))
