@@ -22,6 +22,7 @@ from launchcast.model.questions.forecast import (
     Programme,
     VersusForecast,
 )
+from launchcast.model.questions.manifest import AnnouncedForecast
 from launchcast.service import charts
 from launchcast.service.state import Served
 
@@ -70,6 +71,9 @@ class Outlook:
     track_record: list[Totals] | None
     version_id: str
     as_of: datetime
+    #: The announced Korean launches still to fly, each with its forecast (``/v1/manifest``).
+    announced: list[AnnouncedForecast] = field(default_factory=list)
+    schedule_checked_at: datetime | None = None
 
 
 def _inline(svg: bytes) -> str:
@@ -104,7 +108,19 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
     race = forecaster.versus(Programme(state="KP"), Programme(state="KR"), 20_000, 0, now)
     race_svg = _svg(race.chart.draw(), "North vs South Korea")
     asked = _ask(served, question, now) if question else None
-    return Outlook(programmes, race.answer, race_svg, asked, track_record, served.version_id, now)
+    manifest = forecaster.manifest(now=now).answer
+    announced = [row for row in manifest.launches if row.state in KOREAS]
+    return Outlook(
+        programmes,
+        race.answer,
+        race_svg,
+        asked,
+        track_record,
+        served.version_id,
+        now,
+        announced,
+        forecaster.schedule_checked_at,
+    )
 
 
 def _ask(served: Served, text: str, now: datetime) -> Asked:

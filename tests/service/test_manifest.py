@@ -52,7 +52,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(history: LaunchHistory, data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     registry = registry_with(tmp_path_factory.mktemp("registry"), history)
     settings = Settings(registry_dir=registry.root, data_dir=data_dir, refit_schedule=False)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings, clock=lambda: NOW)) as test_client:
         yield test_client
 
 
@@ -99,7 +99,7 @@ def test_the_service_refreshes_the_schedule_from_ll2(history: LaunchHistory, tmp
             reload_seconds=0.1,
             gcat_retries=0,
         )
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings, clock=lambda: NOW)) as client:
             deadline = time.monotonic() + 10
             limited = 'launchcast_schedule_update_failures_total{kind="rate-limited"} 1.0'
             while limited not in client.get("/metrics").text and time.monotonic() < deadline:
@@ -138,7 +138,7 @@ def test_a_refresh_takes_ll2_in_and_counts_it(history: LaunchHistory, tmp_path: 
             schedule_refresh_seconds=3600,
             reload_seconds=0.1,
         )
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings, clock=lambda: NOW)) as client:
             deadline = time.monotonic() + 10
             while client.get("/v1/model").json()["schedule_entries"] != 1 and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -146,3 +146,14 @@ def test_a_refresh_takes_ll2_in_and_counts_it(history: LaunchHistory, tmp_path: 
             assert model["schedule_entries"] == 1 and model["schedule_checked_at"] is not None
             assert 'launchcast_schedule_updates_total{outcome="updated"} 1.0' in client.get("/metrics").text
             assert "launchcast_schedule_checked_timestamp_seconds" in client.get("/metrics").text
+
+
+def test_the_outlook_page_lists_the_announced_korean_launches(client: TestClient) -> None:
+    page = client.get("/", params={"as_of": AS_OF})
+    assert page.status_code == 200
+    html = page.text
+    section = html[html.index('id="announced"') : html.index("side by side")]
+    manifest = {r["id"]: r for r in client.get("/v1/manifest", params={"as_of": AS_OF}).json()["launches"]}
+    assert "Chollima-1 | test" in section and "navigation warning (test)" in section
+    assert f"{100 * manifest['kp-1']['probability']:.0f}%" in section
+    assert "2026-12-03 – 2026-12-10" in section and "Launch Library 2 (The Space Devs)" in html

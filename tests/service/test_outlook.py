@@ -51,3 +51,8 @@ def test_before_any_model_the_page_says_what_is_happening(tmp_path: Path) -> Non
     assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
     assert int(page.headers["retry-after"]) > 0
     assert "The model is being prepared" in page.text and "launchcast fit" in page.text
+
+
+def test_the_page_says_when_no_korean_launch_is_announced(client: TestClient) -> None:
+    html = client.get("/").text
+    assert 'id="none-announced"' in html and "launch rate alone" in html

@@ -256,7 +256,9 @@ def test_an_announced_launch_is_scored_in_the_scheduled_tier_against_its_own_for
         entry_id="kp-window",
         now=T0,
     )
-    nuri = user_entry(rocket="Nuri", net=datetime(2024, 9, 1, tzinfo=UTC), source="test", entry_id="kr", now=T0)
+    nuri = user_entry(
+        rocket="Nuri", net=datetime(2024, 9, 1, tzinfo=UTC), source="test", entry_id="kr", now=T0
+    )
     add(data_dir, [window, nuri], T0)
     first = keep_record(url, registry, data_dir, T0)
     assert first.error is None and first.scheduled == 4  # 2 announced launches × (eb-beta, laplace)
@@ -273,7 +275,10 @@ def test_an_announced_launch_is_scored_in_the_scheduled_tier_against_its_own_for
     assert {(r.launch_tag, r.model) for r in scheduled} == {("T-KP", "eb-beta"), ("T-KP", "laplace")}
     # The same launch is also scored in the prospective tier, and no figure pools the tiers.
     assert {r.tier for r in record.launches if r.launch_tag == "T-KP"} == {"scheduled", "prospective"}
-    assert {(t.tier, t.model) for t in record.totals} >= {("scheduled", "eb-beta"), ("prospective", "eb-beta")}
+    assert {(t.tier, t.model) for t in record.totals} >= {
+        ("scheduled", "eb-beta"),
+        ("prospective", "eb-beta"),
+    }
     eb = next(r for r in scheduled if r.model == "eb-beta")
     fit = registry.load(registry.current_id() or "")
     record_kp = fit.catalogue.record("Chollima-1")
