@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
@@ -87,21 +88,42 @@ DataDir = Annotated[
 ]
 
 
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
+        "time windows start here; pass an earlier answer's to reproduce it",
+    ),
+]
+
+
+def now_from(as_of: str | None) -> datetime:
+    """The command's time: given (``--as-of``), or the clock read here, at the edge."""
+    from launchcast.model.record.history import parse_time
+
+    if as_of is None:
+        return datetime.now(UTC)
+    try:
+        return parse_time(as_of if as_of.endswith("Z") or len(as_of) <= 10 else as_of + "Z")
+    except ValueError as exc:
+        raise LaunchcastError(f"--as-of: {exc}") from None
+
+
 def data_dir(given: Path | None) -> Path:
     return given or settings().ensure_data()
 
 
-def keep_record(data: Path | None = None) -> None:
-    """After a data change or a promotion: the ledger records and scores (best effort, one line)."""
-    from datetime import UTC, datetime
-
+def keep_record(data: Path | None = None, now: datetime | None = None) -> None:
+    """After a data or schedule change or a promotion: the ledger records and scores (best effort,
+    one line)."""
     from launchcast.model.operations.upkeep import keep_record as keep
     from launchcast.model.operations.upkeep import upkeep_summary
 
     config = settings()
     if config.ledger_url is None:
         return
-    upkeep = keep(config.ledger_url, config.registry(), data_dir(data), datetime.now(UTC))
+    upkeep = keep(config.ledger_url, config.registry(), data_dir(data), now or datetime.now(UTC))
     colour = "yellow" if upkeep.error else "dim"
     console.print(f"[{colour}]{upkeep_summary(upkeep)}[/{colour}]", highlight=False)
 

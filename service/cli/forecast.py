@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.service.cli.common import console, err_console, settings, user_errors
+from launchcast.service.cli.common import AsOf, console, err_console, now_from, settings, user_errors
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -30,16 +30,6 @@ Vehicle = Annotated[
 State = Annotated[str | None, typer.Option(help="state code or name, e.g. KP or 'North Korea'")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="when the question is asked, UTC (YYYY-MM-DD or YYYY-MM-DDTHH:MMZ; default now): "
-        "time windows start here; pass an earlier answer's to reproduce it",
-    ),
-]
-
-
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
 
 
@@ -55,18 +45,6 @@ def _save_plot(chart: Chart, path: Path | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(chart.render(path.suffix.lower().lstrip(".")))
     err_console.print(f"wrote {path}", highlight=False)
-
-
-def _now(as_of: str | None) -> datetime:
-    """The question's time: given, or the clock read here, at the edge."""
-    from launchcast.model.record.history import parse_time
-
-    if as_of is None:
-        return datetime.now(UTC)
-    try:
-        return parse_time(as_of if as_of.endswith("Z") or len(as_of) <= 10 else as_of + "Z")
-    except ValueError as exc:
-        raise LaunchcastError(f"--as-of: {exc}") from None
 
 
 def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
@@ -172,7 +150,9 @@ def forecast_next(
     from launchcast.model.questions.forecast import Programme
 
     _check_plot(plot)
-    answered = _forecaster(fit_dir).next(Programme(vehicle, state, family, new_vehicle), _now(as_of), explain)
+    answered = _forecaster(fit_dir).next(
+        Programme(vehicle, state, family, new_vehicle), now_from(as_of), explain
+    )
     _save_plot(answered.chart, plot)
     result = answered.answer
     if as_json:
@@ -218,7 +198,9 @@ def forecast_campaign(
     from launchcast.model.questions.forecast import Programme
 
     _check_plot(plot)
-    answered = _forecaster(fit_dir).campaign(Programme(vehicle, state), launches, paths, seed, _now(as_of))
+    answered = _forecaster(fit_dir).campaign(
+        Programme(vehicle, state), launches, paths, seed, now_from(as_of)
+    )
     _save_plot(answered.chart, plot)
     result = answered.answer
     if as_json:
@@ -264,7 +246,7 @@ def forecast_by_date(
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
     _check_plot(plot)
     programme = Programme(vehicle, state, None, new_vehicle)
-    answered = _forecaster(fit_dir).by_date(programme, until, paths, seed, _now(as_of))
+    answered = _forecaster(fit_dir).by_date(programme, until, paths, seed, now_from(as_of))
     _save_plot(answered.chart, plot)
     result = answered.answer
     if as_json:
@@ -322,7 +304,7 @@ def forecast_launches(
         operator=operator,
         start=days[0],
         end=days[1],
-        now=_now(as_of),
+        now=now_from(as_of),
         at_least=at_least,
     )
     _save_plot(answered.chart, plot)
@@ -383,7 +365,7 @@ def forecast_versus(
         _programme(a, forecaster.fit, a_new_vehicle),
         _programme(b, forecaster.fit, b_new_vehicle),
     )
-    answered = forecaster.versus(side_a, side_b, paths, seed, _now(as_of))
+    answered = forecaster.versus(side_a, side_b, paths, seed, now_from(as_of))
     _save_plot(answered.chart, plot)
     result = answered.answer
     if as_json:
@@ -439,7 +421,7 @@ def forecast_manifest(
 
     _check_plot(plot)
     answered = _forecaster(fit_dir).manifest(
-        now=_now(as_of),
+        now=now_from(as_of),
         state=state,
         vehicle=vehicle,
         start=_date(from_, "--from"),
@@ -516,7 +498,7 @@ def forecast_scenario(
 
     if kind not in SCENARIOS:
         raise LaunchcastError(f"unknown scenario {kind!r}; choose one of {', '.join(SCENARIOS)}")
-    forecaster, now = _forecaster(fit_dir), _now(as_of)
+    forecaster, now = _forecaster(fit_dir), now_from(as_of)
     fit = forecaster.fit
     if kind == "after-failure":
         answer = forecaster.after_outcome(_programme(programme, fit), now)

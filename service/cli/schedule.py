@@ -8,14 +8,24 @@ the user keeps; ``list`` shows what the schedule holds and which vehicle each la
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.service.cli.common import DataDir, console, data_dir, err_console, settings, user_errors
+from launchcast.service.cli.common import (
+    AsOf,
+    DataDir,
+    console,
+    data_dir,
+    err_console,
+    keep_record,
+    now_from,
+    settings,
+    user_errors,
+)
 
 app = typer.Typer(help="The launches already announced: update, add, list.", no_args_is_help=True)
 
@@ -31,15 +41,18 @@ def update(
         typer.Option(help="Launch Library 2's …/launches/upcoming/ (default LAUNCHCAST_SCHEDULE_URL)"),
     ] = None,
     data: DataDir = None,
+    as_of: AsOf = None,
 ) -> None:
     """Read Launch Library 2's upcoming launches into the schedule (its history kept)."""
     from launchcast.model.record.ll2 import update_schedule
 
-    result = update_schedule(data_dir(data), settings().schedule_config(url), datetime.now(UTC))
+    now = now_from(as_of)
+    result = update_schedule(data_dir(data), settings().schedule_config(url), now)
     console.print(f"schedule {result.outcome}: {result.reason}", highlight=False)
     for line in (result.change.skipped if result.change else ())[:10]:
         err_console.print(f"[dim]skipped: {line}[/dim]", highlight=False)
-    _report_unmapped(data)
+    _report_unmapped(data, now)
+    keep_record(data, now)
 
 
 @app.command("add")
@@ -67,12 +80,13 @@ def add(
         Path | None, typer.Option("--file", help=f"a CSV of entries, columns {', '.join(ADD_COLUMNS)}")
     ] = None,
     data: DataDir = None,
+    as_of: AsOf = None,
 ) -> None:
     """Add announced launches from any source (a navigation warning, a news report)."""
     from launchcast.model.record.schedule import add as add_entries
     from launchcast.model.record.schedule import parse_utc, user_entry
 
-    now = datetime.now(UTC)
+    now = now_from(as_of)
     rows: list[dict[str, str]] = []
     if file is not None:
         try:
@@ -119,7 +133,8 @@ def add(
             raise LaunchcastError(f"{where}: {exc}; nothing was added") from None
     change = add_entries(data_dir(data), entries, now)
     console.print(f"schedule: {change.summary()}", highlight=False)
-    _report_unmapped(data)
+    _report_unmapped(data, now)
+    keep_record(data, now)
 
 
 @app.command("list")
@@ -127,13 +142,14 @@ def add(
 def list_entries(
     data: DataDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    as_of: AsOf = None,
 ) -> None:
     """The announced launches still to fly, with the vehicle each is taken to fly."""
     import json
 
     from rich.table import Table
 
-    rows = _placed(data)
+    rows = _placed(data, now_from(as_of))
     if as_json:
         console.print_json(json.dumps(rows, default=str))
         return
@@ -147,20 +163,17 @@ def list_entries(
     )
 
 
-def _placed(data: Path | None) -> list[dict[str, str]]:
-    """Upcoming entries with where each is placed, against the current fit's catalogue when
-    there is one (answers use it), else the data's."""
+def _placed(data: Path | None, now: datetime) -> list[dict[str, str]]:
+    """Upcoming entries at ``now``, each with the vehicle it is placed on (the data's catalogue)."""
     from launchcast.model.record.catalogue import Catalogue, vehicle_records
     from launchcast.model.record.history import decimal_year, load_history
     from launchcast.model.record.schedule import place, read_schedule
 
     where = data_dir(data)
     history = load_history(where)
-    catalogue = Catalogue(
-        vehicle_records(history), history.state_names, history.aliases, decimal_year(datetime.now(UTC))
-    )
+    catalogue = Catalogue(vehicle_records(history), history.state_names, history.aliases, decimal_year(now))
     rows = []
-    for entry in read_schedule(where).upcoming(datetime.now(UTC)):
+    for entry in read_schedule(where).upcoming(now):
         placement = place(catalogue, entry)
         vehicle = placement.vehicle or ("new vehicle" if placement.new_vehicle else "unmapped")
         rows.append(
@@ -177,8 +190,8 @@ def _placed(data: Path | None) -> list[dict[str, str]]:
     return rows
 
 
-def _report_unmapped(data: Path | None) -> None:
-    for row in _placed(data):
+def _report_unmapped(data: Path | None, now: datetime) -> None:
+    for row in _placed(data, now):
         if row["vehicle"] == "unmapped":
             err_console.print(
                 f"[yellow]unmapped:[/yellow] {row['name']}: {row['placement']}", highlight=False
