@@ -36,6 +36,7 @@ from launchcast.model.questions.forecast import (
 from launchcast.model.record.history import LaunchHistory, load_history
 from launchcast.model.record.schedule import Schedule, read_schedule
 from launchcast.model.stats.fit import Fit
+from launchcast.model.stats.slips import slips_for
 from launchcast.service.errors import LedgerUnavailable, NoFitLoaded
 from launchcast.service.forecaster import Forecaster
 from launchcast.service.settings import Settings
@@ -119,7 +120,7 @@ class Served:
         pages drawn with the old schedule are stale)."""
         forecaster = replace(
             self.forecaster,
-            announced=Announcements(schedule.entries),
+            announced=Announcements(schedule.entries, slips_for(schedule, self.history)),
             schedule_checked_at=schedule.checked_at,
         )
         return replace(

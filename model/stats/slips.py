@@ -23,8 +23,13 @@ prior with the prior's weight of ``PRIOR_WEIGHT`` launches (a conjugate-style po
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import numpy as np
+
+from launchcast.model.record.catalogue import Catalogue, vehicle_records
+from launchcast.model.record.history import LaunchHistory, decimal_year, parse_time
+from launchcast.model.record.schedule import Announced, Schedule, place
 
 #: A maiden flight's share of on-time launches and its delays' scale, relative to its status.
 MAIDEN_ON_TIME = 0.5
@@ -108,3 +113,49 @@ def fit_slips(delays: dict[str, list[tuple[float, float]]]) -> SlipModel:
             sigma = float(np.sqrt(w * logs.var(ddof=1) + (1 - w) * prior.sigma**2))
         fitted[status] = Slip(float(on_time), median, sigma, f"fitted on {n} launches")
     return SlipModel(fitted)
+
+
+#: A flown launch is matched to an announcement whose window opened at most a day after it and
+#: closed at most this long before it.
+MATCH_AFTER = timedelta(days=180)
+
+
+def observed_slips(schedule: Schedule, history: LaunchHistory) -> dict[str, list[tuple[float, float]]]:
+    """For each announcement the record shows flying: its first revision's status, its window's
+    length and the days from the window's opening to the launch (the first of its vehicle in
+    [window opens − 1 day, window closes + ``MATCH_AFTER``], each launch matched once)."""
+    if not schedule.revisions:
+        return {}
+    end = history.launches["time_utc"].max()
+    catalogue = Catalogue(
+        vehicle_records(history), history.state_names, history.aliases, decimal_year(parse_time(end))
+    )
+    launches = history.launches
+    times: dict[str, list[tuple[datetime, str]]] = {}
+    for row in launches.itertuples(index=False):
+        times.setdefault(str(row.vehicle), []).append((parse_time(row.time_utc), str(row.launch_tag)))
+    first: dict[str, Announced] = {}
+    for revision in schedule.revisions:
+        first.setdefault(revision.entry.id, revision.entry)
+    used: set[str] = set()
+    out: dict[str, list[tuple[float, float]]] = {}
+    for entry in sorted(first.values(), key=lambda e: e.window_start):
+        vehicle = place(catalogue, entry).vehicle
+        for launched, tag in times.get(vehicle or "", []):
+            opens, closes = entry.window_start, entry.window_end
+            if tag in used or not opens - timedelta(days=1) <= launched <= closes + MATCH_AFTER:
+                continue
+            used.add(tag)
+            window = (closes - opens).total_seconds() / 86400
+            delay = max(0.0, (launched - opens).total_seconds() / 86400)
+            out.setdefault(entry.status, []).append((window, delay))
+            break
+    return out
+
+
+def slips_for(schedule: Schedule, history: LaunchHistory | None) -> SlipModel:
+    """The slip model answers use: the prior, pooled with the schedule's own record where it is long
+    enough (``fit_slips``)."""
+    if history is None:
+        return SlipModel()
+    return fit_slips(observed_slips(schedule, history))

@@ -54,6 +54,7 @@ def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
     from launchcast.model.record.history import load_history
     from launchcast.model.record.schedule import read_schedule
     from launchcast.model.stats.saved import load_fit
+    from launchcast.model.stats.slips import slips_for
     from launchcast.service.forecaster import Forecaster
 
     config = settings()
@@ -63,18 +64,19 @@ def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
         registry = config.registry()
         fit, label = registry.load_current(), str(registry.current_id())
     history = None
-    if with_history:
+    schedule = read_schedule(config.ensure_data())
+    if with_history or schedule.revisions:
         try:
             history = load_history(config.ensure_data())
         except LaunchcastError:
-            history = None  # only needed for a window that starts before the data's end
-    schedule = read_schedule(config.ensure_data())
+            history = None  # needed for a window before the data's end, and for fitting slips
+    slips = slips_for(schedule, history)
     return Forecaster(
         fit,
         label,
         config.stale_after_days,
         history,
-        Announcements(schedule.entries),
+        Announcements(schedule.entries, slips),
         schedule.checked_at,
     )
 

@@ -29,3 +29,34 @@ def test_fitted_slips_recover_simulated_ones() -> None:
     assert fitted.sigma == pytest.approx(1.0, abs=0.1) and fitted.basis == "fitted on 2000 launches"
     few = fit_slips({"TBC": [(5.0, 1.0)] * (MIN_MATCHED - 1)})
     assert few.slip("TBC", False) == PRIOR["TBC"]
+
+
+def test_slips_are_read_from_the_schedules_own_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Announcements whose launches the record later shows: each matched once, its delay measured."""
+    import shutil
+    from datetime import UTC, datetime, timedelta
+
+    from launchcast.model.record.history import load_history
+    from launchcast.model.record.ingest import add_launch
+    from launchcast.model.record.schedule import add, read_schedule, user_entry
+    from launchcast.model.stats.slips import observed_slips, slips_for
+    from tests.conftest import DATA
+
+    data = shutil.copytree(DATA, tmp_path / "data")
+    t0 = datetime(2024, 1, 10, tzinfo=UTC)
+    opens = datetime(2024, 3, 1, tzinfo=UTC)
+    entries = [
+        user_entry(
+            rocket="Nuri", net=opens, window_end=opens + timedelta(days=7), source="t", entry_id="a", now=t0
+        ),
+        user_entry(
+            rocket="Nuri", net=opens + timedelta(days=60), source="t", status="TBD", entry_id="b", now=t0
+        ),
+        user_entry(rocket="Unha-3", net=opens, source="t", entry_id="never", now=t0),
+    ]
+    add(data, entries, t0)
+    add_launch(data, "2024-03-04T00:00Z", "Nuri", "success", tag="N1")  # inside a's window: 3 days
+    add_launch(data, "2024-05-20T00:00Z", "Nuri", "success", tag="N2")  # b's NET + 20 days
+    seen = observed_slips(read_schedule(data), load_history(data))
+    assert seen == {"TBC": [(7.0, 3.0)], "TBD": [(0.0, 20.0)]}
+    assert slips_for(read_schedule(data), load_history(data)).slip("TBC", False) == PRIOR["TBC"]  # too few
