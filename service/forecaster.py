@@ -178,6 +178,7 @@ class Forecaster:
             at_least=at_least,
             history=self.history,
             stale_after_days=self.stale_after_days,
+            announced=self.announced,
         )
         description = f"How many launches, and how many successes: {answer.subject}"
         return Answered(answer, Chart(description, lambda: charts.launches_chart(answer, self.label)))

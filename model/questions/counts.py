@@ -15,6 +15,13 @@ the launch-rate model's predictive (``model.stats.rates``) over the window, in c
   thinned by ``p`` is negative binomial with the same shape and mean × ``p``; the pmf
   is averaged over posterior draws.
 
+With announced launches (``model.questions.manifest``) for a state or a vehicle, the count
+is simulated instead: each announced launch counts if it flies inside the window (its slipped
+time on each path) and succeeds as simulated; the launch-rate model adds launches only in the
+unseen gap before ``now`` and after a path's last announced launch.  The answer lists the
+announced launches it counted.  (Operators are not matched to announcements: LL2 names
+providers its own way.)
+
 The window may start before ``now`` and before the data's end; it may not end after
 ``MAX_YEARS_AFTER_DATA``.  Like every answer, it carries ``now`` and the data's age.
 """
@@ -31,6 +38,7 @@ from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions.forecast import (
     MAX_YEARS_AFTER_DATA,
     Anchored,
+    Announcements,
     Interval,
     ModelInfo,
     Moment,
@@ -81,6 +89,11 @@ class LaunchCountForecast(Anchored):
         description="P(success) of each launch after the data's end (the programme's next-launch forecast)"
     )
     launch_rate: str = Field(description="which launch rate was used, in words")
+    announced: list[str] = Field(
+        default_factory=list,
+        description="announced launches counted as known arrivals (then the count is simulated, "
+        "the launch-rate model adding launches only after the last of them)",
+    )
     model: ModelInfo
 
 
@@ -140,6 +153,9 @@ def launches(
     at_least: int | None = None,
     history: LaunchHistory | None = None,
     stale_after_days: int = STALE_AFTER_DAYS,
+    announced: Announcements | None = None,
+    paths: int = 20_000,
+    seed: int = 0,
 ) -> LaunchCountForecast:
     """The distribution of launches and successes in [``start``, ``end``) (00:00 UTC)."""
     _check_year(start, "from")
@@ -160,7 +176,14 @@ def launches(
     known, known_successes = _known(history, kind, name, begin, min(finish, moment.data_end), fit)
     future = max(0.0, _years(max(begin, moment.data_end), finish))
     draws = _reliability(fit, kind, name, flies)
-    if future > 0:
+    counted: list[str] = []
+    simulated = None
+    if future > 0 and announced is not None and announced.entries and kind != "operator":
+        simulated = _with_announced(fit, kind, name, announced, moment, begin, finish, draws, paths, seed)
+    if simulated is not None:
+        launch_pmf, success_pmf, counted, (shape, rate, ahead) = simulated
+        rate_words = _rate_words(fit, kind, display, shape, rate, ahead) + "; after the announced launches"
+    elif future > 0:
         ahead = max(1.0, _years(moment.data_end, max(begin, moment.data_end)) + future / 2)
         shape, rate = fit.rates.rate_parameters(kind, name, ahead)
         mean = shape / rate * future
@@ -186,9 +209,50 @@ def launches(
         at_least=at_least,
         probability_success=round(float(draws.mean()), 6),
         launch_rate=rate_words,
+        announced=counted,
         model=model_info(fit),
         **moment.anchored(_gap_warning(begin, moment, known, history is None)),
     )
+
+
+def _with_announced(
+    fit: Fit,
+    kind: str,
+    name: str,
+    announced: Announcements,
+    moment: Moment,
+    begin: datetime,
+    finish: datetime,
+    draws: np.ndarray,
+    paths: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, list[str], tuple[float, float, float]] | None:
+    """The window's future launches and successes by simulation, announced launches counted as
+    known arrivals (see the module docstring); None when none is announced for the series."""
+    from launchcast.model.questions.manifest import arrivals
+
+    resolved = resolve(fit, Programme(state=name) if kind == "state" else Programme(vehicle=name))
+    rng = np.random.default_rng(seed)
+    draw = rng.integers(0, fit.n_draws, size=paths)
+    arrived = arrivals(fit, resolved, announced.entries, moment, draw, rng, announced.slips)
+    if arrived is None:
+        return None
+    # Years after the question: the window, and the part of the data's gap inside it.
+    lo, hi = _years(moment.now, max(begin, moment.data_end)), _years(moment.now, finish)
+    inside = (arrived.years >= lo) & (arrived.years < hi)
+    n_announced = inside.sum(axis=1)
+    s_announced = (inside & arrived.success).sum(axis=1)
+    gap = max(0.0, min(0.0, hi) - min(0.0, lo))  # the window's part before now (after the data's end)
+    after = np.maximum(0.0, hi - np.maximum(max(lo, 0.0), arrived.last))
+    ahead = max(1.0, _years(moment.data_end, max(begin, moment.data_end)) + (hi - lo) / 2)
+    shape, rate = fit.rates.rate_parameters(kind, name, ahead)
+    lam = rng.gamma(shape, 1 / rate, paths)
+    n_rate = rng.poisson(lam * (gap + after))
+    s_rate = rng.binomial(n_rate, draws[draw])
+    launches_ = np.bincount(n_announced + n_rate).astype(float)
+    successes = np.bincount(s_announced + s_rate, minlength=len(launches_)).astype(float)
+    counted = [c for c, hit in zip(arrived.counted, np.any(inside, axis=0).tolist(), strict=True) if hit]
+    return launches_ / paths, successes / paths, counted, (shape, rate, ahead)
 
 
 def mixed_negative_binomial_pmf(shape: float, means: np.ndarray, width: int) -> np.ndarray:

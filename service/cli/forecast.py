@@ -341,6 +341,8 @@ def forecast_launches(
         f"{result.model.model} {result.model.version}",
         highlight=False,
     )
+    if result.announced:
+        console.print(f"announced launches counted: {'; '.join(result.announced)}", highlight=False)
     _print_freshness(result)
 
 

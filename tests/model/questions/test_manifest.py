@@ -109,3 +109,18 @@ def test_versus_names_each_sides_announced_launches(conjugate: BetaFit) -> None:
     answer = versus(conjugate, Programme(state="KP"), Programme(state="KR"), now=NOW, announced=window)
     assert len(answer.announced_a) == 1 and "Chollima-1" in answer.announced_a[0]
     assert len(answer.announced_b) == 1 and "Nuri" in answer.announced_b[0]
+
+
+def test_the_launch_count_counts_announced_launches_as_known_arrivals(conjugate: BetaFit) -> None:
+    from launchcast.model.questions.counts import launches
+
+    window = Announcements([announced("Chollima-1", 5, "Go", name="Chollima-1 | test")])
+    start, end = date(2026, 11, 30), date(2027, 1, 1)
+    plain = launches(conjugate, state="KP", start=start, end=end, now=NOW)
+    counted = launches(conjugate, state="KP", start=start, end=end, now=NOW, announced=window)
+    assert plain.announced == [] and counted.announced[0].startswith("Chollima-1 | test")
+    assert counted.launches.mean > plain.launches.mean + 0.5
+    assert counted.successes.mean < counted.launches.mean
+    # Before the announced launch nothing else is expected: a window that closes before its NET.
+    before = launches(conjugate, state="KP", start=start, end=date(2026, 12, 4), now=NOW, announced=window)
+    assert before.launches.pmf[0] == 1.0 and before.announced == []
