@@ -137,6 +137,11 @@ class ScheduleCollector:
         for kind, n in sorted(self.keeper.failures.items()):
             failures.add_metric([kind], n)
         yield failures
+        yield CounterMetricFamily(
+            "launchcast_schedule_skipped_entries",
+            "Entries of Launch Library 2's list not taken in (flown, or a NET and window in the past)",
+            value=self.keeper.skipped,
+        )
         yield GaugeMetricFamily(
             "launchcast_schedule_entries", "Announced launches the schedule holds", value=self.keeper.entries
         )

@@ -58,6 +58,7 @@ class ScheduleKeeper:
         self.outcomes: Counter[str] = Counter()  # updated | current | failed
         self.failures: Counter[str] = Counter()  # by ScheduleError.kind
         self.last_error: str | None = None
+        self.skipped = 0  # entries not taken in (flown, window long closed, malformed window)
         self.entries = 0
         self.checked_at: datetime | None = None
         self._seen = signature(settings.data_dir)
@@ -78,6 +79,7 @@ class ScheduleKeeper:
             self._next_fetch = time.monotonic() + interval
             return
         self.outcomes[result.outcome] += 1
+        self.skipped += len(result.change.skipped) if result.change else 0
         self.last_error = None
         log.info("schedule %s: %s", result.outcome, result.reason)
         self._next_fetch = time.monotonic() + interval

@@ -128,7 +128,10 @@ def test_the_service_refreshes_the_schedule_from_ll2(history: LaunchHistory, tmp
 def test_a_refresh_takes_ll2_in_and_counts_it(history: LaunchHistory, tmp_path: Path) -> None:
     where = Path(shutil.copytree(DATA, tmp_path / "data"))
     registry = registry_with(tmp_path / "registry", history)
-    entries = [entry("ll2-1", "Chollima-1", "2026-12-03T15:00:00Z", "2026-12-10T15:00:00Z")]
+    entries = [
+        entry("ll2-0", "Falcon 9", "2026-11-01T00:00:00Z", country="US"),  # a NET in the past: skipped
+        entry("ll2-1", "Chollima-1", "2026-12-03T15:00:00Z", "2026-12-10T15:00:00Z"),
+    ]
     with Ll2Server(entries).running() as server:
         settings = Settings(
             registry_dir=registry.root,
@@ -145,7 +148,9 @@ def test_a_refresh_takes_ll2_in_and_counts_it(history: LaunchHistory, tmp_path: 
             model = client.get("/v1/model").json()
             assert model["schedule_entries"] == 1 and model["schedule_checked_at"] is not None
             assert 'launchcast_schedule_updates_total{outcome="updated"} 1.0' in client.get("/metrics").text
-            assert "launchcast_schedule_checked_timestamp_seconds" in client.get("/metrics").text
+            metrics = client.get("/metrics").text
+            assert "launchcast_schedule_checked_timestamp_seconds" in metrics
+            assert "launchcast_schedule_skipped_entries_total 1.0" in metrics
 
 
 def test_the_outlook_page_lists_the_announced_korean_launches(client: TestClient) -> None:
