@@ -37,10 +37,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process, utils
+
 from launchcast.model.errors import LaunchcastError, NotFoundError, ScheduleError
 from launchcast.model.record import datadir
 from launchcast.model.record.catalogue import Catalogue
-from launchcast.model.record.names import closest
 
 SCHEDULE_FILE = "schedule.csv"
 REVISIONS_FILE = "schedule-revisions.csv"
@@ -458,6 +459,25 @@ def shipped_rockets() -> dict[str, RocketName]:
     return read_rockets(files("launchcast.data").joinpath(ROCKETS_FILE).read_bytes())
 
 
+#: How alike (rapidfuzz's token-set ratio, 0–100) a rocket's name and a vehicle's must be for the
+#: rocket to be held unmapped rather than taken as new: variants pass ("H3" / "H3-22S": 100,
+#: "Chollima-2" / "Chollima-1": 90), a shared "-1" does not ("Example-1" / "KT-1": 40).
+CLOSE_ABOVE = 80
+
+
+def near_names(rocket: str, names: list[str]) -> list[str]:
+    """Vehicle names close enough to ``rocket`` that it may be one of them (at most five)."""
+    found = process.extract(
+        rocket,
+        names,
+        scorer=fuzz.token_set_ratio,
+        processor=utils.default_process,
+        limit=5,
+        score_cutoff=CLOSE_ABOVE,
+    )
+    return [name for name, _, _ in found]
+
+
 def place(catalogue: Catalogue, entry: Announced, rockets: dict[str, RocketName] | None = None) -> Placement:
     """The vehicle ``entry`` flies, as the catalogue (a fit's) knows it; see the module docstring."""
     rockets = shipped_rockets() if rockets is None else rockets
@@ -480,11 +500,21 @@ def place(catalogue: Catalogue, entry: Announced, rockets: dict[str, RocketName]
             continue
         return Placement(record.vehicle, record.state, False, f"by name ({record.display_name})")
     if state is None:
+        near = near_names(entry.rocket, sorted({r.display_name for r in catalogue.records.values()}))
+        if near:
+            return Placement(
+                None,
+                None,
+                False,
+                f"unmapped: {entry.rocket!r} ({entry.country or 'no country'}) is not a name the data knows, "
+                f"and vehicles of close names fly ({', '.join(near)}); add it to {ROCKETS_FILE}",
+                tuple(near),
+            )
         return Placement(
             None, None, True, f"a new vehicle of a state new to the data ({entry.country or '?'})"
         )
     own = {r.display_name: r for r in catalogue.records.values() if r.state == state}
-    near = closest(entry.rocket, sorted(own))
+    near = near_names(entry.rocket, sorted(own))
     if near:
         return Placement(
             None,

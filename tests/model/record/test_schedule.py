@@ -143,6 +143,14 @@ def test_rockets_are_placed_by_reviewed_names_and_never_guessed(catalogue: Catal
     # A name close to a North Korean vehicle but not one: kept, reported, not forecast.
     cousin = place(catalogue, replace(entries["Chollima-1"], rocket="Chollima-2"))
     assert not cousin.mapped and "Chollima-1" in cousin.suggestions and "rockets.csv" in cousin.how
+    # A pad's country as LL2 gives it (ISO alpha-2): Japan is GCAT's J, Baikonur's launches Russia's.
+    h3 = place(catalogue, replace(entries["Nuri"], rocket="H3", country="JP"))
+    assert h3.state == "J" and not h3.mapped and h3.suggestions == ("H3-22S",)
+    soyuz = place(catalogue, replace(entries["Nuri"], rocket="Soyuz 2.1b", country="KZ"))
+    assert soyuz.vehicle == "Soyuz-2-1B" and soyuz.state == "RU"
+    # An unknown country is no licence to guess either: a close name stays unmapped.
+    variant = place(catalogue, replace(entries["Falcon 9"], rocket="Falcon 9 Block 7", country="XX"))
+    assert not variant.mapped and "Falcon 9" in variant.suggestions
     # A rocket of no close name in a state that launches: a new vehicle of that state.
     new = place(catalogue, replace(entries["Nuri"], rocket="Hanbit-Nano", country="KR"))
     assert new.new_vehicle and new.state == "KR"
