@@ -15,11 +15,16 @@ CELLS: list[tuple[str, str]] = [
         "md",
         """# launchcast — inspecting the fitted model
 
-This notebook reads the model the service serves (the registry's *current* version,
-`LAUNCHCAST_REGISTRY_DIR`, default `var/registry` under the working directory). If there is none, it fits a small
-hierarchical model in memory so that every cell still runs (fewer draws: its
-diagnostics will be weaker than a real fit's). Everything below is numpy on posterior
-draws, exactly as the service computes it.""",
+This notebook reads the model the service serves (the registry's *current* version:
+`LAUNCHCAST_REGISTRY_DIR`, else the `var/registry` of the working directory or the nearest
+folder above it, so it finds the served fit whether Jupyter starts in the repository or in
+`notebooks/`). If there is none, it fits a small hierarchical model in memory so that every
+cell still runs (fewer draws: its diagnostics will be weaker than a real fit's). Everything
+below is numpy on posterior draws, exactly as the service computes it.
+
+Three comparison fits (the 2.0 model for PSIS-LOO, the foreign-help term on other evidence
+levels) take about a minute more; they run only when asked: `LAUNCHCAST_NOTEBOOK_FITS=1`, or
+`COMPARISON_FITS = True` in the next cell.""",
     ),
     (
         "code",
@@ -39,7 +44,24 @@ from launchcast.model.record.history import load_history
 from launchcast.model.stats.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
 from launchcast.service.settings import Settings
 
-settings = Settings()
+import os
+
+# The comparison fits (three more MCMC fits, about a minute): only when asked.
+COMPARISON_FITS = os.environ.get("LAUNCHCAST_NOTEBOOK_FITS") == "1"
+
+
+def project_settings() -> Settings:
+    # The service's settings; without LAUNCHCAST_VAR_DIR / _REGISTRY_DIR, the var/ of the working
+    # directory or of the nearest folder above it that has a registry (Jupyter may start in notebooks/).
+    if not {"LAUNCHCAST_VAR_DIR", "LAUNCHCAST_REGISTRY_DIR"} & set(os.environ):
+        for folder in [Path.cwd(), *Path.cwd().parents]:
+            if (folder / "var" / "registry").is_dir():
+                return Settings(var_dir=folder / "var")
+    return Settings()
+
+
+settings = project_settings()
+print("state directory:", settings.registry_dir.resolve().parent)
 history = load_history(settings.ensure_data())
 registry = settings.registry()
 try:
@@ -220,7 +242,7 @@ else:
 Leave-one-launch-out predictive accuracy, estimated by Pareto-smoothed importance
 sampling (Vehtari, Gelman & Gabry 2017), beside the backtest (Gelman et al.,
 "Bayesian Workflow", 2020). The 2.0 model (no early-flight offset, no foreign-help
-term) is refitted here on the same launches, with fewer draws. Pareto k above 0.7
+term) is refitted on the same launches, with fewer draws, when the comparison fits are asked for. Pareto k above 0.7
 marks launches whose own outcome moves the posterior too much for the estimate to be
 trusted: mostly maiden flights of one-vehicle families.""",
     ),
@@ -229,10 +251,14 @@ trusted: mostly maiden flights of one-vehicle families.""",
         """from launchcast.model.stats.hierarchical import V2_TERMS
 
 if fit.version == "3.0" and fitted.n_launches == fit.manifest["n_launches"]:
-    two = HierarchicalModel(HierarchicalConfig(draws=400, tune=400, chains=2, retries=0, **V2_TERMS)).fit(fitted)
-    compared = az.compare({"2.0": two.inference_data(), "3.0": idata})
-    display(compared.round(2))
-    k = az.loo(idata, pointwise=True).pareto_k.values
+    loo = az.loo(idata, pointwise=True)
+    print(f"3.0: elpd_loo {loo.elpd_loo:.1f} (se {loo.se:.1f}), p_loo {loo.p_loo:.1f}")
+    if COMPARISON_FITS:
+        two = HierarchicalModel(HierarchicalConfig(draws=400, tune=400, chains=2, retries=0, **V2_TERMS)).fit(fitted)
+        display(az.compare({"2.0": two.inference_data(), "3.0": idata}).round(2))
+    else:
+        print("the 2.0 model is not refitted here: set LAUNCHCAST_NOTEBOOK_FITS=1 to compare")
+    k = loo.pareto_k.values
     print(f"3.0: {np.sum(k > 0.7)} of {k.size} launches with Pareto k > 0.7")
     bad = fitted.launches.iloc[np.flatnonzero(k > 0.7)]
     display(bad[["time_utc", "vehicle", "vehicle_flight", "outcome"]].head(10))
@@ -297,7 +323,8 @@ print(scenario.evidence.verdict)""",
         "md",
         """Sensitivity: the same term fitted on documented cases only, and with the alleged
 ones added (Iran's role in Unha, Russia's in the third Chollima-1 flight). Quick fits
-(2 chains × 300 draws): enough to read a mean and an interval, not for the gate.""",
+(2 chains × 300 draws, with `LAUNCHCAST_NOTEBOOK_FITS=1`): enough to read a mean and an
+interval, not for the gate.""",
     ),
     (
         "code",
@@ -305,6 +332,9 @@ ones added (Iran's role in Unha, Russia's in the third Chollima-1 flight). Quick
 for level in ("documented", "reported", "alleged"):
     if level == fit.config.get("assistance"):
         draws, helped = fit.posterior["b_assist"], fit.manifest["assistance"]["launches"]
+    elif not COMPARISON_FITS:
+        print(f"{level}: not fitted here (set LAUNCHCAST_NOTEBOOK_FITS=1)")
+        continue
     else:
         quick = HierarchicalConfig(draws=300, tune=300, chains=2, retries=0,
                                    assistance=level)

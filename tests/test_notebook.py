@@ -58,9 +58,11 @@ def test_notebook_executes(tmp_path: Path, full_fit, monkeypatch: pytest.MonkeyP
     shown = json.dumps([c.get("outputs", []) for c in notebook.cells if "track_record()" in c.source])
     assert "prospective" in shown and "eb-beta" in shown  # the track-record section read the ledger
     compared = json.dumps([c.get("outputs", []) for c in notebook.cells if "az.compare" in c.source])
-    assert "elpd_loo" in compared and "Pareto k" in compared  # 2.0 against 3.0 by PSIS-LOO
+    assert "elpd_loo" in compared and "Pareto k" in compared  # PSIS-LOO of the served 3.0 fit
+    assert "LAUNCHCAST_NOTEBOOK_FITS=1 to compare" in compared  # no comparison fit unless asked
     russian = json.dumps([c.get("outputs", []) for c in notebook.cells if "foreign_help(fit" in c.source])
     assert "with help" in russian and ("Too thin to tell" in russian or "Help " in russian)
     sensitivity = json.dumps([c.get("outputs", []) for c in notebook.cells if "counted up to" in c.source])
     assert all(level in sensitivity for level in ("documented", "reported", "alleged"))
+    assert "not fitted here" in sensitivity
     assert os.environ["LAUNCHCAST_REGISTRY_DIR"] == str(registry.root)
