@@ -28,7 +28,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
@@ -91,12 +91,35 @@ class ModelInfo(BaseModel):
     draws: int
 
 
+#: Significant digits every number in an answer is given to: Monte Carlo and posterior error
+#: are far larger than 1e-6 of a value, and "0.6284000000000001" is noise to a reader.
+SIGNIFICANT_DIGITS = 6
+
+
+def rounded(value: object) -> object:
+    """``value`` with every float rounded to ``SIGNIFICANT_DIGITS`` (lists and dicts walked)."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
+
+
 class Anchored(BaseModel):
     """When a forecast was asked and how old the data it rests on is: in every answer.
 
     The model knows nothing between ``data_as_of`` and ``as_of``; ``warnings`` say so
-    when the gap passes ``LAUNCHCAST_STALE_AFTER_DAYS``.
+    when the gap passes ``LAUNCHCAST_STALE_AFTER_DAYS``.  Every number of an answer is
+    given to six significant digits (``SIGNIFICANT_DIGITS``), in JSON and in Python.
     """
+
+    # No return annotation on purpose: with one, pydantic documents the answer's schema as that
+    # type (an empty schema in OpenAPI); without, it keeps the fields' own.
+    @model_serializer(mode="wrap")
+    def _rounded(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]  # see above
+        return rounded(handler(self))
 
     as_of: datetime = Field(description="when the question is asked (UTC); time windows start here")
     data_as_of: date = Field(description="the last launch the model's data records")

@@ -244,3 +244,23 @@ def test_an_unseen_gap_moves_who_is_first(conjugate: BetaFit) -> None:
     assert fresh.probability_a_first + fresh.probability_b_first > 0.9
     assert later.median_years_to_success_a is not None
     assert fresh.as_of == DATA_END and later.as_of == NOW
+
+
+def test_answers_give_numbers_to_six_significant_digits(conjugate: BetaFit) -> None:
+    """No float noise ('0.6284000000000001') in JSON or Python: six significant digits, documented."""
+    import re
+
+    from launchcast.model.questions.forecast import Programme, by_date, next_launch, versus
+
+    answers = [
+        next_launch(conjugate, Programme(vehicle="Chollima-1"), now=NOW, explain=True),
+        by_date(conjugate, Programme(state="KP"), date(2027, 6, 30), now=NOW),
+        versus(conjugate, Programme(state="KP"), Programme(state="KR"), now=NOW),
+    ]
+    for answer in answers:
+        text = answer.model_dump_json()
+        assert not re.findall(r"\d\.\d{7,}", text), text
+        assert answer.model_dump() == answer.model_validate_json(text).model_dump()
+    # The documented schema is the fields' own, not the serializer's.
+    schema = type(answers[0]).model_json_schema(mode="serialization")
+    assert "probability" in schema["properties"]
