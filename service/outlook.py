@@ -24,6 +24,7 @@ from launchcast.model.questions.forecast import (
 )
 from launchcast.model.questions.manifest import AnnouncedForecast
 from launchcast.service import charts
+from launchcast.service.numbers import percent
 from launchcast.service.state import Served
 
 KOREAS = ("KP", "KR")
@@ -156,7 +157,7 @@ def render(outlook: Outlook) -> str:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    environment.filters["pct"] = lambda p: f"{100 * p:.0f}%"
+    environment.filters["pct"] = percent
     return environment.get_template("outlook.html").render(o=outlook)
 
 

@@ -92,7 +92,9 @@ def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
 
 
 def _pct(p: float) -> str:
-    return f"{100 * p:.1f}%"
+    from launchcast.service.numbers import percent
+
+    return percent(p, 1)
 
 
 def _print_freshness(result: Anchored) -> None:

@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 
 
 def _percent(p: float) -> str:
-    return f"{100 * p:.0f}%"
+    from launchcast.service.numbers import percent
+
+    return percent(p)
 
 
 def test_the_page_shows_both_koreas_with_the_apis_numbers(client: TestClient) -> None:
@@ -56,3 +58,18 @@ def test_before_any_model_the_page_says_what_is_happening(tmp_path: Path) -> Non
 def test_the_page_says_when_no_korean_launch_is_announced(client: TestClient) -> None:
     html = client.get("/").text
     assert 'id="none-announced"' in html and "launch rate alone" in html
+
+
+def test_percentages_round_honestly() -> None:
+    """0.996 is never "100%" (certain), 0.003 never "0%" (impossible)."""
+    from launchcast.service.numbers import percent
+
+    assert [percent(p) for p in (0.996, 0.9949, 0.003, 0.0, 1.0, 0.5)] == [
+        ">99%",
+        "99%",
+        "<1%",
+        "0%",
+        "100%",
+        "50%",
+    ]
+    assert percent(0.9996, 1) == ">99.9%" and percent(0.62845, 1) == "62.8%"
