@@ -295,22 +295,30 @@ def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
         why = (
             f"{chosen.display_name}: the {name} vehicle with the most launches in the {years:.0f} "
             f"years to the data's end ({counts[chosen.vehicle]} of {total}); "
-            "ask about another with vehicle="
+            "another vehicle may be asked about by name"
         )
     else:
         why = (
             f"{chosen.display_name}: the {name} vehicle that flew last ({chosen.last_launch[:10]}); "
-            "ask about another with vehicle="
+            "another vehicle may be asked about by name"
         )
     return chosen, why
 
 
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its launch rate."""
+    if programme.vehicle and programme.new_vehicle:
+        raise LaunchcastError("give either a vehicle or a new vehicle (with a state), not both")
+    if programme.state and programme.new_vehicle and fit.catalogue.find_state(programme.state) is None:
+        named = fit.catalogue.find_named_state(programme.state)
+        if named is not None:  # a state GCAT knows that has never launched: all from the hierarchy
+            name = fit.catalogue.state_name(named)
+            record = Record(subject=name, attempts=0, successes=0, first_launch=None, last_launch=None)
+            query = fit.catalogue.new_vehicle_query(None, programme.family)
+            subject = f"maiden flight of {name}'s first vehicle ({name} has never launched)"
+            return Resolved(query, subject, None, record, "state", None)
     if programme.state:
         programme = replace(programme, state=fit.catalogue.state_code(programme.state))
-    if programme.vehicle and programme.new_vehicle:
-        raise LaunchcastError("give either a vehicle or new_vehicle (with a state), not both")
     if programme.vehicle:
         r = fit.catalogue.record(programme.vehicle)
         if programme.state and programme.state != r.state:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from launchcast.model.errors import NotFoundError
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.record.names import Names, unknown, unknown_of
 
@@ -132,7 +133,11 @@ class Catalogue:
         shown |= {
             a: shown[name] for a, name in self.aliases.get("vehicle", {}).items() if name in self.records
         }
-        raise unknown_of("vehicle", vehicle, shown)
+        error = unknown_of("vehicle", vehicle, shown)
+        raise type(error)(
+            f"{error}; a rocket that has not flown yet is asked about as a new vehicle of its state",
+            error.suggestions,
+        )
 
     def state_name(self, state: str) -> str:
         return str(self.state_names.get(state, state))
@@ -141,10 +146,23 @@ class Catalogue:
         """The code of a known state given by code, name or alias ('Korea, North' → KP), or None."""
         return text if text in self._state_set else self.names.state_code(text, self._state_set)
 
+    def find_named_state(self, text: str) -> str | None:
+        """The code of any state the data names (GCAT's organisation table knows every state, those
+        that have never launched too: 'Australia' → AU), or None."""
+        return self.names.state_code(text, set(self.state_names))
+
     def state_code(self, text: str) -> str:
         """As ``find_state``, but an unknown state is a 404 with the closest names."""
         code = self.find_state(text)
         if code is None:
+            named = self.find_named_state(text)
+            if named is not None:
+                name = self.state_name(named)
+                raise NotFoundError(
+                    f"{name} has never launched an orbital rocket: ask about its first rocket as a "
+                    f"new vehicle of {name}",
+                    [name],
+                )
             choices = self.names.state_choices(self._state_set)
             raise unknown("state", text, choices)
         return code

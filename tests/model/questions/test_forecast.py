@@ -264,3 +264,16 @@ def test_answers_give_numbers_to_six_significant_digits(conjugate: BetaFit) -> N
     # The documented schema is the fields' own, not the serializer's.
     schema = type(answers[0]).model_json_schema(mode="serialization")
     assert "probability" in schema["properties"]
+
+
+def test_a_state_that_never_launched_is_asked_about_by_name(conjugate: BetaFit) -> None:
+    """GCAT's organisation table knows every state: 'Australia' with a new vehicle is a new launching state."""
+    from launchcast.model.questions.forecast import Programme, next_launch
+
+    answer = next_launch(conjugate, Programme(state="Australia", new_vehicle=True), now=NOW)
+    maiden = next_launch(conjugate, Programme(new_vehicle=True), now=NOW)
+    assert "Australia's first vehicle" in answer.subject and answer.probability == maiden.probability
+    with pytest.raises(NotFoundError, match="Australia has never launched.*new vehicle of Australia"):
+        next_launch(conjugate, Programme(state="Australia"), now=NOW)
+    with pytest.raises(NotFoundError, match="not flown yet is asked about as a new vehicle"):
+        next_launch(conjugate, Programme(vehicle="Eris"), now=NOW)
