@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.record.assistance import Assistance, counted
 from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.stats.baselines import BetaFit
 from launchcast.model.stats.fit import AssistanceAware, Explainable, Fit
@@ -33,6 +34,10 @@ class Term(BaseModel):
     mean: float = Field(description="posterior mean, in logits (+ raises P(success))")
     low_90: float
     high_90: float
+    points: float = Field(
+        description="what the term does to P(success), in percentage points: the forecast with it "
+        "minus the forecast without it (posterior means)"
+    )
 
 
 class Counts(BaseModel):
@@ -53,7 +58,9 @@ class Explanation(BaseModel):
     )
     adds_up: bool = Field(description="the terms sum to the forecast's logit, draw for draw")
     counts: Counts | None = Field(None, description="a baseline's counts and prior")
-    sentence: str = Field(description="the two terms that move this forecast most, in words")
+    sentence: str = Field(
+        description="the two terms that move this forecast most, in words and percentage points"
+    )
 
 
 def explain(fit: Fit, query: LaunchQuery) -> Explanation:
@@ -63,25 +70,31 @@ def explain(fit: Fit, query: LaunchQuery) -> Explanation:
     draws = fit.logit_terms(query)
     total = np.sum(list(draws.values()), axis=0)
     adds_up = bool(np.allclose(total, fit.logit(query), rtol=0, atol=1e-9))
+    forecast = _logistic(total).mean()
     terms = [
         Term(
             name=name,
-            label=_label(fit, name, query),
+            label=_label(fit, name, query, values),
             mean=float(values.mean()),
             low_90=float(np.quantile(values, 0.05)),
             high_90=float(np.quantile(values, 0.95)),
+            points=float(100 * (forecast - _logistic(total - values).mean())),
         )
         for name, values in draws.items()
     ]
     movers = sorted(
-        (t for t in terms if t.name != "level" and abs(t.mean) >= 0.05), key=lambda t: -abs(t.mean)
+        (t for t in terms if t.name != "level" and abs(t.points) >= 0.5), key=lambda t: -abs(t.points)
     )
     if movers:
-        sentence = "; ".join(f"{t.label}: {t.mean:+.1f} logits" for t in movers[:2])
-        sentence = f"Moved most by {sentence} (overall level {terms[0].mean:+.1f})."
+        said = "; ".join(f"{t.label}: {t.points:+.0f} points" for t in movers[:2])
+        sentence = f"Moved most by {said} (P(success) {100 * forecast:.0f}%)."
     else:
-        sentence = f"Close to the overall level ({terms[0].mean:+.1f} logits): no term moves it much."
+        sentence = f"No term moves it by half a point: P(success) {100 * forecast:.0f}%, the overall level."
     return Explanation(terms=terms, logit_mean=float(total.mean()), adds_up=adds_up, sentence=sentence)
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
 def _counts(fit: Fit, query: LaunchQuery) -> Explanation:
@@ -107,7 +120,7 @@ def _counts(fit: Fit, query: LaunchQuery) -> Explanation:
     return Explanation(terms=[], adds_up=True, counts=counts, sentence=sentence)
 
 
-def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
+def _label(fit: Fit, name: str, q: LaunchQuery, values: np.ndarray) -> str:
     new = q.vehicle is None
     record = fit.records.get(q.vehicle or "")
     if name == "level":
@@ -117,6 +130,8 @@ def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
     if name == "family":
         return f"family: {q.family}" if q.family in fit.catalogue.families else "a new family"
     if name == "vehicle":
+        if record and not values.any():
+            return f"vehicle: {record.display_name} (alone in its family: the family's effect is its own)"
         return f"vehicle: {record.display_name}" if record else "a new vehicle"
     if name == "infancy":
         design = "a new design" if novelty(q.family_flight, q.vehicle_flight) >= 0.5 else "a variant"
@@ -129,7 +144,7 @@ def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
         )
     if name == "assistance":
         helped = fit.assisted(q) if isinstance(fit, AssistanceAware) else 0.0
-        return "flown with foreign help" if helped else "no foreign help on record"
+        return "flown with foreign help" if helped else _help_left_out(fit, q)
     if name == "state_experience":
         return f"the state's experience ({q.state_flight - 1} launches before)"
     if name == "previous_outcome":
@@ -139,3 +154,18 @@ def _label(fit: Fit, name: str, q: LaunchQuery) -> str:
             else "the previous flight did not fail"
         )
     return f"the era ({int(q.year)})"
+
+
+def _help_left_out(fit: Fit, q: LaunchQuery) -> str:
+    """'No foreign help counted', saying so when the table holds help the fit's level leaves out
+    (Russia's alleged help to Chollima-1 is counted only at the 'alleged' level)."""
+    level = str(fit.config.get("assistance", "none"))
+    beyond = [
+        h
+        for h in Assistance.shipped().helping(q.vehicle, q.family, q.year)
+        if h.confidence not in counted(level)
+    ]
+    if not beyond:
+        return "no foreign help on record"
+    kinds = sorted({f"{h.confidence} help from {h.helper}" for h in beyond})
+    return f"no foreign help counted ({', '.join(kinds)} on record, left out at the '{level}' level)"

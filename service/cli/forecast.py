@@ -171,14 +171,15 @@ def _print_explanation(explanation: Explanation) -> None:
     from rich.table import Table
 
     if explanation.terms:
-        table = Table(title="Why: the forecast's logit, term by term (+ raises P(success))")
-        for column in ("term", "for this launch", "mean", "90% interval"):
-            table.add_column(column, justify="right" if column in ("mean", "90% interval") else "left")
+        table = Table(title="Why: each term of the model, for this launch (+ raises P(success))")
+        for column in ("term", "for this launch", "points", "logits", "90% interval (logits)"):
+            table.add_column(column, justify="left" if column in ("term", "for this launch") else "right")
         for t in explanation.terms:
-            table.add_row(t.name, t.label, f"{t.mean:+.2f}", f"{t.low_90:+.2f} … {t.high_90:+.2f}")
+            interval = f"{t.low_90:+.2f} … {t.high_90:+.2f}"
+            table.add_row(t.name, t.label, f"{t.points:+.1f}", f"{t.mean:+.2f}", interval)
         adds_up = "yes" if explanation.adds_up else "NO"
         total = f"[b]{explanation.logit_mean:+.2f}[/b]"
-        table.add_row("[b]sum[/b]", f"mean logit (adds up: {adds_up})", total, "")
+        table.add_row("[b]sum[/b]", f"mean logit (adds up: {adds_up})", "", total, "")
         console.print(table)
     console.print(explanation.sentence, highlight=False)
 

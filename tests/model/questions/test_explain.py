@@ -60,7 +60,25 @@ def test_a_maiden_flight_names_its_design_penalty(truth_fit) -> None:  # type: i
     e = explain(fit, fit.catalogue.new_vehicle_query("S1"))
     infancy = next(t for t in e.terms if t.name == "infancy")
     assert infancy.label.startswith("flight 1 of") and infancy.label in e.sentence
-    assert e.sentence.startswith("Moved most by") and "logits" in e.sentence
+    # In words and percentage points, for a reader (logits stay in the terms, for the API).
+    assert e.sentence.startswith("Moved most by") and "points" in e.sentence and "logit" not in e.sentence
+    assert f"{infancy.points:+.0f} points" in e.sentence
+
+
+def test_points_are_the_forecast_with_a_term_minus_without_it(truth_fit) -> None:  # type: ignore[no-untyped-def]
+    fit, _ = truth_fit
+    query = fit.catalogue.new_vehicle_query("S1")
+    e = explain(fit, query)
+    terms = fit.logit_terms(query)
+    total = np.sum(list(terms.values()), axis=0)
+
+    def p(x: np.ndarray) -> float:
+        return float(np.mean(1 / (1 + np.exp(-x))))
+
+    for t in e.terms:
+        assert t.points == pytest.approx(100 * (p(total) - p(total - terms[t.name])), abs=1e-9)
+    infancy = next(t for t in e.terms if t.name == "infancy")
+    assert infancy.points < 0  # a maiden flight: the infancy curve lowers the forecast
 
 
 def test_baselines_explain_themselves_as_counts(history: LaunchHistory) -> None:
@@ -72,3 +90,14 @@ def test_baselines_explain_themselves_as_counts(history: LaunchHistory) -> None:
         assert e.counts.posterior_alpha == pytest.approx(e.counts.prior_alpha + 1)
         assert e.counts.posterior_beta == pytest.approx(e.counts.prior_beta + 2)
         assert "1 of 3 launches succeeded" in e.sentence
+
+
+def test_help_on_record_but_not_counted_is_said(full_fit) -> None:  # type: ignore[no-untyped-def]
+    """Chollima-1: Russia's alleged help is in data/assistance.csv, left out at the default level."""
+    e = explain(full_fit, full_fit.catalogue.next_launch_query("Cheonlima-1"))
+    labels = {t.name: t.label for t in e.terms}
+    assert (
+        "alleged help from RU on record" in labels["assistance"]
+        and "'reported' level" in labels["assistance"]
+    )
+    assert "alone in its family" in labels["vehicle"]  # no effect of its own, said so instead of +0.00
