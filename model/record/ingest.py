@@ -372,6 +372,24 @@ def rebuild(
         return dataset
 
 
+#: Hours within which a hand-added launch of the same state is taken for one the data already has.
+SAME_LAUNCH_HOURS = 12
+
+
+def _refuse_same_launch(launches: pd.DataFrame, state: str, moment: datetime, vehicle: str) -> None:
+    for row in launches[launches["state"] == state].itertuples(index=False):
+        try:
+            other = parse_time(str(row.time_utc))
+        except ValueError:
+            continue
+        if abs((other - moment).total_seconds()) <= SAME_LAUNCH_HOURS * 3600:
+            raise LaunchcastError(
+                f"not added: the data already hold a {state} launch at {row.time_utc} ({row.vehicle}, tag "
+                f"{row.launch_tag}, {row.outcome}) — the same launch? If {vehicle} flew another launch "
+                "that day, add it with --another-launch"
+            )
+
+
 def add_launch(
     data_dir: Path,
     time_utc: str,
@@ -383,8 +401,13 @@ def add_launch(
     family: str | None = None,
     state: str | None = None,
     success_fraction: float | None = None,
+    another_launch: bool = False,
 ) -> IngestReport:
-    """Add one launch entered by hand (validated like every other row)."""
+    """Add one launch entered by hand (validated like every other row).
+
+    A launch of the same state within ``SAME_LAUNCH_HOURS`` of one the data holds is most likely
+    that launch under another name (Chollima-1 and "Chollima-2" on 2024-05-27), so it is refused,
+    naming the row; ``another_launch`` adds it all the same (two launches the same day)."""
     if outcome not in ("success", "failure"):
         raise LaunchcastError(f"--outcome {outcome!r}: use 'success' or 'failure'")
     try:
@@ -416,6 +439,8 @@ def add_launch(
             launch_state = state
         else:
             launch_state = state or str(known.iloc[0]["state"])
+        if not another_launch:
+            _refuse_same_launch(tables[0], launch_state, moment, vehicle)
         fraction = success_fraction if success_fraction is not None else float(outcome == "success")
         slug = re.sub(r"[^A-Za-z0-9]+", "-", vehicle).strip("-")
         row = {

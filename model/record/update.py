@@ -212,7 +212,10 @@ def _fetch(
         except httpx.RemoteProtocolError as exc:
             problem = f"the connection broke before the whole file arrived (truncated body: {exc})"
         except httpx.ConnectError as exc:
-            problem = f"cannot connect ({exc}): offline, a wrong host, or DNS"
+            problem = (
+                f"cannot connect ({exc}): offline, a wrong host, or DNS (offline, GCAT's files can be "
+                "taken in by hand: 'launchcast data ingest-gcat launch.tsv --lv lv.tsv --orgs orgs.tsv')"
+            )
         except httpx.TransportError as exc:
             problem = f"transfer failed ({type(exc).__name__}: {exc})"
     raise UpdateError(f"{url}: {problem}, after {config.retries + 1} attempt(s); data/ is unchanged")

@@ -112,17 +112,27 @@ def update(
     304 (nothing new) exits 0; any failure is one line, exit 1, and the data unchanged.
     A change larger than an update plausibly brings is refused until accepted.
     """
+    import logging
+
     from launchcast.model.record.update import attempt_update
 
     config = settings().update_config(url, accept_large_change)
     where = data_dir(data)
     console.print(f"update: {config.base_url} → {where}", highlight=False)
-    with Progress() as progress:
+    # The command says the outcome itself, once: the update log's line would repeat it.
+    quiet = logging.getLogger("launchcast.update")
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        with Progress() as progress:
 
-        def downloaded(table: str, received: int, total: int | None) -> None:
-            progress.step(f"{table}.tsv", received / 1e6, total / 1e6 if total else None, " MB")
+            def downloaded(table: str, received: int, total: int | None) -> None:
+                progress.step(f"{table}.tsv", received / 1e6, total / 1e6 if total else None, " MB")
 
-        result, attempt = attempt_update(where, config, settings().update_log, datetime.now(UTC), downloaded)
+            result, attempt = attempt_update(
+                where, config, settings().update_log, datetime.now(UTC), downloaded
+            )
+    finally:
+        quiet.level = level
     if result is None:
         raise LaunchcastError(attempt.reason)
     if result.report is not None:
@@ -144,14 +154,33 @@ def add(
     tag: Annotated[str | None, typer.Option(help="launch tag (default manual-DATE-VEHICLE)")] = None,
     family: Annotated[str | None, typer.Option(help="family, required for a new vehicle")] = None,
     state: Annotated[str | None, typer.Option(help="owning state, required for a new vehicle")] = None,
+    another_launch: Annotated[
+        bool,
+        typer.Option(
+            "--another-launch",
+            help="add it although the data hold a launch of the same state within 12 hours",
+        ),
+    ] = False,
     data: DataDir = None,
 ) -> None:
     """Add one launch entered by hand (validated; a new vehicle needs --family and --state)."""
     from launchcast.model.record.ingest import add_launch
 
-    report = add_launch(data_dir(data), time_utc, vehicle, outcome, agency, site, tag, family, state)
+    report = add_launch(
+        data_dir(data),
+        time_utc,
+        vehicle,
+        outcome,
+        agency,
+        site,
+        tag,
+        family,
+        state,
+        another_launch=another_launch,
+    )
     console.print(report.summary(), highlight=False)
     keep_record(data)
+    console.print("run 'launchcast refit' to fit the model on it: the data are up to date", highlight=False)
 
 
 @app.command("validate")

@@ -113,3 +113,35 @@ def test_data_update_cli_prints_what_changed_and_exits_by_outcome(tmp_path: Path
         failed = runner.invoke(app, args, env=env)
         assert failed.exit_code == 1 and "HTTP 404 Not Found" in failed.output
         assert "Traceback" not in failed.output
+
+
+def test_a_launch_added_twice_under_two_names_is_refused_naming_the_row(tmp_path: Path) -> None:
+    """The README's two examples are one launch (2024-05-27, Chollima-1 / 'Chollima-2')."""
+    data = shutil.copytree(DATA, tmp_path / "data")
+    first = runner.invoke(
+        app,
+        ["data", "add", "--time", "2024-05-27T15:44Z", "--vehicle", "Cheonlima-1", "--outcome", "failure"]
+        + ["--data-dir", str(data)],
+    )
+    assert first.exit_code == 0, first.output
+    assert "launchcast refit" in first.output and "data update" not in first.output
+    again = ["data", "add", "--time", "2024-05-27T15:44Z", "--vehicle", "Chollima-2", "--outcome", "failure"]
+    again += ["--family", "Chollima", "--state", "KP", "--data-dir", str(data)]
+    refused = runner.invoke(app, again)
+    assert (
+        refused.exit_code == 1
+        and "already hold a KP launch at 2024-05-27T15:44Z (Cheonlima-1" in refused.output
+    )
+    assert "--another-launch" in refused.output
+    assert runner.invoke(app, [*again, "--another-launch"]).exit_code == 0
+
+
+def test_an_offline_update_says_so_once_and_how_to_work_offline(tmp_path: Path) -> None:
+    data = shutil.copytree(DATA, tmp_path / "data")
+    result = runner.invoke(
+        app,
+        ["data", "update", "--url", "http://127.0.0.1:9/", "--data-dir", str(data)],
+        env={"LAUNCHCAST_GCAT_RETRIES": "0", "LAUNCHCAST_REGISTRY_DIR": str(tmp_path / "registry")},
+    )
+    assert result.exit_code == 1
+    assert result.output.count("cannot connect") == 1 and "data ingest-gcat" in result.output

@@ -102,7 +102,7 @@ def test_add_by_hand(data_dir: Path) -> None:
     assert report.added == ["manual-2024-05-27-Cheonlima-1"]
     history = load_history(data_dir)
     assert history.launches.iloc[-1]["vehicle"] == "Cheonlima-1"
-    with pytest.raises(LaunchcastError, match="already in the data"):
+    with pytest.raises(LaunchcastError, match="already hold a KP launch at 2024-05-27T15:44Z"):
         add_launch(data_dir, "2024-05-27T15:44Z", "Cheonlima-1", "failure", "NATA", "SOHAE")
 
 
