@@ -50,6 +50,9 @@ class Column:
     next_svg: str
     outlook_svg: str
     launches: list[Launch]
+    #: The state's and its vehicle's Korean names (``data/names.csv``, each cited), "" if none.
+    korean_name: str = ""
+    korean_vehicle: str = ""
 
 
 @dataclass
@@ -104,6 +107,8 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
                 next_svg=_svg(answered.chart.draw(), f"Reliability of {answered.answer.subject}"),
                 outlook_svg=_svg(outlook.chart.draw(), f"{outlook.answer.subject}, month by month"),
                 launches=_launches(served, code),
+                korean_name=korean(served, "state", code),
+                korean_vehicle=korean(served, "vehicle", answered.answer.vehicle or ""),
             )
         )
     race = forecaster.versus(Programme(state="KP"), Programme(state="KR"), 20_000, 0, now)
@@ -122,6 +127,14 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
         announced,
         forecaster.schedule_checked_at,
     )
+
+
+def korean(served: Served, kind: str, name: str) -> str:
+    """The first name in Hangul that ``data/names.csv`` gives a state or vehicle (as the fit saw it)."""
+    for alias, target in served.fit.catalogue.aliases.get(kind, {}).items():
+        if target == name and any("\uac00" <= ch <= "\ud7a3" for ch in alias):
+            return alias
+    return ""
 
 
 def _ask(served: Served, text: str, now: datetime) -> Asked:

@@ -75,3 +75,11 @@ def test_percentages_round_honestly() -> None:
         "50%",
     ]
     assert percent(0.9996, 1) == ">99.9%" and percent(0.62845, 1) == "62.8%"
+
+
+def test_korean_names_sit_beside_english_ones(client: TestClient) -> None:
+    html = client.get("/").text
+    north = html[html.index('id="programme-KP"') : html.index('id="programme-KR"')]
+    south = html[html.index('id="programme-KR"') :]
+    assert '<span lang="ko">북한</span>' in north and '<span lang="ko">천리마-1</span>' in north
+    assert '<span lang="ko">한국</span>' in south and '<span lang="ko">누리호</span>' in south
