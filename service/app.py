@@ -230,6 +230,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(load_into, holder, settings)
+        served = holder.served
+        if served is not None and served.fit.manifest.get("provisional"):
+            refits.start(first=True)  # the first start's baseline: fit the real model now
         upkeep.start()  # catch up: the served version's standing forecasts, launches not yet scored
         watcher = asyncio.create_task(watch_registry(holder, settings, upkeep))
         keeping = asyncio.create_task(keeper.run())

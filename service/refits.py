@@ -76,8 +76,12 @@ class RefitRunner:
         own = self.process is not None and self.process.poll() is None
         return self.process.pid if own and self.process else None
 
-    def start(self) -> bool:
-        """Start a refit in a child process; False if one is already running."""
+    def start(self, first: bool = False) -> bool:
+        """Start a refit in a child process; False if one is already running.
+
+        ``first``: the first start's fit, replacing a provisional baseline: the hierarchical
+        model on the data at hand (no update: a first start must work offline), promoted
+        although the model differs from the one served."""
         with self._lock:
             if self.running() is not None:
                 return False
@@ -98,7 +102,12 @@ class RefitRunner:
                     "refit",
                     "--model",
                     self.settings.refit_model,
-                    *(["--update", "--url", self.settings.gcat_url] if self.settings.refit_update else []),
+                    *(["--promote"] if first else []),
+                    *(
+                        ["--update", "--url", self.settings.gcat_url]
+                        if self.settings.refit_update and not first
+                        else []
+                    ),
                 ],
                 env=env,
                 stdin=subprocess.DEVNULL,

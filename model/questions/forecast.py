@@ -393,6 +393,8 @@ class Moment:
     now: datetime
     data_end: datetime
     stale_after_days: int
+    #: Set when the fit is a stand-in (the first start's baseline): every answer says so.
+    provisional: str | None = None
 
     @classmethod
     def of(cls, fit: Fit, now: datetime, stale_after_days: int = STALE_AFTER_DAYS) -> Moment:
@@ -409,7 +411,7 @@ class Moment:
                 f"as_of {now:%Y-%m-%dT%H:%MZ} is before the data's last launch ({fit.as_of}): the fit "
                 f"already knows what happened after it; ask as of {fit.as_of} or later"
             )
-        moment = cls(now, data_end, stale_after_days)
+        moment = cls(now, data_end, stale_after_days, fit.manifest.get("provisional"))
         if moment.gap_years > MAX_YEARS_AFTER_DATA:
             raise LaunchcastError(
                 f"as_of {now:%Y-%m-%d} is more than {MAX_YEARS_AFTER_DATA:.0f} years after the data's "
@@ -434,6 +436,8 @@ class Moment:
                 "launches since then are unknown to the model — run 'launchcast data update' and "
                 "'launchcast refit'"
             )
+        if self.provisional:
+            warnings.insert(0, self.provisional)
         return {
             "as_of": self.now,
             "data_as_of": self.data_end.date(),

@@ -31,21 +31,34 @@ def serve(
 
 
 def _fit_if_missing() -> None:
-    from launchcast.service.cli.refit import print_result, run_refit
+    """No model to serve yet: serve the eb-beta baseline at once (closed form, a second), marked
+    provisional, and let the service fit the hierarchical model in a child process; it answers
+    from the baseline, saying so in every answer, until the hierarchical fit passes its gate and
+    is hot-swapped in (``service.app``'s lifespan starts that fit)."""
+    from launchcast.model.record.history import load_history
+    from launchcast.model.stats.models import make_model
 
-    registry = settings().registry()
+    config = settings()
+    registry = config.registry()
     try:
         registry.load_current()
         return
     except LaunchcastError as exc:  # none yet, or written by an older model version
         why = "no model has been fitted yet" if registry.current_id() is None else str(exc)
+    fit = make_model("eb-beta").fit(load_history(config.ensure_data()))
+    fit.manifest["provisional"] = PROVISIONAL
+    version_id = registry.publish(fit)
+    registry.promote(version_id)
     console.print(
         f"first start: {why} (registry {registry.root}).\n"
-        "Fitting the hierarchical model on the launch history now: about a minute on 2 cores; "
-        "the service starts when it is done.",
+        f"Answering at once from the eb-beta baseline ({version_id}); the hierarchical model is fitted "
+        "in the background (about a minute on 2 cores) and served as soon as it passes its gate.",
         highlight=False,
     )
-    result = run_refit("hierarchical", options={"progress": True})
-    print_result(result)
-    if result.outcome not in ("promoted", "skipped"):
-        raise LaunchcastError(f"the first fit did not produce a model to serve: {result.reason}")
+
+
+#: What every answer from the first start's baseline says (``Fit.manifest["provisional"]``).
+PROVISIONAL = (
+    "a provisional answer from the eb-beta baseline (each vehicle's record and a fitted prior): "
+    "the hierarchical model is being fitted for the first time and replaces it within minutes"
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,18 +32,32 @@ def running_server(
     python: str = sys.executable,
     cwd: Path = REPO,
     inherit_env: bool = True,
+    args: list[str] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL once /readyz answers ``ready_status``; stop the server afterwards.
+    """Yield the base URL once /readyz answers ``ready_status``; stop the server afterwards,
+    with any child it started (a refit), as one process group.
 
     ``wrap`` runs the server under another command (e.g. a private mount namespace);
-    ``python`` may be another installation's interpreter (the wheel test's)."""
+    ``python`` may be another installation's interpreter (the wheel test's); ``args`` are
+    more options for ``launchcast serve``."""
     port = free_port()
     process = subprocess.Popen(
-        [*(wrap or []), python, "-m", "launchcast", "serve", "--port", str(port), "--no-access-log"],
+        [
+            *(wrap or []),
+            python,
+            "-m",
+            "launchcast",
+            "serve",
+            "--port",
+            str(port),
+            "--no-access-log",
+            *(args or []),
+        ],
         cwd=cwd,
         env={**(os.environ if inherit_env else {}), "LAUNCHCAST_REFIT_SCHEDULE": "false", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,5 +77,9 @@ def running_server(
     finally:
         process.terminate()
         process.wait(timeout=20)
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # a child the server left (a refit still fitting)
+        except ProcessLookupError:
+            pass
         if process.stdout:
             process.stdout.close()

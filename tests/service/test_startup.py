@@ -50,3 +50,21 @@ def test_a_bad_setting_is_one_line_not_a_traceback() -> None:
         "error: bad setting: LAUNCHCAST_PORT=abc: Input should be a valid integer"
     )
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_first_start_answers_at_once_from_a_baseline_and_fits_the_model_behind_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`make run` on a fresh machine: no fit yet → the eb-beta baseline is served at once, every
+    answer says it is provisional, and the hierarchical fit runs in a child process (it replaces
+    the baseline when it passes its gate: hot reload, tested in tests/service/test_end_to_end.py)."""
+    import httpx
+
+    from tests.service.server import running_server
+
+    env = {"LAUNCHCAST_VAR_DIR": str(tmp_path / "var"), "LAUNCHCAST_DATA_DIR": str(tmp_path / "var" / "data")}
+    with running_server(env, args=["--fit-if-missing"]) as url:
+        answer = httpx.get(f"{url}/v1/forecast/next", params={"vehicle": "Chollima-1"}).json()
+        assert answer["model"]["model"] == "eb-beta"
+        assert answer["warnings"][0].startswith("a provisional answer from the eb-beta baseline")
+        page = httpx.get(f"{url}/").text
+        assert 'id="provisional"' in page
+        assert httpx.get(f"{url}/v1/refit/status").json()["running"] is True  # the real fit, behind it
