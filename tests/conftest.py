@@ -60,10 +60,9 @@ def full_fit(history: LaunchHistory, tmp_path_factory: pytest.TempPathFactory): 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (saved / "manifest.json").exists():
             return load_fit(saved)
-        # Seed 1, else the default config: seed 0 meets one divergence and retries (93 s
-        # instead of 36 s, BENCHMARKS.md "Model 3.0"), doubling the suite's critical path.
-        # The gate and its retry are the same code either way (tests/model/operations/test_refit.py).
-        fit = HierarchicalModel(HierarchicalConfig(seed=1)).fit(history)
+        # The default config, as served (seeds 0-4 pass the gate first time: BENCHMARKS.md
+        # "Fit, issue 27"); the gate and its retry are tested in tests/model/operations/test_refit.py.
+        fit = HierarchicalModel(HierarchicalConfig()).fit(history)
         save_fit(fit, saved)
         return fit
 

@@ -15,6 +15,7 @@ def test_full_history_fit_passes_the_gate_and_answers(full_fit, tmp_path: Path) 
     fit = full_fit
     diagnostics = fit.diagnostics
     assert diagnostics.method == "mcmc" and diagnostics.passed, diagnostics.failures
+    assert len(fit.manifest["attempts"]) == 1  # the default config passes first time, no retry
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
     electron = loaded.coords["vehicle"].index("Electron")
     assert np.all(loaded.posterior["a_vehicle"][:, electron] == 0)  # its family carries it
