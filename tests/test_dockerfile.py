@@ -69,3 +69,24 @@ def test_the_locks_pin_every_dependency_the_project_declares() -> None:
         for requirement in wanted:
             name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
             assert name in pinned, f"{name} is not pinned in requirements/{lock}: run 'make lock'"
+
+
+def test_the_healthcheck_probes_the_configured_port(tmp_path: Path) -> None:
+    """The image's HEALTHCHECK command, run as written, against a server on a port that is not 8000."""
+    import json
+    import os
+    import sys
+
+    from tests.service.server import running_server
+
+    dockerfile = (REPO / "Dockerfile").read_text()
+    line = dockerfile[dockerfile.index("HEALTHCHECK") :].split("CMD", 1)[1].splitlines()[0].strip()
+    command = json.loads(line)
+    assert command[:2] == ["python", "-c"]
+    with running_server({"LAUNCHCAST_VAR_DIR": str(tmp_path / "var")}, ready_status=503) as url:
+        port = url.rsplit(":", 1)[1]
+        probe = [sys.executable, "-c", command[2]]
+        ok = subprocess.run(probe, env={**os.environ, "LAUNCHCAST_PORT": port}, timeout=10, check=False)
+        assert ok.returncode == 0
+        wrong = subprocess.run(probe, env={**os.environ, "LAUNCHCAST_PORT": "9"}, timeout=10, check=False)
+        assert wrong.returncode != 0
