@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from launchcast.model.errors import NotFoundError
+from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.operations.ledger import Totals
 from launchcast.model.questions.forecast import (
     ByMonthForecast,
@@ -23,6 +23,7 @@ from launchcast.model.questions.forecast import (
     VersusForecast,
 )
 from launchcast.model.questions.manifest import AnnouncedForecast
+from launchcast.model.questions.scenario import RUSSIAN_FAMILY, ForeignHelpScenario
 from launchcast.service import charts
 from launchcast.service.numbers import percent
 from launchcast.service.state import Served
@@ -78,6 +79,10 @@ class Outlook:
     #: The announced Korean launches still to fly, each with its forecast (``/v1/manifest``).
     announced: list[AnnouncedForecast] = field(default_factory=list)
     schedule_checked_at: datetime | None = None
+    #: Did Russian help change the odds? North Korea's next new rocket, three ways; or why the
+    #: served model cannot say (a baseline has no foreign-help term).
+    russian_help: ForeignHelpScenario | None = None
+    russian_help_missing: str = ""
 
 
 def _inline(svg: bytes) -> str:
@@ -116,6 +121,11 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
     asked = _ask(served, question, now) if question else None
     manifest = forecaster.manifest(now=now).answer
     announced = [row for row in manifest.launches if row.state in KOREAS]
+    russian_help, missing = None, ""
+    try:
+        russian_help = forecaster.foreign_help("KP", RUSSIAN_FAMILY, now)
+    except LaunchcastError as exc:
+        missing = str(exc)
     return Outlook(
         programmes,
         race.answer,
@@ -126,6 +136,8 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
         now,
         announced,
         forecaster.schedule_checked_at,
+        russian_help,
+        missing,
     )
 
 

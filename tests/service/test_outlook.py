@@ -83,3 +83,39 @@ def test_korean_names_sit_beside_english_ones(client: TestClient) -> None:
     south = html[html.index('id="programme-KR"') :]
     assert '<span lang="ko">북한</span>' in north and '<span lang="ko">천리마-1</span>' in north
     assert '<span lang="ko">한국</span>' in south and '<span lang="ko">누리호</span>' in south
+
+
+def test_the_four_questions_come_first_in_order_with_the_apis_numbers(client: TestClient) -> None:
+    html = client.get("/").text
+    order = [html.index(f'id="glance-{key}"') for key in ("next", "five", "first", "russia")]
+    assert order == sorted(order) and order[-1] < html.index('id="ask-title"')
+    glance = html[html.index('id="glance"') : html.index('id="ask-title"')]
+    for state in ("KP", "KR"):
+        answer = client.get("/v1/forecast/next", params={"state": state}).json()
+        assert _percent(answer["probability"]) in glance
+    race = client.post("/v1/forecast/versus", json={"a": {"state": "KP"}, "b": {"state": "KR"}}).json()
+    assert _percent(race["probability_a_first"]) in glance
+    # The eb-beta baseline served here has no foreign-help term: the page says so, plainly.
+    assert "Not answerable from the model served now" in glance
+
+
+def test_the_russian_help_verdict_and_arms_on_the_page(full_fit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from launchcast.model.operations.registry import Registry
+    from launchcast.service.app import create_app
+    from launchcast.service.settings import Settings
+    from tests.conftest import DATA
+
+    registry = Registry(tmp_path / "registry")
+    registry.promote(registry.publish(full_fit))
+    settings = Settings(registry_dir=registry.root, data_dir=DATA, refit_schedule=False)
+    with TestClient(create_app(settings)) as hierarchical:
+        html = hierarchical.get("/").text
+        scenario = hierarchical.post(
+            "/v1/forecast/scenario", json={"scenario": "foreign-help", "state": "KP"}
+        ).json()
+    from html import unescape
+
+    russia = unescape(html[html.index('id="glance-russia"') : html.index("</ol>")])
+    assert scenario["evidence"]["verdict"] in russia
+    for arm in scenario["arms"]:
+        assert f"{arm['description']} <strong>{_percent(arm['probability'])}</strong>" in russia

@@ -115,3 +115,18 @@ def test_the_page_fits_a_phone(site: str, browser) -> None:  # type: ignore[no-u
     page.screenshot(path=ARTIFACTS / "outlook-phone.png", full_page=True)
     assert problems == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_four_answers_are_found_in_order_on_a_phone_and_a_desktop(site: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page, problems = _open(browser, f"{site}/", width, 844)
+    boxes = [page.locator(f"#glance-{key}").bounding_box() for key in ("next", "five", "first", "russia")]
+    assert all(box is not None and box["height"] > 0 for box in boxes)
+    tops = [box["y"] for box in boxes if box is not None]
+    assert tops == sorted(tops)  # in the order: next launch, five flights, who first, Russian help
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= width for box in boxes if box is not None)
+    text = page.inner_text("#glance")
+    assert "North Korea" in text and "South Korea" in text and "Russian help" in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert problems == []
+    page.close()
