@@ -19,11 +19,14 @@ yet is unknown here as everywhere (the answers' ``warnings`` say how many are ex
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
+from cachetools import LRUCache
 from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
@@ -60,13 +63,35 @@ class Placed:
         return self.query is not None and self.query.vehicle_flight == 1
 
 
+#: Placements already made, per fit and set of entries: every by-date, by-month and versus
+#: request places the same schedule on the same fit, so it is placed once (5 ms for LL2's
+#: 300 entries).  Keyed by the fit's id and dropped when the fit is collected (fits are not
+#: hashable), so a fit no longer served takes its placements with it.
+_PLACED: dict[int, LRUCache[tuple[Announced, ...], list[Placed]]] = {}
+_PLACED_LOCK = threading.Lock()
+
+
 def placed_entries(fit: Fit, entries: Sequence[Announced]) -> list[Placed]:
     """Each entry placed on a vehicle of the fit's catalogue, by NET; a vehicle's later announced
     launches get later flight numbers (``LaunchQuery.advanced``)."""
+    key = tuple(sorted(entries, key=lambda e: (e.net, e.id)))
+    with _PLACED_LOCK:
+        if id(fit) not in _PLACED:
+            _PLACED[id(fit)] = LRUCache(8)
+            weakref.finalize(fit, _PLACED.pop, id(fit), None)
+        cached = _PLACED[id(fit)].get(key)
+    if cached is None:
+        cached = _place(fit, key)
+        with _PLACED_LOCK:
+            _PLACED[id(fit)][key] = cached
+    return list(cached)
+
+
+def _place(fit: Fit, entries: tuple[Announced, ...]) -> list[Placed]:
     catalogue = fit.catalogue
     seen: dict[str, int] = {}
     out = []
-    for entry in sorted(entries, key=lambda e: (e.net, e.id)):
+    for entry in entries:
         placement = place(catalogue, entry, None)
         query: LaunchQuery | None = None
         key = ""
