@@ -14,12 +14,12 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchcast import __version__
 from launchcast.model.errors import LaunchcastError
-from launchcast.service import errors, metrics
+from launchcast.service import errors, metrics, openapi
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
 from launchcast.service.routes import (
@@ -29,6 +29,7 @@ from launchcast.service.routes import (
     manifest,
     model,
     outlook,
+    problems,
     refit,
     track_record,
     vehicles,
@@ -174,12 +175,12 @@ class LimitBody:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and not length.isdigit():
-            await errors.problem(422, f"Content-Length {length.decode(errors='replace')!r} is not a number")(
-                scope, receive, send
-            )
+            await errors.problem(
+                422, f"Content-Length {length.decode(errors='replace')!r} is not a number", Request(scope)
+            )(scope, receive, send)
             return
         if length is not None and int(length) > self.max_bytes:
-            await self._too_large()(scope, receive, send)
+            await self._too_large(scope)(scope, receive, send)
             return
         received, refused = 0, False
 
@@ -191,7 +192,7 @@ class LimitBody:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     refused = True
-                    await self._too_large()(scope, receive, send)
+                    await self._too_large(scope)(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -205,9 +206,11 @@ class LimitBody:
             if not refused:
                 raise
 
-    def _too_large(self) -> JSONResponse:
+    def _too_large(self, scope: Scope) -> JSONResponse:
         return errors.problem(
-            413, f"request body larger than the limit of {self.max_bytes:,} bytes (LAUNCHCAST_MAX_BODY_BYTES)"
+            413,
+            f"request body larger than the limit of {self.max_bytes:,} bytes (LAUNCHCAST_MAX_BODY_BYTES)",
+            Request(scope),
         )
 
 
@@ -275,7 +278,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     measured = metrics.Metrics(holder, settings.registry(), settings.update_log, upkeep, audit, work, keeper)
-    metrics.install(app, measured)
+    metrics.install(app, measured, settings.access_log)
     # Outermost: the request id is set before anything logs, and echoed on every answer.
     # A caller's own id is kept if it is a plain token (a proxy's or a trace's), else a new one is made.
     app.add_middleware(
@@ -294,6 +297,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         track_record.router,
         health.router,
         outlook.router,
+        problems.router,
     ):
         app.include_router(router)
+    app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]  # FastAPI's documented override
     return app

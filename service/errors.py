@@ -1,6 +1,7 @@
 """Every error answer is RFC 9457 problem details (``application/problem+json``).
 
-``type`` names the kind of problem (a stable URI under ``/problems/``), ``title``
+``type`` names the kind of problem: an absolute URI under the service's own
+``/problems/`` that answers with a page describing that kind (``PROBLEMS``), ``title``
 says it in words, ``detail`` says what was wrong with this request and how to fix
 it; machine-readable extensions: ``suggestions`` (closest known names on a 404),
 ``errors`` (each invalid field on a 422) and ``request_id`` (the ``X-Request-ID``
@@ -59,23 +60,58 @@ class NoFitLoaded(Exception):
     """No fit to answer from; the API answers 503 with how to make one."""
 
 
-TITLES = {
-    400: "Bad request",
-    401: "Not authorised",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request body too large",
-    422: "Invalid input",
-    503: "Service unavailable",
+#: Each status the service answers with: its title, and what the problem page says about it
+#: (``GET /problems/<slug>``, the ``type`` of every problem of that kind).
+PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be read."),
+    401: (
+        "Not authorised",
+        "The operation needs the service's admin token as a bearer token (Authorization: Bearer …). "
+        "Refits over HTTP are off unless LAUNCHCAST_ADMIN_TOKEN is set.",
+    ),
+    403: ("Forbidden", "The operation is not allowed for this client."),
+    404: (
+        "Not found",
+        "A name in the question (a vehicle, family, state or operator) is not in the launch record. "
+        "The answer's suggestions list the closest known names; /v1/vehicles, /v1/states and "
+        "/v1/operators list them all. A state that has never launched is asked about with "
+        "new_vehicle=true.",
+    ),
+    405: ("Method not allowed", "The path exists but not with this HTTP method; /docs lists each route's."),
+    409: ("Conflict", "The operation is already running; its status page says when it ends."),
+    413: (
+        "Request body too large",
+        "The body is larger than the service accepts (LAUNCHCAST_MAX_BODY_BYTES). Questions are small; "
+        "split a large batch into several requests.",
+    ),
+    422: (
+        "Invalid input",
+        "A field is missing, malformed or out of range, or the question would cost more work than "
+        "one request may (the detail names the limit and the largest value that fits). The errors "
+        "member lists every invalid field with its location.",
+    ),
+    503: (
+        "Service unavailable",
+        "The service cannot answer now: no model is loaded yet (the first fit runs for about a "
+        "minute), the work queue is full, the answer passed its deadline, or the track record's "
+        "database cannot be reached. Retry-After, when present, says how many seconds to wait.",
+    ),
 }
+TITLES = {status: title for status, (title, _) in PROBLEMS.items()}
+
+
+def slug(status: int) -> str:
+    """The last part of a problem ``type`` URI: ``not-found`` for 404."""
+    return TITLES.get(status, "error").lower().replace(" ", "-")
 
 
 class Problem(BaseModel):
     """RFC 9457 problem details, with launchcast's extensions."""
 
-    type: str = Field(description="URI naming the kind of problem", examples=["/problems/not-found"])
+    type: str = Field(
+        description="absolute URI naming the kind of problem; it answers with a page describing it",
+        examples=["http://127.0.0.1:8000/problems/not-found"],
+    )
     title: str = Field(examples=["Not found"])
     status: int = Field(examples=[404])
     detail: str = Field(
@@ -121,9 +157,9 @@ def problem(
     if shown != detail:
         log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
     detail = shown
-    slug = TITLES.get(status, "error").lower().replace(" ", "-")
+    base = str(request.base_url) if request is not None else "/"
     body = Problem(
-        type=f"/problems/{slug}",
+        type=f"{base}problems/{slug(status)}",
         title=TITLES.get(status, "Error"),
         status=status,
         detail=detail,

@@ -17,11 +17,14 @@ from typing import Any, TextIO
 
 from asgi_correlation_id import CorrelationIdFilter
 
+#: The fields of an access record (``service.metrics.log_access``), kept as JSON keys.
+ACCESS_FIELDS = ("method", "route", "path", "status", "duration_ms")
 PLAIN = "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, request id, message (and the exception)."""
+    """One JSON object per line: time, level, logger, request id, message (and the exception);
+    an access record's fields too, so a log pipeline can filter by route, status or latency."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -31,6 +34,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "correlation_id", None),
             "message": record.getMessage(),
         }
+        for name in ACCESS_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -10,6 +10,7 @@ other processes, so their counts come from their logs.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import Counter as Counter_
@@ -316,9 +317,10 @@ class Metrics:
 class MeasureRequests:
     """Pure ASGI middleware (cheaper than ``@app.middleware``): counts and times every request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -339,7 +341,27 @@ class MeasureRequests:
             method = scope["method"] if scope["method"] in METHODS else "other"
             path = route_template(scope)
             self.metrics.requests.labels(path, method, str(status)).inc()
-            self.metrics.latency.labels(path, method).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.metrics.latency.labels(path, method).observe(seconds)
+            if self.access_log:
+                log_access(scope, path, status, seconds)
+
+
+#: One record per request, its parts as fields (``service.logs`` writes them as JSON keys).
+access = logging.getLogger("launchcast.access")
+
+
+def log_access(scope: Scope, route: str, status: int, seconds: float) -> None:
+    """method, route (the template: ``/v1/vehicles``), path, status and latency as fields; the
+    request id is added by the logging filter, as on every record."""
+    fields = {
+        "method": scope["method"],
+        "route": route,
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round(seconds * 1000, 3),
+    }
+    access.info("%s %s %d %.1f ms", fields["method"], fields["path"], status, seconds * 1000, extra=fields)
 
 
 def route_template(scope: Scope) -> str:
@@ -361,8 +383,8 @@ def route_template(scope: Scope) -> str:
     return "unmatched"
 
 
-def install(app: FastAPI, metrics: Metrics) -> None:
-    app.add_middleware(MeasureRequests, metrics=metrics)
+def install(app: FastAPI, metrics: Metrics, access_log: bool = False) -> None:
+    app.add_middleware(MeasureRequests, metrics=metrics, access_log=access_log)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

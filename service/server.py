@@ -73,7 +73,7 @@ def connection_budget(wanted: int) -> int:
     return max(1, min(wanted, soft - RESERVED_FILES))
 
 
-def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     BoundedH11Protocol.max_connections = connection_budget(settings.max_connections)
     sys.setswitchinterval(SWITCH_INTERVAL)
     uvicorn.run(
@@ -82,7 +82,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, access_log: bo
         host=host,
         port=port,
         workers=workers,
-        access_log=access_log,
+        access_log=False,  # the app logs each request with its fields (LAUNCHCAST_ACCESS_LOG)
         http=BoundedH11Protocol,
         log_config=logging_config(settings.log_format, settings.log_level),
         timeout_keep_alive=int(settings.keep_alive_seconds),

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     audit_log: bool = Field(False, description="record every served forecast request in the ledger")
     registry_keep: int = Field(5, ge=1, description="versions kept in the registry")
     log_format: Literal["plain", "json"] = Field("plain", description="log lines: plain text or JSON")
+    access_log: bool = Field(
+        True,
+        description="log every request as one record with fields: method, route, path, status, "
+        "duration_ms, request_id (JSON lines with log_format=json)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="least severe level logged"
     )

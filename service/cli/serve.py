@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -19,15 +20,20 @@ def serve(
         bool,
         typer.Option(help="fit the hierarchical model first if there is no saved fit this code can read"),
     ] = False,
-    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(help="log every request with its fields (default LAUNCHCAST_ACCESS_LOG, on)"),
+    ] = None,
 ) -> None:
     """Serve the forecast API (OpenAPI docs at /docs)."""
     from launchcast.service.server import serve as run_server
 
+    if access_log is not None:  # the app is made in each worker from the environment
+        os.environ["LAUNCHCAST_ACCESS_LOG"] = "true" if access_log else "false"
     config = settings()
     if fit_if_missing:
         _fit_if_missing()
-    run_server(config, host or config.host, port or config.port, workers, access_log)
+    run_server(config, host or config.host, port or config.port, workers)
 
 
 def _fit_if_missing() -> None:

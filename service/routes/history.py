@@ -25,7 +25,7 @@ class LaunchOut(BaseModel):
     fail_code: str
 
 
-@router.get("/history", response_model=list[LaunchOut])
+@router.get("/history", response_model=list[LaunchOut], name="launch_history")
 async def history(
     request: Request,
     served: deps.ServedDep,

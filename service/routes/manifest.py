@@ -91,6 +91,7 @@ def as_csv(answer: ManifestForecast) -> bytes:
     "/manifest",
     response_model=ManifestForecast,
     responses={200: {"content": {"text/csv": {}, "image/svg+xml": {}, "image/png": {}}}},
+    name="announced_launches",
 )
 async def manifest(
     request: Request,

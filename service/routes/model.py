@@ -94,7 +94,7 @@ class ModelOut(BaseModel):
     licence: str
 
 
-@router.get("/model", response_model=ModelOut)
+@router.get("/model", response_model=ModelOut, name="served_model")
 async def model(
     served: deps.ServedDep,
     holder: deps.HolderDep,

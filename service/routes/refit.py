@@ -7,8 +7,9 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
@@ -17,6 +18,9 @@ from launchcast.service.routes import deps
 
 log = logging.getLogger("launchcast.refit")
 router = APIRouter(prefix="/v1/refit", tags=["refit"])
+#: The admin token as a bearer token (declared in OpenAPI's ``securitySchemes``); checked here,
+#: so that a missing or wrong one gets the service's own 401 problem, not FastAPI's 403.
+bearer = HTTPBearer(auto_error=False, description="LAUNCHCAST_ADMIN_TOKEN")
 
 
 class RefitStatus(BaseModel):
@@ -38,14 +42,11 @@ async def start_refit(
     request: Request,
     settings: deps.SettingsDep,
     refits: deps.RefitsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> JSONResponse:
     """Start a refit now (in a child process); watch it at /v1/refit/status."""
     token = settings.admin_token
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer":
-        given = ""  # a bare token, or another scheme, is not a bearer token
-    given = given.strip()
+    given = credentials.credentials.strip() if credentials is not None else ""
     if not token:
         return problem(401, "refit over HTTP is disabled: set LAUNCHCAST_ADMIN_TOKEN", request)
     if not secrets.compare_digest(given.encode(), token.encode()):
@@ -61,7 +62,7 @@ async def start_refit(
     return JSONResponse({"detail": "refit started"}, status_code=202)
 
 
-@router.get("/status", response_model=RefitStatus)
+@router.get("/status", response_model=RefitStatus, name="refit_status")
 async def status(settings: deps.SettingsDep, holder: deps.HolderDep, refits: deps.RefitsDep) -> RefitStatus:
     """Whether a refit runs now, and the log of recent runs (newest last; files read off the loop)."""
     registry = settings.registry()

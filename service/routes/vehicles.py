@@ -31,7 +31,7 @@ class StateOut(BaseModel):
     successes: int
 
 
-@router.get("/vehicles", response_model=list[VehicleOut])
+@router.get("/vehicles", response_model=list[VehicleOut], name="list_vehicles")
 async def vehicles(
     served: deps.ServedDep,
     q: Annotated[
@@ -64,7 +64,7 @@ class OperatorOut(BaseModel):
     launches_per_year: float
 
 
-@router.get("/operators", response_model=list[OperatorOut])
+@router.get("/operators", response_model=list[OperatorOut], name="list_operators")
 async def operators(
     served: deps.ServedDep,
     q: Annotated[
@@ -93,7 +93,7 @@ async def operators(
     return sorted(out, key=lambda o: -o.launches_per_year)
 
 
-@router.get("/states", response_model=list[StateOut])
+@router.get("/states", response_model=list[StateOut], name="list_states")
 async def states(served: deps.ServedDep) -> list[StateOut]:
     """Launching states (vehicle owners) with their records."""
     out = []

@@ -137,7 +137,7 @@ def test_errors_are_problem_details_with_suggestions_and_request_id(client: Test
     )
     problem = response.json()
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
-    assert problem["type"] == "/problems/not-found" and problem["status"] == 404
+    assert problem["type"] == "http://testserver/problems/not-found" and problem["status"] == 404
     assert problem["suggestions"][0] == "Chollima-1" and problem["instance"] == "/v1/forecast/next"
     assert problem["request_id"] == "abc-123" and response.headers["X-Request-ID"] == "abc-123"
     invalid = client.post("/v1/forecast/campaign", json={"vehicle": "Nuri", "launches": "five"}).json()
@@ -322,3 +322,51 @@ def test_operators_are_listed_with_names_vehicles_and_rates(client: TestClient) 
     rates = [o["launches_per_year"] for o in everyone]
     assert rates == sorted(rates, reverse=True) and everyone[0]["operator"] == "SPX"
     assert client.get("/v1/operators", params={"q": "a\x00"}).status_code == 422
+
+
+def test_problem_types_are_absolute_and_resolve_to_a_page_describing_them(client: TestClient) -> None:
+    """#26: types were relative paths that 404; now each is absolute and answers with a page."""
+    kinds = {
+        client.get("/v1/forecast/next", params={"vehicle": "Chollma"}).json()["type"]: "closest known names",
+        client.get("/v1/forecast/next", params={"vehicle": "Nuri", "as_of": "9999-01-01"}).json()["type"]: (
+            "every invalid field"
+        ),
+        client.post("/v1/refit").json()["type"]: "bearer token",
+        client.post("/v1/forecast/campaign", content=b"x" * 100_000).json()[
+            "type"
+        ]: "LAUNCHCAST_MAX_BODY_BYTES",
+    }
+    assert len(kinds) == 4
+    for uri, says in kinds.items():
+        assert uri.startswith("http://testserver/problems/")
+        page = client.get(uri)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert says in page.text
+    unknown = client.get("/problems/nonsense")
+    assert unknown.status_code == 404 and "not-found" in unknown.text
+
+
+def test_openapi_has_one_error_schema_the_bearer_scheme_and_specific_operation_ids(
+    client: TestClient,
+) -> None:
+    """#26: errors were documented both as problem+json and as FastAPI's HTTPValidationError, the
+    token as a raw header parameter, and some operation ids were generic (``status``, ``model``)."""
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in str(spec) and "ValidationError" not in spec["components"]["schemas"]
+    operations = [op for ops in spec["paths"].values() for op in ops.values()]
+    for operation in operations:
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert list(response["content"]) == ["application/problem+json"], (
+                    operation["operationId"],
+                    status,
+                )
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)) and not {"status", "model", "vehicles", "history"} & set(ids)
+    assert {"refit_status", "served_model", "list_vehicles", "launch_history"} <= set(ids)
+    assert spec["components"]["securitySchemes"] == {
+        "HTTPBearer": {"type": "http", "scheme": "bearer", "description": "LAUNCHCAST_ADMIN_TOKEN"}
+    }
+    refit = spec["paths"]["/v1/refit"]["post"]
+    assert refit["security"] == [{"HTTPBearer": []}]
+    assert not any(p["name"].lower() == "authorization" for p in refit.get("parameters", []))
