@@ -132,7 +132,8 @@ class Served:
         if explain:
             answer = self.forecaster.next(programme, now, explain=True).answer
             return answer.model_dump_json().encode(), answer.probability
-        if programme.vehicle and not programme.state and not programme.new_vehicle and not programme.family:
+        plain = not (programme.state or programme.new_vehicle or programme.family or programme.assistance)
+        if programme.vehicle and plain:
             record = self.fit.catalogue.record(programme.vehicle)
             resolved, timeless, probability = self.next_by_vehicle[record.vehicle]
             times = next_launch_times(self.fit, resolved, self.forecaster.moment(now))

@@ -159,6 +159,8 @@ def _label(fit: Fit, name: str, q: LaunchQuery, values: np.ndarray) -> str:
 def _help_left_out(fit: Fit, q: LaunchQuery) -> str:
     """'No foreign help counted', saying so when the table holds help the fit's level leaves out
     (Russia's alleged help to Chollima-1 is counted only at the 'alleged' level)."""
+    if q.assisted is not None:  # the question set the level (``Programme.assistance``)
+        return "no foreign help counted at the level asked"
     level = str(fit.config.get("assistance", "none"))
     beyond = [
         h

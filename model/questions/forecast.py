@@ -35,10 +35,11 @@ from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions import budget
 from launchcast.model.questions.explain import Explanation
 from launchcast.model.questions.explain import explain as explain_forecast
+from launchcast.model.record.assistance import Assistance, check_level
 from launchcast.model.record.catalogue import LaunchQuery, VehicleRecord
 from launchcast.model.record.history import decimal_year
 from launchcast.model.record.schedule import Announced
-from launchcast.model.stats.fit import Fit
+from launchcast.model.stats.fit import AssistanceAware, Fit
 from launchcast.model.stats.slips import SlipModel
 
 if TYPE_CHECKING:
@@ -253,6 +254,10 @@ class Programme:
     state: str | None = None
     family: str | None = None
     new_vehicle: bool = False
+    #: Count foreign help up to this confidence (``model.record.assistance.LEVELS``) instead of
+    #: the fit's own level: "alleged" asks what the forecast is if Russia's alleged help to
+    #: Chollima-1 is real.  None: as the fit was made.
+    assistance: str | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +278,8 @@ class Resolved:
     rate_name: str | None  # None: a new launching state, no launch rate to learn from
     #: For a state's next launch: which vehicle it is taken to fly, and why.
     vehicle_choice: str | None = None
+    #: What the answer should say about how it was asked (foreign help counted at another level).
+    notes: tuple[str, ...] = ()
 
 
 def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
@@ -307,6 +314,8 @@ def state_vehicle(fit: Fit, state: str) -> tuple[VehicleRecord, str]:
 
 def resolve(fit: Fit, programme: Programme) -> Resolved:
     """Turn a programme into the query for its next launch, its record and its launch rate."""
+    if programme.assistance is not None:
+        return _with_help(fit, resolve(fit, replace(programme, assistance=None)), programme.assistance)
     if programme.vehicle and programme.new_vehicle:
         raise LaunchcastError("give either a vehicle or a new vehicle (with a state), not both")
     if programme.state and programme.new_vehicle and fit.catalogue.find_state(programme.state) is None:
@@ -369,6 +378,33 @@ def resolve(fit: Fit, programme: Programme) -> Resolved:
             why,
         )
     raise LaunchcastError("say whose launch: a vehicle, a state, or a state with new_vehicle")
+
+
+def _with_help(fit: Fit, resolved: Resolved, level: str) -> Resolved:
+    """The query with foreign help counted up to ``level`` (the shipped ``data/assistance.csv``),
+    and a note saying what was counted; the effect of help is the fit's own posterior, fitted on
+    help up to the fit's level."""
+    check_level(level)
+    q = resolved.query
+    fitted = str(fit.config.get("assistance", "none"))
+    if not isinstance(fit, AssistanceAware) or fit.assistance_effect is None:
+        note = (
+            f"foreign help at the '{level}' level cannot be counted: the served model ({fit.model} "
+            f"{fit.version}, assistance '{fitted}') has no foreign-help term; answered without it"
+        )
+        return replace(resolved, notes=(*resolved.notes, note))
+    rows = Assistance.shipped().at(level).helping(q.vehicle, q.family, q.year)
+    if level == "none":
+        note = "foreign help left out (assistance 'none')"
+    elif rows:
+        given = "; ".join(f"{h.confidence} help from {h.helper} ({h.given}; {h.source})" for h in rows)
+        note = (
+            f"counts foreign help up to '{level}': {given}. The effect of help is the one fitted on "
+            f"help up to '{fitted}'"
+        )
+    else:
+        note = f"no foreign help on record for this launch up to the '{level}' level"
+    return replace(resolved, query=replace(q, assisted=bool(rows)), notes=(*resolved.notes, note))
 
 
 def _state_record(fit: Fit, state: str) -> Record:
@@ -475,12 +511,14 @@ def _launches_since_data(fit: Fit, resolved: Resolved, moment: Moment) -> float 
 
 
 def _gap_warning(resolved: Resolved, since: float | None) -> list[str]:
+    """The warning that "next" may already have flown, and the notes on how it was asked."""
     if since is None or since < 0.5:
-        return []
+        return list(resolved.notes)
     return [
         f"about {since:.1f} launches of this programme are expected to have flown since the data's "
         f"end; this forecast is for flight {resolved.query.vehicle_flight}, the first launch after "
-        "the data's end, which may already have happened"
+        "the data's end, which may already have happened",
+        *resolved.notes,
     ]
 
 

@@ -292,5 +292,5 @@ def after_outcome(
         failure_effect=effect,
         evidence=why,
         model=model_info(fit),
-        **moment.anchored(),
+        **moment.anchored(list(resolved.notes)),
     )

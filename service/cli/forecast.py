@@ -31,6 +31,14 @@ State = Annotated[str | None, typer.Option(help="state code or name, e.g. KP or 
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
+Help = Annotated[
+    str | None,
+    typer.Option(
+        "--assistance",
+        help="count foreign help up to this confidence: none, documented, reported or alleged "
+        "(data/assistance.csv; default: as the model was fitted, 'reported')",
+    ),
+]
 
 
 def _check_plot(path: Path | None) -> None:
@@ -81,14 +89,14 @@ def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
     )
 
 
-def _programme(text: str, fit: Fit, new_vehicle: bool = False) -> Programme:
+def _programme(text: str, fit: Fit, new_vehicle: bool = False, assistance: str | None = None) -> Programme:
     """A positional programme: a state (code or name) if the fit knows one, else a vehicle."""
     from launchcast.model.questions.forecast import Programme
 
     state = fit.catalogue.find_state(text)
     if state is not None:
-        return Programme(state=state, new_vehicle=new_vehicle)
-    return Programme(vehicle=text)
+        return Programme(state=state, new_vehicle=new_vehicle, assistance=assistance)
+    return Programme(vehicle=text, assistance=assistance)
 
 
 def _pct(p: float) -> str:
@@ -145,6 +153,7 @@ def forecast_next(
     explain: Annotated[
         bool, typer.Option("--explain", help="say why: the logit's terms, adding up to the forecast")
     ] = False,
+    assistance: Help = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
     as_of: AsOf = None,
@@ -155,7 +164,7 @@ def forecast_next(
 
     _check_plot(plot)
     answered = _forecaster(fit_dir).next(
-        Programme(vehicle, state, family, new_vehicle), now_from(as_of), explain
+        Programme(vehicle, state, family, new_vehicle, assistance), now_from(as_of), explain
     )
     _save_plot(answered.chart, plot)
     result = answered.answer
@@ -192,6 +201,7 @@ def forecast_campaign(
     launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
     paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
     seed: Seed = 0,
+    assistance: Help = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
     as_of: AsOf = None,
@@ -204,7 +214,7 @@ def forecast_campaign(
 
     _check_plot(plot)
     answered = _forecaster(fit_dir).campaign(
-        Programme(vehicle, state), launches, paths, seed, now_from(as_of)
+        Programme(vehicle, state, assistance=assistance), launches, paths, seed, now_from(as_of)
     )
     _save_plot(answered.chart, plot)
     result = answered.answer
@@ -235,6 +245,7 @@ def forecast_by_date(
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
     paths: Annotated[int, typer.Option()] = 20_000,
     seed: Seed = 0,
+    assistance: Help = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
     as_of: AsOf = None,
@@ -250,7 +261,7 @@ def forecast_by_date(
     except ValueError:
         raise LaunchcastError(f"--date {date_!r} is not a date: use YYYY-MM-DD") from None
     _check_plot(plot)
-    programme = Programme(vehicle, state, None, new_vehicle)
+    programme = Programme(vehicle, state, None, new_vehicle, assistance)
     answered = _forecaster(fit_dir).by_date(programme, until, paths, seed, now_from(as_of))
     _save_plot(answered.chart, plot)
     result = answered.answer
@@ -358,6 +369,7 @@ def forecast_versus(
     b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
     paths: Annotated[int, typer.Option()] = 20_000,
     seed: Seed = 0,
+    assistance: Help = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
     as_of: AsOf = None,
@@ -369,8 +381,8 @@ def forecast_versus(
     _check_plot(plot)
     forecaster = _forecaster(fit_dir)
     side_a, side_b = (
-        _programme(a, forecaster.fit, a_new_vehicle),
-        _programme(b, forecaster.fit, b_new_vehicle),
+        _programme(a, forecaster.fit, a_new_vehicle, assistance),
+        _programme(b, forecaster.fit, b_new_vehicle, assistance),
     )
     answered = forecaster.versus(side_a, side_b, paths, seed, now_from(as_of))
     _save_plot(answered.chart, plot)
@@ -496,6 +508,7 @@ def forecast_scenario(
         ),
     ] = "KP",
     family: Annotated[str, typer.Option(help="foreign-help: the variant arm's foreign family")] = "Angara",
+    assistance: Help = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
     as_of: AsOf = None,
@@ -508,7 +521,7 @@ def forecast_scenario(
     forecaster, now = _forecaster(fit_dir), now_from(as_of)
     fit = forecaster.fit
     if kind == "after-failure":
-        answer = forecaster.after_outcome(_programme(programme, fit), now)
+        answer = forecaster.after_outcome(_programme(programme, fit, assistance=assistance), now)
         if as_json:
             console.print_json(answer.model_dump_json())
             return
@@ -530,6 +543,11 @@ def forecast_scenario(
         console.print(f"Rests on: {answer.evidence}.", highlight=False)
         _print_freshness(answer)
         return
+    if assistance is not None:
+        raise LaunchcastError(
+            "--assistance is for after-failure (and the other questions): foreign-help already "
+            "compares the rocket with and without help"
+        )
     help_answer = forecaster.foreign_help(programme, family, now)
     if as_json:
         console.print_json(help_answer.model_dump_json())

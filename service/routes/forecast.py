@@ -57,6 +57,12 @@ STATE = (
 )
 FAMILY = "a vehicle family (GCAT), for its next new variant"
 NEW_VEHICLE = "the maiden flight of a new vehicle of `state` (or of `family`)"
+ASSISTANCE = (
+    "count foreign help up to this confidence (data/assistance.csv: documented ⊂ reported ⊂ alleged; "
+    "none leaves it out); default: as the model was fitted ('reported'). 'alleged' asks what the "
+    "forecast is if alleged help, such as Russia's to Chollima-1, is real; the warnings say what was counted"
+)
+Level = Literal["none", "documented", "reported", "alleged"]
 Name = deps.Text | None
 Paths = Annotated[
     int, Field(ge=MIN_PATHS, le=MAX_PATHS, description=f"Monte Carlo paths ({MIN_PATHS:,}–{MAX_PATHS:,})")
@@ -72,9 +78,10 @@ class ProgrammeIn(BaseModel):
     state: Name = Field(None, examples=["KP"], description=STATE)
     family: Name = Field(None, examples=["Unha"], description=FAMILY)
     new_vehicle: bool = Field(False, description=NEW_VEHICLE)
+    assistance: Level | None = Field(None, description=ASSISTANCE)
 
     def programme(self) -> Programme:
-        return Programme(self.vehicle, self.state, self.family, self.new_vehicle)
+        return Programme(self.vehicle, self.state, self.family, self.new_vehicle, self.assistance)
 
 
 class Asked(BaseModel):
@@ -214,6 +221,7 @@ async def next_launch(
             "infancy, …), adding up to the forecast"
         ),
     ] = False,
+    assistance: Annotated[Level | None, Query(description=ASSISTANCE)] = None,
     as_of: AsOfQuery = None,
     fmt: ChartFormat = None,
 ) -> Response:
@@ -228,17 +236,23 @@ async def next_launch(
     charts are drawn in the bounded pool.
     """
     now = as_of or clock()
-    programme = Programme(vehicle, state, family, new_vehicle)
+    programme = Programme(vehicle, state, family, new_vehicle, assistance)
     chart = _chart_format(request, fmt)
     if chart is not None:
         at = as_of or _minute(now)
-        key = ("next", str(vehicle), str(state), str(family), str(new_vehicle), at.isoformat())
+        key = ("next", str(programme), at.isoformat())
         return await _image(
             work, request, served, chart, key, lambda: served.forecaster.next(programme, at).chart
         )
     body, probability = served.next_json(programme, now, explain)
     if audit is not None:
-        asked = {"vehicle": vehicle, "state": state, "family": family, "new_vehicle": new_vehicle}
+        asked = {
+            "vehicle": vehicle,
+            "state": state,
+            "family": family,
+            "new_vehicle": new_vehicle,
+            "assistance": assistance,
+        }
         _audit(audit, "next", {**asked, "as_of": now}, served, probability, clock)
     return Response(body, media_type="application/json", headers={"Vary": "Accept"})
 
@@ -344,12 +358,13 @@ async def by_month_forecast(
     months: Annotated[int, Query(ge=1, le=MAX_MONTHS, description="how many months ahead")] = 24,
     paths: Annotated[int, Query(ge=MIN_PATHS, le=MAX_PATHS, description="Monte Carlo paths")] = 20_000,
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same answer")] = 0,
+    assistance: Annotated[Level | None, Query(description=ASSISTANCE)] = None,
     as_of: AsOfQuery = None,
     fmt: ChartFormat = None,
 ) -> Any:
     """P(at least one successful launch from now until the first day of each of the next months:
     the by-date question as an outlook (one simulation; each point equals by-date for its date)."""
-    programme = Programme(vehicle, state, None, new_vehicle)
+    programme = Programme(vehicle, state, None, new_vehicle, assistance)
     chart = _chart_format(request, fmt)
     at = as_of or (_minute(clock()) if chart else clock())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,3 +132,50 @@ def test_if_the_next_chollima_fails(served, full_fit) -> None:  # type: ignore[n
     )
     assert table.exit_code == 0, table.output
     assert "if fails" in table.output and "a failure's own effect" in table.output
+
+
+@pytest.mark.slow
+def test_alleged_help_can_be_counted_in_forecasts_and_scenarios(served, full_fit) -> None:  # type: ignore[no-untyped-def]
+    """#26 friction 14: data/assistance.csv lists Russia's alleged help to Chollima-1, left out at
+    the fitted level, and no option counted it.  ``assistance=alleged`` counts it with the fitted
+    effect of help: the answer is the model's with the launch flown with help, and says so."""
+    client, fit_dir = served
+    asked = {"vehicle": "Chollima-1", "as_of": AS_OF}
+    plain = client.get("/v1/forecast/next", params=asked).json()
+    alleged = client.get("/v1/forecast/next", params={**asked, "assistance": "alleged"}).json()
+    query = full_fit.catalogue.next_launch_query("Cheonlima-1")
+    helped = full_fit.success_probability(replace(query, assisted=True)).mean()
+    assert alleged["probability"] == pytest.approx(helped) and plain["probability"] != alleged["probability"]
+    note = next(w for w in alleged["warnings"] if w.startswith("counts foreign help up to 'alleged'"))
+    assert "alleged help from RU" in note and "Yonhap" in note  # the row and its source
+    documented = client.get("/v1/forecast/next", params={**asked, "assistance": "documented"}).json()
+    assert documented["probability"] == pytest.approx(plain["probability"])
+    assert any("no foreign help on record" in w for w in documented["warnings"])
+    assert client.get("/v1/forecast/next", params={**asked, "assistance": "rumoured"}).status_code == 422
+    # The same counting in the other questions: the campaign and the after-failure scenario.
+    body = {"vehicle": "Chollima-1", "launches": 1, "paths": 20_000, "as_of": AS_OF, "assistance": "alleged"}
+    campaign = client.post("/v1/forecast/campaign", json=body).json()
+    assert campaign["success_pmf"][1] == pytest.approx(helped, abs=0.01)
+    scenario = client.post(
+        "/v1/forecast/scenario",
+        json={"scenario": "after-failure", "vehicle": "Chollima-1", "as_of": AS_OF, "assistance": "alleged"},
+    ).json()
+    assert scenario["first_flight"] == pytest.approx(helped) and any(
+        "'alleged'" in w for w in scenario["warnings"]
+    )
+    # The CLI's --assistance, with the explanation's term now counted.
+    result = CliRunner().invoke(
+        app,
+        ["forecast", "next", "--vehicle", "Chollima-1", "--assistance", "alleged", "--explain"]
+        + ["--fit", str(fit_dir), "--as-of", "2026-11-24", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["probability"] == pytest.approx(helped)
+    terms = {t["name"]: t for t in answer["explanation"]["terms"]}
+    assert terms["assistance"]["label"] == "flown with foreign help" and terms["assistance"]["mean"] != 0
+
+
+def test_a_model_without_the_term_says_it_cannot_count_help(client: TestClient) -> None:
+    answer = client.get("/v1/forecast/next", params={"vehicle": "Chollima-1", "assistance": "alleged"}).json()
+    assert any("cannot be counted" in w and "no foreign-help term" in w for w in answer["warnings"])
