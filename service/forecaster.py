@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -63,6 +64,23 @@ class Forecaster:
     announced: Announcements | None = None
     schedule_checked_at: datetime | None = None
 
+    @cached_property
+    def data_end(self) -> datetime | None:
+        """The data directory's last launch (``history``), which may be newer than the fit's."""
+        if self.history is None or self.history.launches.empty:
+            return None
+        return datetime.fromisoformat(str(self.history.launches["time_utc"].max()).replace("Z", "+00:00"))
+
+    def settle(self, answer: A) -> A:
+        """The answer, saying what its fit has not seen when the data directory is newer
+        (``forecast.with_newer_data``): every question's answer passes through here."""
+        end = self.data_end
+        if end is not None:
+            for part in (answer, getattr(answer, "a", None), getattr(answer, "b", None)):
+                if isinstance(part, forecast.Anchored):
+                    forecast.with_newer_data(part, end, self.stale_after_days)
+        return answer
+
     def moment(self, now: datetime) -> forecast.Moment:
         """The question's time with the data's age and its warnings, as every answer carries them."""
         return forecast.Moment.of(self.fit, now, self.stale_after_days)
@@ -77,7 +95,7 @@ class Forecaster:
         def draw() -> Figure:
             return charts.next_chart(answer, self._draws(programme), self.label)
 
-        return Answered(answer, Chart(f"Posterior of P(success): {answer.subject}", draw))
+        return Answered(self.settle(answer), Chart(f"Posterior of P(success): {answer.subject}", draw))
 
     def campaign(
         self, programme: Programme, launches: int, paths: int, seed: int, now: datetime
@@ -86,7 +104,9 @@ class Forecaster:
             self.fit, programme, launches, paths, seed, now=now, stale_after_days=self.stale_after_days
         )
         description = f"Successes in the next {launches} launches: {answer.subject}"
-        return Answered(answer, Chart(description, lambda: charts.campaign_chart(answer, self.label)))
+        return Answered(
+            self.settle(answer), Chart(description, lambda: charts.campaign_chart(answer, self.label))
+        )
 
     def by_date(
         self, programme: Programme, until: date, paths: int, seed: int, now: datetime
@@ -102,7 +122,7 @@ class Forecaster:
             stale_after_days=self.stale_after_days,
             announced=self.announced,
         )
-        return Answered(answer, self.by_month_chart(programme, paths, seed, now))
+        return Answered(self.settle(answer), self.by_month_chart(programme, paths, seed, now))
 
     def by_month_chart(self, programme: Programme, paths: int, seed: int, now: datetime) -> Chart:
         """The by-date question's chart: the outlook 24 months ahead, simulated when drawn."""
@@ -117,7 +137,7 @@ class Forecaster:
     ) -> Answered[forecast.ByMonthForecast]:
         answer = self._by_month(programme, months, paths, seed, now)
         chart = Chart(_by_month_title(programme), lambda: charts.by_month_chart(answer, self.label))
-        return Answered(answer, chart)
+        return Answered(self.settle(answer), chart)
 
     def _draws(self, programme: Programme) -> np.ndarray:
         """The posterior draws of P(success) of a programme's next launch (what its chart shows)."""
@@ -154,7 +174,9 @@ class Forecaster:
         def draw() -> Figure:
             return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label)
 
-        return Answered(answer, Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw))
+        return Answered(
+            self.settle(answer), Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw)
+        )
 
     def launches(
         self,
@@ -181,7 +203,9 @@ class Forecaster:
             announced=self.announced,
         )
         description = f"How many launches, and how many successes: {answer.subject}"
-        return Answered(answer, Chart(description, lambda: charts.launches_chart(answer, self.label)))
+        return Answered(
+            self.settle(answer), Chart(description, lambda: charts.launches_chart(answer, self.label))
+        )
 
     def manifest(
         self,
@@ -211,15 +235,21 @@ class Forecaster:
             stale_after_days=self.stale_after_days,
         )
         description = f"P(success) of each announced launch: {answer.subject}"
-        return Answered(answer, Chart(description, lambda: charts.manifest_chart(answer, self.label)))
+        return Answered(
+            self.settle(answer), Chart(description, lambda: charts.manifest_chart(answer, self.label))
+        )
 
     def foreign_help(self, state: str, family: str, now: datetime) -> scenario.ForeignHelpScenario:
-        return scenario.foreign_help(
-            self.fit, state, now=now, family=family, stale_after_days=self.stale_after_days
+        return self.settle(
+            scenario.foreign_help(
+                self.fit, state, now=now, family=family, stale_after_days=self.stale_after_days
+            )
         )
 
     def after_outcome(self, programme: Programme, now: datetime) -> scenario.AfterOutcomeScenario:
-        return scenario.after_outcome(self.fit, programme, now=now, stale_after_days=self.stale_after_days)
+        return self.settle(
+            scenario.after_outcome(self.fit, programme, now=now, stale_after_days=self.stale_after_days)
+        )
 
 
 def _by_month_title(programme: Programme) -> str:

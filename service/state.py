@@ -136,7 +136,7 @@ class Served:
         if programme.vehicle and plain:
             record = self.fit.catalogue.record(programme.vehicle)
             resolved, timeless, probability = self.next_by_vehicle[record.vehicle]
-            times = next_launch_times(self.fit, resolved, self.forecaster.moment(now))
+            times = self.forecaster.settle(next_launch_times(self.fit, resolved, self.forecaster.moment(now)))
             return times.model_dump_json().encode()[:-1] + b"," + timeless[1:], probability
         answer = self.forecaster.next(programme, now).answer
         return answer.model_dump_json().encode(), answer.probability

@@ -469,8 +469,7 @@ class Moment:
         if self.age_days > self.stale_after_days:
             warnings.append(
                 f"the data end {self.age_days:,} days before this question ({self.data_end:%Y-%m-%d}): "
-                "launches since then are unknown to the model — run 'launchcast data update' and "
-                "'launchcast refit'"
+                f"launches since then are unknown to the model — {UPDATE_AND_REFIT}"
             )
         if self.provisional:
             warnings.insert(0, self.provisional)
@@ -480,6 +479,24 @@ class Moment:
             "data_age_days": self.age_days,
             "warnings": warnings + (extra_warnings or []),
         }
+
+
+#: The stale-data warning's remedy: new launch data, then a fit on it.
+UPDATE_AND_REFIT = "run 'launchcast data update' and 'launchcast refit'"
+
+
+def with_newer_data(answer: Anchored, data_end: datetime, stale_after_days: int = STALE_AFTER_DAYS) -> None:
+    """Say what the answer's fit has not seen when the data directory holds newer launches
+    (a ``data add``, or an update not yet refitted): a refit is then the step needed, and a data
+    update only if the directory is itself old.  The edges know the directory; the fit does not."""
+    if data_end.date() <= answer.data_as_of:
+        return
+    refit = (
+        f"the data directory holds launches to {data_end:%Y-%m-%d} that this fit (data to "
+        f"{answer.data_as_of}) has not seen: run 'launchcast refit'"
+    )
+    fresh = (answer.as_of.date() - data_end.date()).days <= stale_after_days
+    answer.warnings = [w for w in answer.warnings if not (fresh and w.endswith(UPDATE_AND_REFIT))] + [refit]
 
 
 def _check_year(moment: date, what: str) -> None:

@@ -55,9 +55,9 @@ def _save_plot(chart: Chart, path: Path | None) -> None:
     err_console.print(f"wrote {path}", highlight=False)
 
 
-def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
+def _forecaster(fit_dir: Path | None) -> Forecaster:
     """The saved fit (``--fit``, else the registry's current version) as a forecaster, with
-    the settings that shape answers; ``with_history``: the launch record too (launch counts)."""
+    the settings that shape answers and the data directory's launch record (0.15 s)."""
     from launchcast.model.questions.forecast import Announcements
     from launchcast.model.record.history import load_history
     from launchcast.model.record.schedule import read_schedule
@@ -73,11 +73,10 @@ def _forecaster(fit_dir: Path | None, with_history: bool = False) -> Forecaster:
         fit, label = registry.load_current(), str(registry.current_id())
     history = None
     schedule = read_schedule(config.ensure_data())
-    if with_history or schedule.revisions:
-        try:
-            history = load_history(config.ensure_data())
-        except LaunchcastError:
-            history = None  # needed for a window before the data's end, and for fitting slips
+    try:  # what the fit has not seen (a launch added since), windows before the data's end, slips
+        history = load_history(config.ensure_data())
+    except LaunchcastError:
+        history = None
     slips = slips_for(schedule, history)
     return Forecaster(
         fit,
@@ -314,7 +313,7 @@ def forecast_launches(
         except ValueError:
             raise LaunchcastError(f"{option} {text!r} is not a date: use YYYY-MM-DD") from None
     _check_plot(plot)
-    answered = _forecaster(fit_dir, with_history=True).launches(
+    answered = _forecaster(fit_dir).launches(
         state=state,
         vehicle=vehicle,
         operator=operator,

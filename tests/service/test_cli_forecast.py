@@ -133,3 +133,38 @@ def test_piped_tables_are_not_cut_to_80_columns(tmp_path: Path) -> None:
         env={**__import__("os").environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root), "COLUMNS": "80"},
     )
     assert done.returncode == 0 and version in done.stdout
+
+
+def test_after_data_add_answers_ask_for_a_refit_not_an_update(fit_dir: Path, tmp_path: Path) -> None:
+    """#26 friction 15: after ``data add`` the answers still said "run 'launchcast data update'",
+    though the data directory was up to date and only a refit was needed."""
+    import shutil
+
+    from tests.conftest import DATA
+
+    data = shutil.copytree(DATA, tmp_path / "data")
+    env = {**WIDE, "LAUNCHCAST_DATA_DIR": str(data), "LAUNCHCAST_VAR_DIR": str(tmp_path / "var")}
+    asked = [
+        "forecast",
+        "next",
+        "--vehicle",
+        "Nuri",
+        "--fit",
+        str(fit_dir),
+        "--as-of",
+        "2024-06-10",
+        "--json",
+    ]
+    before = json.loads(runner.invoke(app, asked, env=env).output)["warnings"]
+    assert any("'launchcast data update'" in w for w in before)  # 163 days old: both steps
+    added = runner.invoke(
+        app,
+        ["data", "add", "--time", "2024-05-27T15:44Z", "--vehicle", "Cheonlima-1", "--outcome", "failure"]
+        + ["--data-dir", str(data)],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    after = json.loads(runner.invoke(app, asked, env=env).output)["warnings"]
+    assert not any("data update" in w for w in after)
+    assert any("launches to 2024-05-27 that this fit (data to 2023-12-30) has not seen" in w for w in after)
+    assert any(w.endswith("run 'launchcast refit'") for w in after)
