@@ -23,6 +23,7 @@ from launchcast.service import errors, metrics, openapi
 from launchcast.service.audit import AuditWriter
 from launchcast.service.refits import RefitRunner
 from launchcast.service.routes import (
+    batch,
     forecast,
     health,
     history,
@@ -289,6 +290,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     errors.install(app)
     for router in (
         forecast.router,
+        batch.router,
         vehicles.router,
         history.router,
         manifest.router,

@@ -7,7 +7,8 @@ Two bounds, for two reasons:
   launch rate and the gap from the data's end give the launches.  A question over
   ``MAX_LAUNCH_STEPS`` launch-steps is refused (``BudgetExceeded``, a user error)
   with the limit and the largest ``paths`` that fits, so nobody waits for an
-  answer that would have been refused anyway.  The limit was set so that the most
+  answer that would have been refused anyway.  The questions of one request (a batch)
+  share the limit: each is counted against what the earlier ones took.  The limit was set so that the most
   expensive question allowed costs under 2 CPU-seconds on a 2-core machine
   (``benchmarks/bounded.py``).
 - **While running**: the simulation loops call ``checkpoint()`` once per simulated
@@ -44,6 +45,8 @@ class Token:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.reason = ""
+        #: Launch-steps the questions run under this token have been allowed (a batch's sum).
+        self.spent = 0
 
     def cancel(self, reason: str) -> None:
         if not self._event.is_set():
@@ -86,8 +89,18 @@ def check(steps: int, paths: int, draws: int, what: str, fewer: str) -> None:
     """
     overhead = STEP_COST_PER_DRAW * draws
     cost = steps * (paths + overhead)
-    if cost <= MAX_LAUNCH_STEPS:
+    token = _current.get()
+    earlier = token.spent if token is not None else 0
+    if earlier + cost <= MAX_LAUNCH_STEPS:
+        if token is not None:
+            token.spent += cost
         return
+    if earlier and cost <= MAX_LAUNCH_STEPS:
+        raise BudgetExceeded(
+            f"this question would simulate {what} on each of {paths:,} paths ({cost:,.0f} launch-steps); "
+            f"with the {earlier:,} this request's earlier questions took, that is over the limit of "
+            f"{MAX_LAUNCH_STEPS:,} per request: ask it in another request, or with fewer paths"
+        )
     fits = MAX_LAUNCH_STEPS // max(1, steps) - overhead
     within = f"ask with paths={fits:,} or fewer, or with {fewer}" if fits >= 1000 else f"ask with {fewer}"
     raise BudgetExceeded(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from launchcast.model.questions.explain import Explanation
     from launchcast.model.questions.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
     from launchcast.model.stats.fit import Fit
+    from launchcast.service import formats
     from launchcast.service.forecaster import Chart, Forecaster
 
 app = typer.Typer(help="Forecasts from a saved fit (plain numpy on posterior draws).", no_args_is_help=True)
@@ -29,6 +31,9 @@ Vehicle = Annotated[
 ]
 State = Annotated[str | None, typer.Option(help="state code or name, e.g. KP or 'North Korea'")]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+AsCsv = Annotated[
+    bool, typer.Option("--csv", help="print CSV: one row per line, provenance in a last # line")
+]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
 Help = Annotated[
@@ -39,6 +44,13 @@ Help = Annotated[
         "(data/assistance.csv; default: as the model was fitted, 'reported')",
     ),
 ]
+
+
+def _print_csv(table: formats.Table) -> None:
+    """CSV on stdout as bytes (no console wrapping or markup)."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(table.csv())
+    sys.stdout.flush()
 
 
 def _check_plot(path: Path | None) -> None:
@@ -287,6 +299,48 @@ def forecast_by_date(
     _print_freshness(result)
 
 
+@app.command("by-month")
+@user_errors
+def forecast_by_month(
+    vehicle: Vehicle = None,
+    state: State = None,
+    new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
+    months: Annotated[int, typer.Option(min=1, help="how many months ahead")] = 24,
+    paths: Annotated[int, typer.Option()] = 20_000,
+    seed: Seed = 0,
+    assistance: Help = None,
+    fit_dir: FitDir = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+    as_of: AsOf = None,
+    plot: Plot = None,
+) -> None:
+    """P(at least one successful launch from now until the first of each coming month)."""
+    from rich.table import Table
+
+    from launchcast.model.questions.forecast import Programme
+    from launchcast.service import formats
+
+    _check_plot(plot)
+    programme = Programme(vehicle, state, None, new_vehicle, assistance)
+    answered = _forecaster(fit_dir).by_month(programme, months, paths, seed, now_from(as_of))
+    _save_plot(answered.chart, plot)
+    result = answered.answer
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    if as_csv:
+        _print_csv(formats.months(result))
+        return
+    table = Table(title=f"{result.subject}: P(at least one success) by")
+    table.add_column("date")
+    table.add_column("P", justify="right")
+    for point in result.months:
+        table.add_row(point.date.isoformat(), _pct(point.probability))
+    console.print(table)
+    _print_freshness(result)
+
+
 @app.command("launches")
 @user_errors
 def forecast_launches(
@@ -300,6 +354,7 @@ def forecast_launches(
     ] = None,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     as_of: AsOf = None,
     plot: Plot = None,
 ) -> None:
@@ -326,6 +381,11 @@ def forecast_launches(
     result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
+        return
+    if as_csv:
+        from launchcast.service import formats
+
+        _print_csv(formats.launch_counts(result))
         return
     table = Table(title=result.subject)
     columns = ["", "mean", "median", "50%", "90%"] + ([f"P(≥ {at_least})"] if at_least is not None else [])
@@ -431,6 +491,7 @@ def forecast_manifest(
     seed: Seed = 0,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
+    as_csv: AsCsv = False,
     as_of: AsOf = None,
     plot: Plot = None,
 ) -> None:
@@ -451,6 +512,11 @@ def forecast_manifest(
     result = answered.answer
     if as_json:
         console.print_json(result.model_dump_json())
+        return
+    if as_csv:
+        from launchcast.service import formats
+
+        _print_csv(formats.manifest(result))
         return
     table = Table(title=result.subject)
     for column in ("window (UTC)", "launch", "status", "vehicle", "flight", "P(success)", "90% interval"):

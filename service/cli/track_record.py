@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,9 @@ def track_record(
     model: Annotated[str | None, typer.Option(help=f"one of {', '.join(MODEL_NAMES)}")] = None,
     since: Annotated[str | None, typer.Option(help="launches on or after this date, YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="print every scored launch as CSV (one row per launch and model)")
+    ] = False,
     plot: Annotated[
         Path | None, typer.Option(help="write a reliability diagram and cumulative log loss to this PNG")
     ] = None,
@@ -46,6 +50,10 @@ def track_record(
         record = ledger.track_record(state=state, vehicle=vehicle, model=model, since=start)
     if as_json:
         print(json.dumps(asdict(record), indent=1, default=str))
+    elif as_csv:
+        from launchcast.service.formats import track_record as as_table
+
+        sys.stdout.buffer.write(as_table(record).csv())
     else:
         _print(record)
     if plot is not None:

@@ -7,9 +7,9 @@ dependency in a worker thread, a hop that cost more than the forecast itself.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, StringConstraints
 
 from launchcast.service.audit import AuditWriter
@@ -123,6 +123,14 @@ AS_OF_DESCRIPTION = (
     "start here; pass an earlier answer's as_of to reproduce it exactly"
 )
 
+
+#: ``format=`` of a list answer: JSON, or CSV for a spreadsheet (also chosen by Accept: text/csv).
+ListFormat = Annotated[
+    Literal["json", "csv"] | None,
+    Query(alias="format", description="json (default) or csv: one row per item (also chosen by Accept)"),
+]
+#: The 200 answer of a list that can also be CSV, for the OpenAPI document.
+AS_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "the list"}}
 
 #: Error answers every forecast/catalogue route may give (RFC 9457 problem details).
 ERRORS: dict[int | str, dict[str, Any]] = {

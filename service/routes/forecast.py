@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
-import mimeparse
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:
-    pass
 
 from launchcast.model.defaults import MAX_PATHS
 from launchcast.model.questions.counts import LaunchCountForecast
@@ -33,12 +28,11 @@ from launchcast.model.questions.scenario import (
     AfterOutcomeScenario,
     ForeignHelpScenario,
 )
-from launchcast.service import charts
+from launchcast.service import formats
 from launchcast.service.audit import AuditWriter
-from launchcast.service.forecaster import Answered, Chart
+from launchcast.service.forecaster import Answered
 from launchcast.service.routes import deps
 from launchcast.service.state import Clock, Served
-from launchcast.service.work import Work
 
 
 async def vary_accept(response: Response) -> None:
@@ -150,33 +144,35 @@ ChartFormat = Annotated[
     Literal["json", "svg", "png"] | None,
     Query(alias="format", description="json (default), or a chart: svg or png (also chosen by Accept)"),
 ]
+TableFormat = Annotated[
+    Literal["json", "csv", "svg", "png"] | None,
+    Query(
+        alias="format",
+        description="json (default), csv (one row per point, provenance in a closing # line), or a "
+        "chart: svg or png (also chosen by Accept)",
+    ),
+]
 #: The 200 answer of a forecast that can also be a chart, for the OpenAPI document.
 AS_CHART: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description": "the forecast, or its chart"}
 }
+AS_TABLE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/csv": {}, "image/svg+xml": {}, "image/png": {}},
+        "description": "the forecast, as a table, or its chart",
+    }
+}
 
 
-#: What a forecast route answers with, by media type; JSON last, so it wins a tie (``*/*``).
-OFFERED = {media: fmt for fmt, media in charts.FORMATS.items()} | {"application/json": None}
+#: The charts a forecast answer can be drawn as; by-month and launch counts are tables too.
+CHARTS = ("svg", "png")
+CHARTS_AND_TABLE = ("csv", "svg", "png")
 
 
 def _chart_format(request: Request, fmt: str | None) -> str | None:
-    """svg or png if asked for by ?format=, or preferred by Accept (q-values, wildcards:
-    python-mimeparse); else None, JSON (also for an Accept header that cannot be parsed)."""
-    if fmt is not None:
-        return None if fmt == "json" else fmt
-    accept = request.headers.get("accept")
-    if not accept:
-        return None
-    try:
-        return OFFERED.get(mimeparse.best_match(list(OFFERED), accept))
-    except (mimeparse.MimeTypeParseException, ValueError):
-        return None
-
-
-def _minute(now: dt.datetime) -> dt.datetime:
-    """Charts asked without as_of are drawn for the current minute, so repeats hit the cache."""
-    return now.replace(second=0, microsecond=0)
+    """svg or png if asked for (``format=`` or Accept); None for JSON."""
+    form = formats.negotiate(request, fmt, CHARTS)
+    return None if form == "json" else form
 
 
 # Text query parameters: at most 100 characters, no control characters.
@@ -190,17 +186,6 @@ FamilyQuery = Annotated[
     str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["Unha"], description=FAMILY)
 ]
 AsOfQuery = Annotated[deps.AsOf | None, Query(description=deps.AS_OF_DESCRIPTION)]
-
-
-async def _image(
-    work: Work, http: Request, served: Served, fmt: str, key: tuple[str, ...], chart: Callable[[], Chart]
-) -> Response:
-    """A chart: from the fit's cache if drawn before, else asked and drawn in the bounded pool."""
-    key = (fmt, *key)
-    body = served.cached_chart(key)
-    if body is None:
-        body = await work.run(http, lambda: served.chart(key, lambda: chart().render(fmt)))
-    return Response(body, media_type=charts.FORMATS[fmt], headers={"Vary": "Accept"})
 
 
 @router.get("/next", response_model=NextLaunchForecast, responses=AS_CHART)
@@ -239,9 +224,9 @@ async def next_launch(
     programme = Programme(vehicle, state, family, new_vehicle, assistance)
     chart = _chart_format(request, fmt)
     if chart is not None:
-        at = as_of or _minute(now)
+        at = as_of or formats.minute(now)
         key = ("next", str(programme), at.isoformat())
-        return await _image(
+        return await formats.image(
             work, request, served, chart, key, lambda: served.forecaster.next(programme, at).chart
         )
     body, probability = served.next_json(programme, now, explain)
@@ -269,7 +254,7 @@ async def campaign_forecast(
 ) -> Any:
     """How many of the next N launches of a vehicle succeed (as a chart: their distribution)."""
     chart = _chart_format(http, fmt)
-    at = request.as_of or (_minute(clock()) if chart else clock())
+    at = request.as_of or (formats.minute(clock()) if chart else clock())
 
     def ask() -> Answered[CampaignForecast]:
         return served.forecaster.campaign(
@@ -278,7 +263,7 @@ async def campaign_forecast(
 
     if chart is not None:
         key = ("campaign", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return await _image(work, http, served, chart, key, lambda: ask().chart)
+        return await formats.image(work, http, served, chart, key, lambda: ask().chart)
     answer = (await work.run(http, ask)).answer
     _audit(audit, "campaign", request.model_dump(), served, 1 - answer.probability_no_success, clock)
     return answer
@@ -300,9 +285,9 @@ async def by_date_forecast(
     chart = _chart_format(http, fmt)
     programme = request.programme()
     if chart is not None:
-        at = request.as_of or _minute(clock())
+        at = request.as_of or formats.minute(clock())
         key = ("by-month", str(programme), "24", str(request.paths), str(request.seed), at.isoformat())
-        return await _image(
+        return await formats.image(
             work,
             http,
             served,
@@ -331,7 +316,7 @@ async def versus_forecast(
     """Head to head: who is more reliable, whose next success comes first (as a chart: both
     reliabilities, and who has succeeded by when)."""
     chart = _chart_format(http, fmt)
-    at = request.as_of or (_minute(clock()) if chart else clock())
+    at = request.as_of or (formats.minute(clock()) if chart else clock())
 
     def ask() -> Answered[VersusForecast]:
         return served.forecaster.versus(
@@ -340,13 +325,13 @@ async def versus_forecast(
 
     if chart is not None:
         key = ("versus", request.model_dump_json(exclude={"as_of"}), at.isoformat())
-        return await _image(work, http, served, chart, key, lambda: ask().chart)
+        return await formats.image(work, http, served, chart, key, lambda: ask().chart)
     answer = (await work.run(http, ask)).answer
     _audit(audit, "versus", request.model_dump(), served, answer.probability_a_first, clock)
     return answer
 
 
-@router.get("/by-month", response_model=ByMonthForecast, responses=AS_CHART)
+@router.get("/by-month", response_model=ByMonthForecast, responses=AS_TABLE)
 async def by_month_forecast(
     request: Request,
     served: deps.ServedDep,
@@ -360,27 +345,28 @@ async def by_month_forecast(
     seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="same seed, same answer")] = 0,
     assistance: Annotated[Level | None, Query(description=ASSISTANCE)] = None,
     as_of: AsOfQuery = None,
-    fmt: ChartFormat = None,
+    fmt: TableFormat = None,
 ) -> Any:
     """P(at least one successful launch from now until the first day of each of the next months:
     the by-date question as an outlook (one simulation; each point equals by-date for its date)."""
     programme = Programme(vehicle, state, None, new_vehicle, assistance)
-    chart = _chart_format(request, fmt)
-    at = as_of or (_minute(clock()) if chart else clock())
+    form = formats.negotiate(request, fmt, CHARTS_AND_TABLE)
+    at = as_of or (formats.minute(clock()) if form in CHARTS else clock())
 
     def ask() -> Answered[ByMonthForecast]:
         return served.forecaster.by_month(programme, months, paths, seed, at)
 
-    if chart is not None:
+    if form in CHARTS:
         key = ("by-month", str(programme), str(months), str(paths), str(seed), at.isoformat())
-        return await _image(work, request, served, chart, key, lambda: ask().chart)
-    return (await work.run(request, ask)).answer
+        return await formats.image(work, request, served, form, key, lambda: ask().chart)
+    answer = (await work.run(request, ask)).answer
+    return formats.months(answer).response() if form == "csv" else answer
 
 
 OPERATOR = "an operator by GCAT agency code or name (SPX, SpaceX, CASC, NATA)"
 
 
-@router.get("/launches", response_model=LaunchCountForecast, responses=AS_CHART)
+@router.get("/launches", response_model=LaunchCountForecast, responses=AS_TABLE)
 async def launch_count_forecast(
     request: Request,
     served: deps.ServedDep,
@@ -397,15 +383,16 @@ async def launch_count_forecast(
     ] = None,
     at_least: Annotated[int | None, Query(ge=0, le=100_000, description="also P(at least this many)")] = None,
     as_of: AsOfQuery = None,
-    fmt: ChartFormat = None,
+    fmt: TableFormat = None,
 ) -> Any:
     """How many orbital launch attempts, and how many successes, a state, vehicle or operator makes
     in a window: the probability of each count, mean, median, 50% and 90% intervals, P(at least N).
 
     Launches the data already records (the window's part before the data's end) are counted; the
-    rest comes from the launch-rate model. As a chart: both distributions."""
-    chart = _chart_format(request, fmt)
-    now = as_of or (_minute(clock()) if chart else clock())
+    rest comes from the launch-rate model. As a chart: both distributions; as a table: P(exactly k)
+    and P(at least k) of each."""
+    form = formats.negotiate(request, fmt, CHARTS_AND_TABLE)
+    now = as_of or (formats.minute(clock()) if form in CHARTS else clock())
 
     def ask() -> Answered[LaunchCountForecast]:
         return served.forecaster.launches(
@@ -418,11 +405,12 @@ async def launch_count_forecast(
             at_least=at_least,
         )
 
-    if chart is not None:
+    if form in CHARTS:
         asked = (state, vehicle, operator, start, until, at_least)
         key = ("launches", *(str(x) for x in asked), now.isoformat())
-        return await _image(work, request, served, chart, key, lambda: ask().chart)
-    return (await work.run(request, ask)).answer
+        return await formats.image(work, request, served, form, key, lambda: ask().chart)
+    answer = (await work.run(request, ask)).answer
+    return formats.launch_counts(answer).response() if form == "csv" else answer
 
 
 @router.post("/scenario", response_model=ForeignHelpScenario | AfterOutcomeScenario)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from launchcast.model.errors import LaunchcastError
+from launchcast.service import formats
 from launchcast.service.routes import deps
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
@@ -25,7 +26,7 @@ class LaunchOut(BaseModel):
     fail_code: str
 
 
-@router.get("/history", response_model=list[LaunchOut], name="launch_history")
+@router.get("/history", response_model=list[LaunchOut], name="launch_history", responses=deps.AS_CSV)
 async def history(
     request: Request,
     served: deps.ServedDep,
@@ -48,7 +49,8 @@ async def history(
             description="a vehicle by GCAT, display or Korean name",
         ),
     ] = None,
-) -> list[LaunchOut]:
+    fmt: deps.ListFormat = None,
+) -> Any:
     """Launches of a state's vehicles (by owner), or of one vehicle, in time order (thousands of
     rows for the biggest states: built in the bounded pool, not on the event loop)."""
     if served.history is None:
@@ -64,4 +66,5 @@ async def history(
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")
     columns = list(LaunchOut.model_fields)
     chosen = launches[columns]
-    return await work.run(request, lambda: [LaunchOut(**row) for row in chosen.to_dict("records")])
+    rows = await work.run(request, lambda: [LaunchOut(**row) for row in chosen.to_dict("records")])
+    return formats.listing(request, fmt, rows, LaunchOut)

@@ -7,84 +7,16 @@ credited to The Space Devs in every form.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
-import mimeparse
 from fastapi import APIRouter, Query, Request, Response
 
 from launchcast.model.questions.manifest import ManifestForecast
-from launchcast.service import charts
+from launchcast.service import charts, formats
 from launchcast.service.routes import deps
-from launchcast.service.routes.forecast import (
-    AsOfQuery,
-    StateQuery,
-    VehicleQuery,
-    _image,
-    _minute,
-    vary_accept,
-)
+from launchcast.service.routes.forecast import AsOfQuery, StateQuery, VehicleQuery, vary_accept
 
 router = APIRouter(prefix="/v1", tags=["manifest"], responses=deps.ERRORS)
-
-OFFERED = {"text/csv": "csv", "image/svg+xml": "svg", "image/png": "png", "application/json": "json"}
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "status",
-    "net",
-    "window_start",
-    "window_end",
-    "rocket",
-    "vehicle",
-    "state",
-    "flight_number",
-    "probability",
-    "low_90",
-    "high_90",
-    "source",
-)
-
-
-def _format(request: Request, fmt: str | None) -> str:
-    if fmt is not None:
-        return fmt
-    accept = request.headers.get("accept")
-    if not accept:
-        return "json"
-    try:
-        return OFFERED.get(mimeparse.best_match(list(OFFERED), accept), "json")
-    except (mimeparse.MimeTypeParseException, ValueError):
-        return "json"
-
-
-def as_csv(answer: ManifestForecast) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in answer.launches:
-        interval = row.interval_90
-        writer.writerow(
-            [
-                row.id,
-                row.name,
-                row.status,
-                row.net.isoformat(),
-                row.window_start.isoformat(),
-                row.window_end.isoformat(),
-                row.rocket,
-                row.vehicle or ("new" if row.new_vehicle else "unmapped"),
-                row.state or "",
-                row.flight_number or "",
-                "" if row.probability is None else row.probability,
-                "" if interval is None else interval.low,
-                "" if interval is None else interval.high,
-                row.source,
-            ]
-        )
-    out.write(f"# {answer.credit}; asked {answer.as_of.isoformat()}; data as of {answer.data_as_of}\n")
-    return out.getvalue().encode("utf-8")
 
 
 @router.get(
@@ -117,17 +49,15 @@ async def manifest(
     window and status, the flight number it will be, and P(success) with its 90% interval; a
     vehicle's later launches are forecast after its earlier ones' outcomes, simulated."""
     await vary_accept(response)
-    kind = _format(request, fmt)
+    kind = formats.negotiate(request, fmt, ("csv", *charts.FORMATS))
     charted = kind in charts.FORMATS
-    now = as_of or (_minute(clock()) if kind != "json" else clock())
+    now = as_of or (formats.minute(clock()) if kind != "json" else clock())
 
     def ask() -> Any:
         return served.forecaster.manifest(now=now, state=state, vehicle=vehicle, start=start, until=until)
 
     if charted:
         key = ("manifest", str(state), str(vehicle), str(start), str(until), now.isoformat())
-        return await _image(work, request, served, kind, key, lambda: ask().chart)
+        return await formats.image(work, request, served, kind, key, lambda: ask().chart)
     answer = (await work.run(request, ask)).answer
-    if kind == "csv":
-        return Response(as_csv(answer), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
-    return answer
+    return formats.manifest(answer).response() if kind == "csv" else answer

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.operations.ledger import TrackRecord
 from launchcast.model.stats.models import MODEL_NAMES
+from launchcast.service import formats
 from launchcast.service.errors import LedgerUnavailable, documented
 from launchcast.service.routes import deps
 
@@ -25,7 +26,11 @@ router = APIRouter(
 )
 
 
-@router.get("/track-record", response_model=TrackRecord)
+@router.get(
+    "/track-record",
+    response_model=TrackRecord,
+    responses={200: {"content": {"text/csv": {}}, "description": "the track record, or its scored launches"}},
+)
 async def track_record(
     request: Request,
     served: deps.ServedDep,
@@ -38,7 +43,11 @@ async def track_record(
     ] = None,
     model: Annotated[str | None, Query(description=f"one of {', '.join(MODEL_NAMES)}")] = None,
     since: Annotated[deps.Day | None, Query(description="launches on or after this date")] = None,
-) -> TrackRecord:
+    fmt: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="json (default), or csv: one row per scored launch"),
+    ] = None,
+) -> Any:
     """Every launch scored against the forecast made before it: totals (log loss, Brier), a
     calibration table, the baselines beside the model. Tiers are never mixed: *prospective*
     (recorded before the launch) and *out-of-sample* (recorded later, from data that ended before it).
@@ -55,4 +64,9 @@ async def track_record(
     record, taken = await holder.read(
         key, lambda ledger: ledger.track_record(state=code, vehicle=name, model=model, since=since)
     )
-    return record if taken is None else replace(record, snapshot_at=taken)
+    record = record if taken is None else replace(record, snapshot_at=taken)
+    return (
+        formats.track_record(record).response()
+        if formats.negotiate(request, fmt, ("csv",)) == "csv"
+        else record
+    )

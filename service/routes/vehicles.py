@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from launchcast.service import formats
 from launchcast.service.routes import deps
 
 router = APIRouter(prefix="/v1", tags=["catalogue"], responses=deps.ERRORS)
@@ -31,16 +32,18 @@ class StateOut(BaseModel):
     successes: int
 
 
-@router.get("/vehicles", response_model=list[VehicleOut], name="list_vehicles")
+@router.get("/vehicles", response_model=list[VehicleOut], name="list_vehicles", responses=deps.AS_CSV)
 async def vehicles(
+    request: Request,
     served: deps.ServedDep,
     q: Annotated[
         str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, description="part of a name")
     ] = None,
-) -> list[VehicleOut]:
+    fmt: deps.ListFormat = None,
+) -> Any:
     """Vehicles the model knows, searched by GCAT name or display name (case-insensitive)."""
     wanted = (q or "").strip().lower()
-    return [
+    found = [
         VehicleOut(
             vehicle=r.vehicle,
             display_name=r.display_name,
@@ -54,6 +57,7 @@ async def vehicles(
         for r in served.fit.records.values()
         if wanted in r.vehicle.lower() or wanted in r.display_name.lower()
     ]
+    return formats.listing(request, fmt, found, VehicleOut)
 
 
 class OperatorOut(BaseModel):
@@ -64,19 +68,21 @@ class OperatorOut(BaseModel):
     launches_per_year: float
 
 
-@router.get("/operators", response_model=list[OperatorOut], name="list_operators")
+@router.get("/operators", response_model=list[OperatorOut], name="list_operators", responses=deps.AS_CSV)
 async def operators(
+    request: Request,
     served: deps.ServedDep,
     q: Annotated[
         str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, description="part of a code or name")
     ] = None,
-) -> list[OperatorOut]:
+    fmt: deps.ListFormat = None,
+) -> Any:
     """Operators (GCAT agency codes, names from its organisation table), with the vehicle each flies
     most and the launch-rate model's expected launches in the year after the data's end: what
     ``/v1/forecast/launches?operator=`` takes. ``active``: launched in the 5 years before the data's end."""
     wanted = (q or "").strip().lower()
     rates = served.fit.rates
-    out = []
+    out: list[OperatorOut] = []
     for code in rates.names("operator"):
         name = rates.operator_names.get(code, code)
         if wanted in code.lower() or wanted in name.lower():
@@ -90,11 +96,12 @@ async def operators(
                     launches_per_year=round(rates.mean_rate("operator", code), 3),
                 )
             )
-    return sorted(out, key=lambda o: -o.launches_per_year)
+    out.sort(key=lambda o: -o.launches_per_year)
+    return formats.listing(request, fmt, out, OperatorOut)
 
 
-@router.get("/states", response_model=list[StateOut], name="list_states")
-async def states(served: deps.ServedDep) -> list[StateOut]:
+@router.get("/states", response_model=list[StateOut], name="list_states", responses=deps.AS_CSV)
+async def states(request: Request, served: deps.ServedDep, fmt: deps.ListFormat = None) -> Any:
     """Launching states (vehicle owners) with their records."""
     out = []
     for state in served.fit.catalogue.states:
@@ -108,4 +115,4 @@ async def states(served: deps.ServedDep) -> list[StateOut]:
                 successes=sum(r.successes for r in records),
             )
         )
-    return out
+    return formats.listing(request, fmt, out, StateOut)

@@ -370,3 +370,50 @@ def test_openapi_has_one_error_schema_the_bearer_scheme_and_specific_operation_i
     refit = spec["paths"]["/v1/refit"]["post"]
     assert refit["security"] == [{"HTTPBearer": []}]
     assert not any(p["name"].lower() == "authorization" for p in refit.get("parameters", []))
+
+
+def _csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = [line for line in response.text.splitlines() if not line.startswith("#")]
+    assert response.text.splitlines()[-1].startswith("# ")  # provenance closes every table
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def test_every_tabular_answer_comes_as_csv(client: TestClient) -> None:
+    """#26: CSV for every tabular answer (history, track record, by-month, launches, the lists),
+    by format=csv or Accept: text/csv, each row the JSON answer's."""
+    history = client.get("/v1/history", params={"state": "KP"})
+    rows = _csv(client.get("/v1/history", params={"state": "KP", "format": "csv"}))
+    assert [r["launch_tag"] for r in rows] == [r["launch_tag"] for r in history.json()]
+    assert "GCAT" in client.get("/v1/history", params={"state": "KP", "format": "csv"}).text
+    vehicles = _csv(client.get("/v1/vehicles", params={"q": "Nuri"}, headers={"Accept": "text/csv"}))
+    assert vehicles[0]["display_name"].startswith("Nuri") and int(vehicles[0]["attempts"]) >= 3
+    assert {r["state"] for r in _csv(client.get("/v1/states", params={"format": "csv"}))} >= {"KP", "KR"}
+    assert _csv(client.get("/v1/operators", params={"q": "SPX", "format": "csv"}))[0]["operator"] == "SPX"
+    asked = {"state": "KP", "months": 6, "as_of": "2024-01-01T00:00:00Z"}
+    months = client.get("/v1/forecast/by-month", params=asked).json()["months"]
+    table = _csv(client.get("/v1/forecast/by-month", params={**asked, "format": "csv"}))
+    assert [(r["date"], float(r["probability"])) for r in table] == [
+        (m["date"], pytest.approx(m["probability"])) for m in months
+    ]
+    window = {"state": "KP", "from": "2024-01-01", "until": "2025-01-01", "as_of": "2024-01-01T00:00:00Z"}
+    counts = client.get("/v1/forecast/launches", params=window).json()
+    table = _csv(client.get("/v1/forecast/launches", params=window, headers={"Accept": "text/csv;q=0.9"}))
+    assert [float(r["p_launches"]) for r in table][: len(counts["launches"]["pmf"])] == pytest.approx(
+        counts["launches"]["pmf"]
+    )
+    assert float(table[0]["p_launches_at_least"]) == pytest.approx(1.0)
+    # A form a route does not have is refused by name, never ignored.
+    refused = client.get("/v1/forecast/next", params={"vehicle": "Nuri", "format": "csv"})
+    assert refused.status_code == 422 and "format" in refused.json()["detail"]
+    # JSON still wins when it is preferred.
+    assert (
+        client.get(
+            "/v1/history", params={"state": "KP"}, headers={"Accept": "application/json, text/csv;q=0.5"}
+        ).headers["content-type"]
+        == "application/json"
+    )

@@ -168,3 +168,31 @@ def test_after_data_add_answers_ask_for_a_refit_not_an_update(fit_dir: Path, tmp
     assert not any("data update" in w for w in after)
     assert any("launches to 2024-05-27 that this fit (data to 2023-12-30) has not seen" in w for w in after)
     assert any(w.endswith("run 'launchcast refit'") for w in after)
+
+
+def test_csv_for_tables_people_keep(fit_dir: Path) -> None:
+    """#26: --csv on the tabular questions: rows a spreadsheet reads, the provenance last."""
+    months = invoke(fit_dir, "by-month", "--state", "KP", "--months", "3", "--as-of", "2024-01-01", "--csv")
+    assert months.exit_code == 0, months.output
+    lines = months.output.splitlines()
+    assert lines[0] == "date,probability" and len(lines) == 5 and lines[-1].startswith("# ")
+    assert lines[1].startswith("2024-02-01,")
+    counts = invoke(
+        fit_dir,
+        "launches",
+        "--state",
+        "KP",
+        "--from",
+        "2024-01-01",
+        "--until",
+        "2025-01-01",
+        "--as-of",
+        "2024-01-01",
+        "--csv",
+    )
+    assert counts.exit_code == 0, counts.output
+    assert (
+        counts.output.splitlines()[0] == "k,p_launches,p_launches_at_least,p_successes,p_successes_at_least"
+    )
+    table = invoke(fit_dir, "by-month", "--state", "KP", "--months", "3", "--as-of", "2024-01-01")
+    assert "2024-03-01" in table.output and "%" in table.output

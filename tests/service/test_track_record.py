@@ -113,6 +113,11 @@ def test_the_service_records_at_its_clock_and_scores_prospectively(
         record = client.get("/v1/track-record", params={"state": "South Korea"}).json()
         assert {(r["launch_tag"], r["tier"]) for r in record["launches"]} == {("T-NURI", "prospective")}
         assert {t["model"] for t in record["totals"]} == {"eb-beta", "laplace"}
+        table = client.get("/v1/track-record", params={"state": "South Korea", "format": "csv"})
+        assert table.headers["content-type"] == "text/csv; charset=utf-8"
+        rows = [line.split(",") for line in table.text.splitlines() if not line.startswith("#")]
+        assert rows[0][:2] == ["launch_tag", "launch_time"] and len(rows) == 1 + len(record["launches"])
+        assert {row[0] for row in rows[1:]} == {"T-NURI"} and "tiers are never mixed" in table.text
         assert client.get("/v1/track-record", params={"model": "nope"}).status_code == 422
         assert client.get("/v1/track-record", params={"vehicle": "Nuuri"}).json()["suggestions"]
         for _ in range(25):
