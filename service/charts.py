@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from launchcast.model.questions.counts import LaunchCountForecast
@@ -39,7 +41,35 @@ PNG_DPI = 86
 _LOCK = threading.Lock()
 
 
-def _figure(width: float = 7.0, height: float = 3.6) -> Figure:
+@dataclass(frozen=True)
+class Layout:
+    """A chart's size and type: where it is shown decides both.
+
+    An SVG on a page is scaled to its box, so its text is only as legible as the ratio of
+    the box to the drawing allows: the page's layouts are drawn near the width they are
+    shown at (a desktop column, a 390 px phone), with every text at least ``font`` points,
+    so none renders under 11 px (``tests/service/test_outlook_browser.py`` measures it).
+    ``narrow`` stacks side-by-side panels and breaks the footer into lines.
+    """
+
+    width: float = 7.0  # inches
+    height: float = 3.6  # inches, per row of panels
+    font: float = 8.0  # points: ticks, axis labels, legends, the footer; titles a point more
+    narrow: bool = False
+
+
+#: The API's charts (``format=svg|png``), shown at their own size.
+API = Layout()
+#: The outlook page on a desktop (a column about 540 px wide) and on a phone (about 330 px).
+PAGE = Layout(5.6, 3.4, 9.0)
+PHONE = Layout(3.4, 3.5, 9.0, narrow=True)
+
+
+def _figure(
+    layout: Layout, rows: int = 1, columns: int = 1, extra_lines: int = 0
+) -> tuple[Figure, list[Axes]]:
+    """A figure with its panels laid out around their labels (constrained layout), above the
+    footer (``_footer``: two lines, four when narrow, and ``extra_lines`` more)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,19 +78,55 @@ def _figure(width: float = 7.0, height: float = 3.6) -> Figure:
     matplotlib.rcParams["svg.fonttype"] = "none"
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100)
+    height = layout.height * rows
+    fig = Figure(figsize=(layout.width, height), dpi=100, layout="constrained")
+    lines = (4 if layout.narrow else 2) + extra_lines
+    bottom = (lines * layout.font * 1.35 + 4) / (height * 72)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.set(rect=(0, bottom, 1, 1 - bottom), h_pad=0.04, w_pad=0.04)  # type: ignore[call-arg]  # ConstrainedLayoutEngine
+    axes = fig.subplots(rows, columns, squeeze=False).ravel().tolist()
+    return fig, axes
 
 
-def _footer(fig: Figure, answer: Anchored, info: ModelInfo, version_id: str) -> None:
-    fig.text(0.01, 0.055, f"{info.model} {info.version} · fit {version_id}", fontsize=6.5, color="#444")
-    asked = f"data as of {answer.data_as_of} · asked {answer.as_of:%Y-%m-%d %H:%M} UTC · {CREDIT}"
-    fig.text(0.01, 0.015, asked, fontsize=6.5, color="#444")
+def _style(fig: Figure, layout: Layout) -> None:
+    """Every text of every panel at the layout's size (titles a point larger)."""
+    for ax in fig.axes:
+        ax.tick_params(labelsize=layout.font)
+        ax.xaxis.label.set_fontsize(layout.font)
+        ax.yaxis.label.set_fontsize(layout.font)
+        ax.title.set_fontsize(layout.font + 1)
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontsize(layout.font)
 
 
-def next_chart(answer: NextLaunchForecast, draws: np.ndarray, version_id: str) -> Figure:
+def _footer(
+    fig: Figure,
+    answer: Anchored,
+    info: ModelInfo,
+    version_id: str,
+    layout: Layout,
+    extra: tuple[str, ...] = (),
+) -> None:
+    model = f"{info.model} {info.version} · fit {version_id}"
+    data, asked = f"data as of {answer.data_as_of}", f"asked {answer.as_of:%Y-%m-%d %H:%M} UTC"
+    if layout.narrow:
+        lines = [model, data, asked, CREDIT, *extra]
+    else:
+        lines = [model, f"{data} · {asked} · {CREDIT}", *extra]
+    step = layout.font * 1.35 / (fig.get_figheight() * 72)
+    for i, line in enumerate(reversed(lines)):
+        fig.text(0.01, 0.01 + i * step, line, fontsize=layout.font, color="#444")
+    _style(fig, layout)
+
+
+def next_chart(
+    answer: NextLaunchForecast, draws: np.ndarray, version_id: str, layout: Layout = API
+) -> Figure:
     """The posterior of the next launch's reliability, with 50% and 90% bands and the record."""
-    fig = _figure()
-    ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
+    fig, (ax,) = _figure(layout)
     r = answer.reliability
     counts, edges = np.histogram(draws, bins=40, range=(0.0, 1.0), density=True)
     ax.stairs(counts, edges, fill=True, color="#9ecae1", gid="posterior")
@@ -88,35 +154,31 @@ def next_chart(answer: NextLaunchForecast, draws: np.ndarray, version_id: str) -
         xlim=(0, 1),
         xlabel="reliability of the next launch",
         ylabel="posterior density",
-        title=f"{answer.subject} — record {rec.successes}/{rec.attempts}",
+        title=_fit_title(f"{answer.subject} — record {rec.successes}/{rec.attempts}", layout),
     )
-    ax.title.set_fontsize(10)
-    ax.legend(fontsize=8, loc="upper left")
-    _footer(fig, answer, answer.model, version_id)
+    ax.legend(loc="upper left")
+    _footer(fig, answer, answer.model, version_id, layout)
     return fig
 
 
-def campaign_chart(answer: CampaignForecast, version_id: str) -> Figure:
+def campaign_chart(answer: CampaignForecast, version_id: str, layout: Layout = API) -> Figure:
     """The distribution of successes in the next N launches."""
-    fig = _figure()
-    ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
+    fig, (ax,) = _figure(layout)
     ks = np.arange(len(answer.success_pmf))
     ax.bar(ks, answer.success_pmf, color="#3182bd", gid="success_pmf")
     ax.set(
         xticks=ks,
         xlabel=f"successes in the next {answer.launches} launches",
         ylabel="probability",
-        title=f"{answer.subject}: expected {answer.expected_successes:.2f} successes",
+        title=_fit_title(f"{answer.subject}: expected {answer.expected_successes:.2f} successes", layout),
     )
-    ax.title.set_fontsize(10)
-    _footer(fig, answer, answer.model, version_id)
+    _footer(fig, answer, answer.model, version_id, layout)
     return fig
 
 
-def launches_chart(answer: LaunchCountForecast, version_id: str) -> Figure:
+def launches_chart(answer: LaunchCountForecast, version_id: str, layout: Layout = API) -> Figure:
     """The distribution of launches and of successes in the window, with the 90% interval."""
-    fig = _figure()
-    ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
+    fig, (ax,) = _figure(layout)
     launches, successes = answer.launches, answer.successes
     ks = np.arange(len(launches.pmf))
     ax.bar(
@@ -144,17 +206,15 @@ def launches_chart(answer: LaunchCountForecast, version_id: str) -> Figure:
             gid="at_least",
             label=f"P(at least {answer.at_least}) {launches.at_least:.3f}",
         )
-    ax.set(xlabel="launches in the window", ylabel="probability", title=title)
-    ax.title.set_fontsize(10)
-    ax.legend(fontsize=8)
-    _footer(fig, answer, answer.model, version_id)
+    ax.set(xlabel="launches in the window", ylabel="probability", title=_fit_title(title, layout))
+    ax.legend()
+    _footer(fig, answer, answer.model, version_id, layout)
     return fig
 
 
-def by_month_chart(answer: ByMonthForecast, version_id: str) -> Figure:
+def by_month_chart(answer: ByMonthForecast, version_id: str, layout: Layout = API) -> Figure:
     """P(at least one success by the first of each month), month by month."""
-    fig = _figure()
-    ax = fig.add_axes((0.08, 0.24, 0.9, 0.64))
+    fig, (ax,) = _figure(layout)
     dates = [p.date for p in answer.months]
     ax.step(
         dates,  # type: ignore[arg-type]  # matplotlib plots dates; its stubs omit them
@@ -169,78 +229,94 @@ def by_month_chart(answer: ByMonthForecast, version_id: str) -> Figure:
         ylim=(0, 1),
         ylabel="P(at least one success)",
         xlabel="by the first day of",
-        title=f"{answer.subject}, from {answer.window_start:%Y-%m-%d}",
+        title=_fit_title(f"{answer.subject}, from {answer.window_start:%Y-%m-%d}", layout),
     )
-    ax.title.set_fontsize(10)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    _footer(fig, answer, answer.model, version_id)
+    ax.tick_params(axis="x", labelrotation=30)
+    _footer(fig, answer, answer.model, version_id, layout)
     return fig
 
 
-def versus_chart(answer: VersusForecast, draws_a: np.ndarray, draws_b: np.ndarray, version_id: str) -> Figure:
-    """Both reliabilities' posteriors, and who has succeeded by when."""
-    fig = _figure(9.0, 3.6)
-    left = fig.add_axes((0.06, 0.24, 0.42, 0.64))
-    right = fig.add_axes((0.56, 0.24, 0.42, 0.64))
-    for draws, side, colour, gid in (
-        (draws_a, answer.a, "#3182bd", "a"),
-        (draws_b, answer.b, "#e6550d", "b"),
+def versus_chart(
+    answer: VersusForecast, draws_a: np.ndarray, draws_b: np.ndarray, version_id: str, layout: Layout = API
+) -> Figure:
+    """Both reliabilities' posteriors, and who has succeeded by when; each side by its name."""
+    wide = replace(layout, width=layout.width * 9 / 7) if not layout.narrow else layout
+    rows, columns = (2, 1) if layout.narrow else (1, 2)
+    fig, (left, right) = _figure(wide, rows, columns)
+    name_a, name_b = short_name(answer.a), short_name(answer.b)
+    for draws, side, colour, gid, name in (
+        (draws_a, answer.a, "#3182bd", "a", name_a),
+        (draws_b, answer.b, "#e6550d", "b", name_b),
     ):
         counts, edges = np.histogram(draws, bins=40, range=(0.0, 1.0), density=True)
         left.stairs(
-            counts,
-            edges,
-            color=colour,
-            label=f"{gid.upper()}: {side.subject}: {side.probability:.2f}",
-            gid=f"posterior_{gid}",
+            counts, edges, color=colour, label=f"{name}: {side.probability:.2f}", gid=f"posterior_{gid}"
         )
     left.set(
         xlim=(0, 1),
         xlabel="reliability of the next launch",
         ylabel="posterior density",
-        title=f"P(A more reliable) {answer.probability_a_more_reliable:.2f}",
+        title=_fit_title(f"P({name_a} more reliable) {answer.probability_a_more_reliable:.2f}", wide, columns),
     )
-    left.legend(fontsize=7)
+    left.legend()
     years = [p.years for p in answer.race]
     right.step(
-        years, [p.probability_a for p in answer.race], where="post", color="#3182bd", gid="race_a", label="A"
+        years,
+        [p.probability_a for p in answer.race],
+        where="post",
+        color="#3182bd",
+        gid="race_a",
+        label=name_a,
     )
     right.step(
-        years, [p.probability_b for p in answer.race], where="post", color="#e6550d", gid="race_b", label="B"
+        years,
+        [p.probability_b for p in answer.race],
+        where="post",
+        color="#e6550d",
+        gid="race_b",
+        label=name_b,
     )
-    first = f"first success: A {answer.probability_a_first:.2f} · B {answer.probability_b_first:.2f}"
-    right.set(ylim=(0, 1), xlabel="years from now", ylabel="P(a success by then)", title=first)
-    right.legend(fontsize=7)
-    for ax in (left, right):
-        ax.title.set_fontsize(9)
-    _footer(fig, answer, answer.model, version_id)
+    first = f"first success: {name_a} {answer.probability_a_first:.2f} · {name_b} {answer.probability_b_first:.2f}"
+    right.set(ylim=(0, 1), xlabel="years from now", ylabel="P(a success by then)")
+    right.set_title(_fit_title(first, wide, columns))
+    right.legend()
+    _footer(fig, answer, answer.model, version_id, wide)
     return fig
 
 
-def manifest_chart(answer: ManifestForecast, version_id: str) -> Figure:
+def short_name(side: NextLaunchForecast) -> str:
+    """A side of a race as a legend names it: the state or the vehicle, without the question's words."""
+    subject = side.subject.split(" (on ")[0].split(", flight")[0]
+    return subject.removeprefix("next ").removesuffix(" launch")
+
+
+def _fit_title(title: str, layout: Layout, panels: int = 1) -> str:
+    """A title broken into lines that fit over a panel (about 0.62 em a character, the panel
+    about 85% of the figure's width)."""
+    import textwrap
+
+    per_line = max(20, int(0.85 * layout.width / panels * 72 / ((layout.font + 1) * 0.62)))
+    return "\n".join(textwrap.wrap(title, per_line)) or title
+
+
+def manifest_chart(answer: ManifestForecast, version_id: str, layout: Layout = API) -> Figure:
     """Each announced launch's P(success) with its 90% interval, by window, credited to its source."""
     shown = [row for row in answer.launches if row.probability is not None][:20]
-    fig = _figure(7.0, max(2.4, 0.9 + 0.32 * len(shown)))
-    ax = fig.add_axes((0.42, 0.30, 0.55, 0.6))
+    tall = replace(layout, height=max(2.4, 1.2 + 0.3 * len(shown)))
+    fig, (ax,) = _figure(tall, extra_lines=1)
     y = np.arange(len(shown))[::-1]
     p = [row.probability or 0.0 for row in shown]
     low = [row.interval_90.low if row.interval_90 else 0.0 for row in shown]
     high = [row.interval_90.high if row.interval_90 else 0.0 for row in shown]
     ax.hlines(y, low, high, color="#3182bd", linewidth=3, alpha=0.35, gid="interval_90")
     ax.plot(p, y, "o", color="#08519c", gid="probability")
-    ax.set_yticks(y, [f"{row.window_start:%Y-%m-%d} {row.name[:38]}" for row in shown], fontsize=7)
+    ax.set_yticks(y, [f"{row.window_start:%Y-%m-%d} {row.name[:38]}" for row in shown])
     ax.set_xlim(0, 1)
-    ax.set_xlabel("P(success), 90% interval", fontsize=8)
-    ax.set_title(answer.subject if shown else f"{answer.subject}: none announced", fontsize=9)
-    _footer(fig, answer, answer.model, version_id)
-    fig.text(
-        0.01,
-        0.095,
-        "Announced launches: Launch Library 2 (The Space Devs) and cited sources",
-        fontsize=6.5,
-        color="#444",
-    )
+    ax.set_xlabel("P(success), 90% interval")
+    ax.set_title(_fit_title(answer.subject if shown else f"{answer.subject}: none announced", tall))
+    credit = "Announced launches: Launch Library 2 (The Space Devs) and cited sources"
+    _footer(fig, answer, answer.model, version_id, tall, (credit,))
     return fig
 
 

@@ -36,11 +36,11 @@ class Chart:
     """A chart not drawn yet: ``description`` is its accessible title (SVG ``<title>``)."""
 
     description: str
-    draw: Callable[[], Figure]
+    draw: Callable[[charts.Layout], Figure]
 
-    def render(self, fmt: str) -> bytes:
-        """The chart as SVG or PNG bytes."""
-        return charts.render(self.draw(), fmt, self.description)
+    def render(self, fmt: str, layout: charts.Layout = charts.API) -> bytes:
+        """The chart as SVG or PNG bytes, drawn for ``layout`` (the API's, or a page's)."""
+        return charts.render(self.draw(layout), fmt, self.description)
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ class Forecaster:
             self.fit, programme, now=now, stale_after_days=self.stale_after_days, explain=explain
         )
 
-        def draw() -> Figure:
-            return charts.next_chart(answer, self._draws(programme), self.label)
+        def draw(layout: charts.Layout) -> Figure:
+            return charts.next_chart(answer, self._draws(programme), self.label, layout)
 
         return Answered(self.settle(answer), Chart(f"Posterior of P(success): {answer.subject}", draw))
 
@@ -105,7 +105,8 @@ class Forecaster:
         )
         description = f"Successes in the next {launches} launches: {answer.subject}"
         return Answered(
-            self.settle(answer), Chart(description, lambda: charts.campaign_chart(answer, self.label))
+            self.settle(answer),
+            Chart(description, lambda layout: charts.campaign_chart(answer, self.label, layout)),
         )
 
     def by_date(
@@ -127,8 +128,8 @@ class Forecaster:
     def by_month_chart(self, programme: Programme, paths: int, seed: int, now: datetime) -> Chart:
         """The by-date question's chart: the outlook 24 months ahead, simulated when drawn."""
 
-        def draw() -> Figure:
-            return charts.by_month_chart(self._by_month(programme, 24, paths, seed, now), self.label)
+        def draw(layout: charts.Layout) -> Figure:
+            return charts.by_month_chart(self._by_month(programme, 24, paths, seed, now), self.label, layout)
 
         return Chart(_by_month_title(programme), draw)
 
@@ -136,7 +137,9 @@ class Forecaster:
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
     ) -> Answered[forecast.ByMonthForecast]:
         answer = self._by_month(programme, months, paths, seed, now)
-        chart = Chart(_by_month_title(programme), lambda: charts.by_month_chart(answer, self.label))
+        chart = Chart(
+            _by_month_title(programme), lambda layout: charts.by_month_chart(answer, self.label, layout)
+        )
         return Answered(self.settle(answer), chart)
 
     def _draws(self, programme: Programme) -> np.ndarray:
@@ -171,8 +174,8 @@ class Forecaster:
             announced=self.announced,
         )
 
-        def draw() -> Figure:
-            return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label)
+        def draw(layout: charts.Layout) -> Figure:
+            return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label, layout)
 
         return Answered(
             self.settle(answer), Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw)
@@ -204,7 +207,8 @@ class Forecaster:
         )
         description = f"How many launches, and how many successes: {answer.subject}"
         return Answered(
-            self.settle(answer), Chart(description, lambda: charts.launches_chart(answer, self.label))
+            self.settle(answer),
+            Chart(description, lambda layout: charts.launches_chart(answer, self.label, layout)),
         )
 
     def manifest(
@@ -236,7 +240,8 @@ class Forecaster:
         )
         description = f"P(success) of each announced launch: {answer.subject}"
         return Answered(
-            self.settle(answer), Chart(description, lambda: charts.manifest_chart(answer, self.label))
+            self.settle(answer),
+            Chart(description, lambda layout: charts.manifest_chart(answer, self.label, layout)),
         )
 
     def foreign_help(self, state: str, family: str, now: datetime) -> scenario.ForeignHelpScenario:

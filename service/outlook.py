@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.operations.ledger import Totals
@@ -25,6 +24,7 @@ from launchcast.model.questions.forecast import (
 from launchcast.model.questions.manifest import AnnouncedForecast
 from launchcast.model.questions.scenario import RUSSIAN_FAMILY, ForeignHelpScenario
 from launchcast.service import charts
+from launchcast.service.forecaster import Chart
 from launchcast.service.numbers import percent
 from launchcast.service.state import Served
 
@@ -48,8 +48,8 @@ class Column:
     next: NextLaunchForecast
     five: CampaignForecast
     outlook: ByMonthForecast
-    next_svg: str
-    outlook_svg: str
+    next_chart: Drawn
+    outlook_chart: Drawn
     launches: list[Launch]
     #: The state's and its vehicle's Korean names (``data/names.csv``, each cited), "" if none.
     korean_name: str = ""
@@ -62,7 +62,7 @@ class Asked:
 
     text: str
     answer: NextLaunchForecast | None = None
-    svg: str = ""
+    chart: Drawn | None = None
     problem: str = ""
     suggestions: list[str] = field(default_factory=list)
 
@@ -71,7 +71,7 @@ class Asked:
 class Outlook:
     programmes: list[Column]
     race: VersusForecast
-    race_svg: str
+    race_chart: Drawn
     asked: Asked | None
     track_record: list[Totals] | None
     version_id: str
@@ -85,14 +85,23 @@ class Outlook:
     russian_help_missing: str = ""
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A chart drawn for a desktop column and for a phone; the page shows the one that fits
+    (``charts.PAGE``, ``charts.PHONE``: no chart text under 11 px on either)."""
+
+    wide: str
+    narrow: str
+
+
 def _inline(svg: bytes) -> str:
     """An SVG document as an inline element (the XML prologue and doctype dropped)."""
     text = svg.decode("utf-8")
     return text[text.index("<svg") :]
 
 
-def _svg(figure: Any, description: str) -> str:
-    return _inline(charts.render(figure, "svg", description))
+def _drawn(chart: Chart) -> Drawn:
+    return Drawn(_inline(chart.render("svg", charts.PAGE)), _inline(chart.render("svg", charts.PHONE)))
 
 
 def build(served: Served, now: datetime, question: str | None, track_record: list[Totals] | None) -> Outlook:
@@ -109,15 +118,15 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
                 next=answered.answer,
                 five=forecaster.campaign(state, 5, 20_000, 0, now).answer,
                 outlook=outlook.answer,
-                next_svg=_svg(answered.chart.draw(), f"Reliability of {answered.answer.subject}"),
-                outlook_svg=_svg(outlook.chart.draw(), f"{outlook.answer.subject}, month by month"),
+                next_chart=_drawn(answered.chart),
+                outlook_chart=_drawn(outlook.chart),
                 launches=_launches(served, code),
                 korean_name=korean(served, "state", code),
                 korean_vehicle=korean(served, "vehicle", answered.answer.vehicle or ""),
             )
         )
     race = forecaster.versus(Programme(state="KP"), Programme(state="KR"), 20_000, 0, now)
-    race_svg = _svg(race.chart.draw(), "North vs South Korea")
+    race_chart = _drawn(race.chart)
     asked = _ask(served, question, now) if question else None
     manifest = forecaster.manifest(now=now).answer
     announced = [row for row in manifest.launches if row.state in KOREAS]
@@ -129,7 +138,7 @@ def build(served: Served, now: datetime, question: str | None, track_record: lis
     return Outlook(
         programmes,
         race.answer,
-        race_svg,
+        race_chart,
         asked,
         track_record,
         served.version_id,
@@ -160,7 +169,7 @@ def _ask(served: Served, text: str, now: datetime) -> Asked:
         asked.problem, asked.suggestions = str(exc), exc.suggestions
         return asked
     asked.answer = answered.answer
-    asked.svg = _svg(answered.chart.draw(), f"Reliability: {answered.answer.subject}")
+    asked.chart = _drawn(answered.chart)
     return asked
 
 

@@ -23,8 +23,11 @@ def test_the_page_shows_both_koreas_with_the_apis_numbers(client: TestClient) ->
         section = html.split(f'id="programme-{code}"')[1].split("</section>")[0]
         assert name in section and _percent(answer["probability"]) in section
         assert answer["display_name"] in section and "Launch record" in section
-        assert section.count("<svg") == 2  # the reliability posterior and the 24-month outlook
-    assert html.count("<svg") == 5  # + who gets a satellite up first
+        # The reliability posterior and the 24-month outlook, each drawn for a desktop and a phone.
+        assert (
+            section.count('<div class="chart-wide"><svg') == 2 and section.count('"chart-narrow"><svg') == 2
+        )
+    assert html.count('<div class="chart-wide"><svg') == 5  # + who gets a satellite up first
     assert 'id="data-age"' in html and "data as of <strong>2023-12-30</strong>" in html
     assert "GCAT" in html and "CC BY 4.0" in html
     assert '<label for="q">' in html and 'name="viewport"' in html

@@ -66,12 +66,12 @@ def _open(browser, url: str, width: int, height: int):  # type: ignore[no-untype
 
 def test_every_chart_renders_without_console_errors(site: str, browser) -> None:  # type: ignore[no-untyped-def]
     page, problems = _open(browser, f"{site}/", 1280, 900)
-    charts = page.locator("figure svg")
+    charts = page.locator("figure .chart-wide svg")
     assert charts.count() == 5
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 80
-    labels = page.locator("figure svg text").all_text_contents()
+    labels = page.locator("figure .chart-wide svg text").all_text_contents()
     assert "reliability of the next launch" in labels and "P(at least one success)" in labels
     assert any("GCAT" in label for label in labels) and any(
         "data as of 2023-12-30" in label for label in labels
@@ -128,5 +128,36 @@ def test_the_four_answers_are_found_in_order_on_a_phone_and_a_desktop(site: str,
     text = page.inner_text("#glance")
     assert "North Korea" in text and "South Korea" in text and "Russian help" in text
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert problems == []
+    page.close()
+
+
+#: Every text of every chart shown, as rendered: its font size times the drawing's scale on screen.
+RENDERED_TEXT = """() => {
+  const shown = [...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0);
+  return shown.map(svg => [...svg.querySelectorAll('text')].map(t => {
+    const m = t.getScreenCTM();
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)];
+  }));
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_chart_text_is_legible_on_a_phone_and_a_desktop(site: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    """#26 friction 8: on a phone the charts were ~290 px wide and their text a few pixels high.
+    Each chart is drawn for the width it is shown at: no text under 11 px, on either."""
+    page, problems = _open(browser, f"{site}/?q=Nuri", width, 844)
+    charts = page.evaluate(RENDERED_TEXT)
+    assert len(charts) == 6  # two per Korea, who first, and the form's answer: one drawing each
+    sizes = [(text, size) for chart in charts for text, size in chart if text.strip()]
+    assert len(sizes) > 60
+    small = [(text, round(size, 1)) for text, size in sizes if size < 11]
+    assert small == [], small
+    for svg in page.locator("figure svg").all():
+        box = svg.bounding_box()
+        assert box is None or box["x"] + box["width"] <= width  # nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"outlook-charts-{width}.png", full_page=True)
     assert problems == []
     page.close()
