@@ -257,8 +257,9 @@ def versus_chart(
         xlim=(0, 1),
         xlabel="reliability of the next launch",
         ylabel="posterior density",
-        title=_fit_title(f"P({name_a} more reliable) {answer.probability_a_more_reliable:.2f}", wide, columns),
     )
+    more = f"P({name_a} more reliable) {answer.probability_a_more_reliable:.2f}"
+    left.set_title(_fit_title(more, wide, columns))
     left.legend()
     years = [p.years for p in answer.race]
     right.step(
@@ -277,7 +278,8 @@ def versus_chart(
         gid="race_b",
         label=name_b,
     )
-    first = f"first success: {name_a} {answer.probability_a_first:.2f} · {name_b} {answer.probability_b_first:.2f}"
+    a_first, b_first = answer.probability_a_first, answer.probability_b_first
+    first = f"first success: {name_a} {a_first:.2f} · {name_b} {b_first:.2f}"
     right.set(ylim=(0, 1), xlabel="years from now", ylabel="P(a success by then)")
     right.set_title(_fit_title(first, wide, columns))
     right.legend()
