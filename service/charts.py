@@ -62,14 +62,14 @@ class Layout:
 API = Layout()
 #: The outlook page on a desktop (a column about 540 px wide) and on a phone (about 330 px).
 PAGE = Layout(5.6, 3.4, 9.0)
-PHONE = Layout(3.4, 3.5, 9.0, narrow=True)
+PHONE = Layout(3.4, 3.7, 9.0, narrow=True)
 
 
 def _figure(
     layout: Layout, rows: int = 1, columns: int = 1, extra_lines: int = 0
 ) -> tuple[Figure, list[Axes]]:
     """A figure with its panels laid out around their labels (constrained layout), above the
-    footer (``_footer``: two lines, four when narrow, and ``extra_lines`` more)."""
+    footer (``_footer``: two lines, five when narrow, and ``extra_lines`` more)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -80,7 +80,7 @@ def _figure(
 
     height = layout.height * rows
     fig = Figure(figsize=(layout.width, height), dpi=100, layout="constrained")
-    lines = (4 if layout.narrow else 2) + extra_lines
+    lines = (5 if layout.narrow else 2) + extra_lines
     bottom = (lines * layout.font * 1.35 + 4) / (height * 72)
     engine = fig.get_layout_engine()
     if engine is not None:
@@ -110,12 +110,12 @@ def _footer(
     layout: Layout,
     extra: tuple[str, ...] = (),
 ) -> None:
-    model = f"{info.model} {info.version} · fit {version_id}"
+    model, fit = f"{info.model} {info.version}", f"fit {version_id}"
     data, asked = f"data as of {answer.data_as_of}", f"asked {answer.as_of:%Y-%m-%d %H:%M} UTC"
     if layout.narrow:
-        lines = [model, data, asked, CREDIT, *extra]
+        lines = [model, fit, data, asked, CREDIT, *extra]
     else:
-        lines = [model, f"{data} · {asked} · {CREDIT}", *extra]
+        lines = [f"{model} · {fit}", f"{data} · {asked} · {CREDIT}", *extra]
     step = layout.font * 1.35 / (fig.get_figheight() * 72)
     for i, line in enumerate(reversed(lines)):
         fig.text(0.01, 0.01 + i * step, line, fontsize=layout.font, color="#444")

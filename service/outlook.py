@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.operations.ledger import Totals
 from launchcast.model.questions.forecast import (
@@ -25,6 +27,7 @@ from launchcast.model.questions.manifest import AnnouncedForecast
 from launchcast.model.questions.scenario import RUSSIAN_FAMILY, ForeignHelpScenario
 from launchcast.service import charts
 from launchcast.service.forecaster import Chart
+from launchcast.service.languages import WORDS
 from launchcast.service.numbers import percent
 from launchcast.service.state import Served
 
@@ -37,6 +40,8 @@ class Launch:
     date: str
     vehicle: str
     outcome: str
+    #: The vehicle's name in Hangul (``data/names.csv``), "" if it has none.
+    korean: str = ""
 
 
 @dataclass
@@ -181,18 +186,38 @@ def _launches(served: Served, state: str) -> list[Launch]:
     names = dict(
         zip(served.history.vehicles["vehicle"], served.history.vehicles["display_name"], strict=True)
     )
+    hangul = {vehicle: korean(served, "vehicle", vehicle) for vehicle in set(rows["vehicle"])}
     return [
-        Launch(str(r.time_utc)[:10], names.get(r.vehicle, r.vehicle), str(r.outcome))
+        Launch(str(r.time_utc)[:10], names.get(r.vehicle, r.vehicle), str(r.outcome), hangul[r.vehicle])
         for r in rows.itertuples(index=False)
     ][::-1]
 
 
-def render(outlook: Outlook) -> str:
+def fill(sentence: str, **values: object) -> Markup:
+    """A sentence of ``languages.WORDS`` with its fields filled: text escaped, markup (a name
+    with its ``lang`` span) kept."""
+    return Markup(escape(sentence)).format(**values)
+
+
+def render(outlook: Outlook, lang: str = "en") -> str:
+    """The page in ``lang`` (``languages.LANGUAGES``), with a link to the other language's."""
+    from urllib.parse import urlencode
+
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+    other = "en" if lang == "ko" else "ko"
+    query = {"q": outlook.asked.text} if outlook.asked else {}
+    href = (
+        "/?" + urlencode({**query, "lang": other})
+        if other != "en"
+        else "/" + (f"?{urlencode(query)}" if query else "")
+    )
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     environment.filters["pct"] = percent
-    return environment.get_template("outlook.html").render(o=outlook)
+    environment.filters["fill"] = fill
+    return environment.get_template("outlook.html").render(
+        o=outlook, lang=lang, w=WORDS[lang], other=other, other_href=href
+    )
 
 
 def waiting(reason: str, seconds: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +28,7 @@ async def outlook_page(
         str | None,
         Query(max_length=100, pattern=deps.TEXT_PATTERN, description="a vehicle or state to ask about"),
     ] = None,
+    lang: Annotated[Literal["en", "ko"], Query(description="the page's language: en or ko (Korean)")] = "en",
 ) -> HTMLResponse:
     """North and South Korea side by side; ``q`` asks about any vehicle or state."""
     served = holder.served
@@ -43,8 +44,8 @@ async def outlook_page(
 
     def page() -> bytes:
         built = outlook.build(served, now, question, totals)
-        return outlook.render(built).encode("utf-8")
+        return outlook.render(built, lang).encode("utf-8")
 
-    key = ("page", now.isoformat(), question or "")
+    key = ("page", now.isoformat(), question or "", lang)
     body = served.cached_chart(key) or await work.run(request, lambda: served.chart(key, page))
     return HTMLResponse(body)

@@ -122,3 +122,30 @@ def test_the_russian_help_verdict_and_arms_on_the_page(full_fit, tmp_path: Path)
     assert scenario["evidence"]["verdict"] in russia
     for arm in scenario["arms"]:
         assert f"{arm['description']} <strong>{_percent(arm['probability'])}</strong>" in russia
+
+
+def test_a_korean_page_is_one_click_away(client: TestClient) -> None:
+    """#26 friction 9: Korean names appeared once, in a placeholder, and every page was lang="en"."""
+    english = client.get("/").text
+    link = re.search(
+        r'<a class="language" id="language" href="([^"]+)" hreflang="ko" lang="ko">한국어</a>', english
+    )
+    assert link is not None and link[1] == "/?lang=ko"
+    korean = client.get(link[1])
+    assert korean.status_code == 200
+    html = korean.text
+    assert '<html lang="ko">' in html and "한반도 발사 전망" in html and "네 가지 질문, 한눈에" in html
+    assert "다음 발사는 궤도에 도달할까?" in html and "러시아의 지원이 성공 확률을 바꿨을까?" in html
+    kp = html.split('id="programme-KP"')[1].split("</section>")[0]
+    assert "북한" in kp and "천리마-1" in kp and "발사 기록" in kp and "실패" in kp
+    # The numbers are the English page's; what the model writes stays English, marked as such.
+    answer = client.get("/v1/forecast/next", params={"state": "KP"}).json()
+    assert _percent(answer["probability"]) in kp
+    assert '<span lang="en">' in html and 'id="english-note"' in html
+    assert 'href="/" hreflang="en"' in html
+    # The form keeps the language; an unknown language is refused by name.
+    asked = client.get("/", params={"q": "Nuri", "lang": "ko"}).text
+    assert '<input type="hidden" name="lang" value="ko">' in asked and "궤도 도달 확률" in asked
+    assert 'href="/?q=Nuri"' in asked  # back to English, same question
+    refused = client.get("/", params={"lang": "fr"})
+    assert refused.status_code == 422 and "lang" in refused.text

@@ -1,0 +1,153 @@
+"""The outlook page's own words, in English and Korean (``GET /?lang=ko``).
+
+The page's headings, labels, captions and the sentences around its numbers are here;
+``{n}``-style fields are filled by the template.  What the model writes (warnings,
+explanations, the verdict on foreign help, announced launches' names) stays in English,
+marked ``lang="en"`` on the Korean page, and the Korean page says so.  State and vehicle
+names in Hangul come from ``data/names.csv``, each cited.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ko")
+
+EN: dict[str, str] = {
+    "title": "Korean launch outlook",
+    "other_language": "한국어",
+    "asked": "Asked {time} UTC",
+    "data_as_of": "data as of",
+    "days_old": "{days} days old",
+    "model": "model",
+    "fit": "fit",
+    "glance": "The four questions, at a glance",
+    "q_next": "Will the next launch reach orbit?",
+    "flight_n": "flight {n}",
+    "q_five": "The next five flights:",
+    "expected_successes": "expected successes",
+    "at_least_one": "at least one success",
+    "q_first": "Who gets a satellite up first?",
+    "neither": "neither within 100 launches",
+    "q_russia": "Did Russian help change the odds?",
+    "next_new_rocket": "North Korea's next new rocket:",
+    "not_answerable": "Not answerable from the model served now:",
+    "english_note": "",
+    "ask": "Ask about any vehicle or state",
+    "ask_label": "Vehicle or state (e.g. Chollima-1, 천리마-1, Nuri, South Korea, US)",
+    "ask_button": "Forecast the next launch",
+    "chance_of_orbit": "chance of reaching orbit",
+    "interval_90": "90% interval of its reliability",
+    "record": "record",
+    "posterior_caption": "Posterior of the reliability, with 50% and 90% bands.",
+    "did_you_mean": "Did you mean:",
+    "announced": "Announced launches",
+    "window": "window (UTC)",
+    "launch": "launch",
+    "status": "status",
+    "flight": "flight",
+    "announced_note": "Each announced launch at the flight number it will be, earlier ones' outcomes "
+    "simulated; the dates below count them as known arrivals that may slip.",
+    "schedule_checked": "Schedule checked {time}.",
+    "schedule_never": "Schedule never fetched (only launches added by hand).",
+    "none_announced": "No Korean launch is announced: the dates below come from each programme's "
+    "launch rate alone.",
+    "side_by_side": "North and South Korea, side by side",
+    "next_on": "Next launch, on {vehicle}, its flight {n}:",
+    "reliability_caption": "Reliability of the next launch: posterior with 50% and 90% bands.",
+    "five": "Next five flights",
+    "five_line": "At least one success: {p} · expected successes {x} of 5.",
+    "months": "The next 24 months",
+    "months_caption": "P(at least one successful launch from now) by the first of each month: "
+    "{year} within a year, {two} within two.",
+    "launch_record": "Launch record",
+    "date": "date",
+    "vehicle": "vehicle",
+    "outcome": "outcome",
+    "success": "success",
+    "failure": "failure",
+    "first": "{name} first:",
+    "from_now": "(counted from now).",
+    "race_caption": "The two next launches' reliability, and P(a success by then), from now.",
+    "track_record": "Track record",
+    "tier": "tier",
+    "launches": "launches",
+    "log_loss": "log loss",
+    "brier": "Brier",
+    "track_note": "Forecasts recorded before each launch (prospective) or from data that ended before it "
+    "(out-of-sample), scored when the launch arrived; lower is better. Compare the model with the "
+    "baselines in the same tier.",
+    "no_track": "No launch has been scored yet: the record starts when the data are updated after a fit "
+    "became current.",
+    "credits": "Launch data: General Catalog of Artificial Space Objects (GCAT), © Jonathan C. McDowell, "
+    "CC BY 4.0 · Announced launches: Launch Library 2 (The Space Devs) and the sources cited",
+    "api": "API",
+}
+
+KO: dict[str, str] = {
+    "title": "한반도 발사 전망",
+    "other_language": "English",
+    "asked": "질문 시각 {time} UTC",
+    "data_as_of": "데이터 기준일",
+    "days_old": "{days}일 경과",
+    "model": "모델",
+    "fit": "적합",
+    "glance": "네 가지 질문, 한눈에",
+    "q_next": "다음 발사는 궤도에 도달할까?",
+    "flight_n": "{n}번째 비행",
+    "q_five": "다음 다섯 번의 비행:",
+    "expected_successes": "예상 성공 횟수",
+    "at_least_one": "1회 이상 성공",
+    "q_first": "누가 먼저 위성을 궤도에 올릴까?",
+    "neither": "100회 발사 안에 둘 다 성공하지 못함",
+    "q_russia": "러시아의 지원이 성공 확률을 바꿨을까?",
+    "next_new_rocket": "북한의 다음 신형 로켓:",
+    "not_answerable": "지금 제공 중인 모델로는 답할 수 없습니다:",
+    "english_note": "모델이 만든 설명과 경고, 발표된 발사의 이름과 차트는 영어로 표시됩니다.",
+    "ask": "발사체나 국가를 물어보세요",
+    "ask_label": "발사체 또는 국가 (예: 천리마-1, 누리호, Chollima-1, 한국, US)",
+    "ask_button": "다음 발사 예측",
+    "chance_of_orbit": "궤도 도달 확률",
+    "interval_90": "신뢰도의 90% 구간",
+    "record": "기록",
+    "posterior_caption": "신뢰도의 사후분포 (50%, 90% 구간 표시).",
+    "did_you_mean": "이것을 찾으셨나요:",
+    "announced": "발표된 발사 일정",
+    "window": "발사 기간 (UTC)",
+    "launch": "발사",
+    "status": "상태",
+    "flight": "비행 차수",
+    "announced_note": "발표된 각 발사를 그 발사가 될 비행 차수로 예측하고, 앞선 발사의 결과는 "
+    "시뮬레이션합니다. 아래의 날짜 예측은 이 발사들을 지연될 수 있는 예정 발사로 반영합니다.",
+    "schedule_checked": "일정 확인: {time}.",
+    "schedule_never": "일정을 받아온 적이 없습니다 (직접 추가한 발사만 있음).",
+    "none_announced": "발표된 한반도 발사 일정이 없습니다. 아래의 날짜 예측은 각 프로그램의 발사 "
+    "빈도만으로 계산합니다.",
+    "side_by_side": "북한과 한국 비교",
+    "next_on": "다음 발사: {vehicle}, {n}번째 비행:",
+    "reliability_caption": "다음 발사의 신뢰도: 50%, 90% 구간을 표시한 사후분포.",
+    "five": "다음 다섯 번의 비행",
+    "five_line": "1회 이상 성공: {p} · 5회 중 예상 성공 {x}회.",
+    "months": "앞으로 24개월",
+    "months_caption": "지금부터 매월 1일까지 1회 이상 발사에 성공할 확률: 1년 안에 {year}, 2년 안에 {two}.",
+    "launch_record": "발사 기록",
+    "date": "날짜",
+    "vehicle": "발사체",
+    "outcome": "결과",
+    "success": "성공",
+    "failure": "실패",
+    "first": "{name} 먼저:",
+    "from_now": "(지금부터 계산).",
+    "race_caption": "두 나라 다음 발사의 신뢰도와, 지금부터 각 시점까지 성공할 확률.",
+    "track_record": "예측 성적",
+    "tier": "구분",
+    "launches": "발사 수",
+    "log_loss": "로그 손실",
+    "brier": "브라이어 점수",
+    "track_note": "각 발사 전에 기록한 예측(사전 예측)이나, 발사 전에 끝난 데이터로 만든 예측(표본 외 "
+    "예측)을 발사 후에 채점했습니다. 낮을수록 좋습니다. 같은 구분 안에서 모델과 기준 모델을 비교하세요.",
+    "no_track": "아직 채점된 발사가 없습니다. 모델이 적용된 뒤 데이터가 갱신되면 기록이 시작됩니다.",
+    "credits": "발사 데이터: General Catalog of Artificial Space Objects (GCAT), © Jonathan C. McDowell, "
+    "CC BY 4.0 · 발표된 발사: Launch Library 2 (The Space Devs) 및 인용한 출처",
+    "api": "API",
+}
+
+WORDS = {"en": EN, "ko": KO}
