@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint typecheck lock clean
+.PHONY: run test install lint typecheck lock clean notebook
 
 # Pinned dependencies from the lock (the image uses requirements/runtime.lock), then the
 # project itself in editable mode, so a change to the code needs no reinstall.
@@ -21,6 +21,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q -n 2
+
+# The inspection notebook, run with its outputs (shipped so that it reads without running):
+# after editing notebooks/build_notebook.py, or when the model or the shipped data change.
+notebook: install
+	$(BIN)/python notebooks/build_notebook.py --execute
 
 LINTED := launchcast model service tests benchmarks data notebooks/build_notebook.py
 

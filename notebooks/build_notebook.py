@@ -1,7 +1,16 @@
-"""Writes notebooks/model_inspection.ipynb (outputs stripped) from the cells below.
+"""Writes notebooks/model_inspection.ipynb from the cells below, run, with its outputs.
 
-The notebook is generated so that its source stays reviewable as plain Python;
-run `python notebooks/build_notebook.py` after editing, and commit both.
+The notebook is generated so that its source stays reviewable as plain Python, and it
+ships with its outputs so that it reads without running (on GitHub, in any viewer).
+After editing the cells, or when the model or the shipped data change, regenerate it with
+one command (``make notebook``: it fits the model first if there is no current fit):
+
+    python notebooks/build_notebook.py --execute
+
+It runs against the registry's current fit (the served model) with the comparison fits
+on, and records in the notebook's metadata the fit, the model version and the data hash
+it was run on; ``tests/test_notebook.py`` checks them against the code and the shipped
+data, so stale outputs fail the tests.  ``--source-only`` writes the cells without running.
 """
 
 from __future__ import annotations
@@ -483,7 +492,46 @@ def build() -> nbformat.NotebookNode:
     return notebook
 
 
+def execute(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run every cell against the current fit, with the comparison fits, and record what it ran on."""
+    import os
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from nbclient import NotebookClient
+
+    from launchcast.model.errors import LaunchcastError
+    from launchcast.model.record.history import load_history
+    from launchcast.service.settings import Settings
+
+    settings = Settings()
+    registry = settings.registry()
+    try:
+        fit = registry.load_current()
+    except LaunchcastError as exc:  # none yet: fit the model as it is served (about a minute)
+        print(f"{exc}: fitting the model first")
+        subprocess.run([sys.executable, "-m", "launchcast", "fit", "--promote"], check=True)
+        fit = registry.load_current()
+    os.environ["LAUNCHCAST_NOTEBOOK_FITS"] = "1"
+    here = Path(__file__).parent
+    NotebookClient(
+        notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(here)}}
+    ).execute()
+    notebook.metadata["launchcast"] = {
+        "fit": registry.current_id(),
+        "model": fit.model,
+        "model_version": fit.version,
+        "data_hash": load_history(settings.ensure_data()).data_hash,
+        "executed": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return notebook
+
+
 if __name__ == "__main__":
+    import sys
+
     path = Path(__file__).with_name("model_inspection.ipynb")
-    nbformat.write(build(), path)
+    notebook = build() if "--source-only" in sys.argv else execute(build())
+    nbformat.write(notebook, path)
     print(f"wrote {path}")

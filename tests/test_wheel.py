@@ -109,3 +109,28 @@ def test_the_wheel_runs_from_an_empty_directory(wheel_python: Path, tmp_path: Pa
         assert httpx.get(f"{url}/docs").status_code == 200
         page = httpx.get(f"{url}/", timeout=60)  # the outlook page: its template ships in the wheel
         assert page.status_code == 200 and "Korean launch outlook" in page.text
+
+
+def test_the_wheel_says_what_it_is(wheel_python: Path) -> None:
+    """#26 conventions: the package had no authors, classifiers or typing marker.  No licence is
+    chosen yet, so the wheel carries 'Private :: Do Not Upload' and no index accepts it by mistake."""
+    shown = subprocess.run(
+        [
+            str(wheel_python),
+            "-c",
+            "import importlib.metadata as m, importlib.resources as r, json; d = m.metadata('launchcast'); "
+            "print(json.dumps({'authors': d.get('Author'), 'classifiers': d.get_all('Classifier'), "
+            "'keywords': d.get('Keywords'), 'typed': r.files('launchcast').joinpath('py.typed').is_file()}))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    import json
+
+    metadata = json.loads(shown)
+    assert metadata["authors"] == "The launchcast engineers" and "pymc" in metadata["keywords"]
+    assert (
+        "Private :: Do Not Upload" in metadata["classifiers"] and "Typing :: Typed" in metadata["classifiers"]
+    )
+    assert metadata["typed"]

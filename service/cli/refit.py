@@ -92,10 +92,14 @@ def fit(
     out: Annotated[
         Path | None, typer.Option(help="save the fit in this directory only (not published, not promoted)")
     ] = None,
-    draws: Annotated[int, typer.Option(min=1, help="draws per chain")] = 1500,
-    tune: Annotated[int, typer.Option(min=0, help="warm-up iterations per chain")] = 700,
-    chains: Annotated[int, typer.Option(min=1)] = 4,
-    target_accept: Annotated[float, typer.Option()] = 0.9,
+    draws: Annotated[
+        int | None, typer.Option(min=1, help="draws per chain (default: the model's, 2000)")
+    ] = None,
+    tune: Annotated[
+        int | None, typer.Option(min=0, help="warm-up iterations per chain (default: the model's, 1000)")
+    ] = None,
+    chains: Annotated[int | None, typer.Option(min=1, help="default: the model's, 4")] = None,
+    target_accept: Annotated[float | None, typer.Option(help="default: the model's, 0.9")] = None,
     seed: Annotated[int, typer.Option()] = 0,
     sampler: Annotated[str, typer.Option(help="nutpie (default) or pymc")] = "nutpie",
     promote: Promote = False,
@@ -104,14 +108,10 @@ def fit(
     """Fit a model now (even if this data was fitted), gate it, score it, publish and promote it."""
     options: dict[str, object] = {}
     if model == "hierarchical":
-        options = {
-            "draws": draws,
-            "tune": tune,
-            "chains": chains,
-            "target_accept": target_accept,
-            "sampler": sampler,
-            "progress": True,
-        }
+        # Only what was given: the rest is the model's own config (HierarchicalConfig), the one
+        # the service's refits use, so `launchcast fit` fits the model as it is served.
+        given = {"draws": draws, "tune": tune, "chains": chains, "target_accept": target_accept}
+        options = {k: v for k, v in given.items() if v is not None} | {"sampler": sampler, "progress": True}
     if out is not None:
         _fit_to_directory(model, seed, options, out, data)
         return
