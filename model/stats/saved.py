@@ -134,7 +134,12 @@ def save_fit(fit: Fit, directory: Path) -> Path:
         groups["constant_data"] = _dataset(fit.constants, const_dims, fit.coords, [])
     # Serialise in memory, then one atomic write: a full disk fails cleanly (OSError) and
     # leaves no half-written file; the layout is ArviZ's InferenceData groups.
-    content = bytes(xr.DataTree.from_dict(groups).to_netcdf(engine="h5netcdf"))
+    # Compressed (byte shuffle + zlib): float32 draws of effects near zero shrink by about a tenth.
+    encoding = {
+        f"/{name}": {var: {"zlib": True, "complevel": 4, "shuffle": True} for var in group.data_vars}
+        for name, group in groups.items()
+    }
+    content = bytes(xr.DataTree.from_dict(groups).to_netcdf(engine="h5netcdf", encoding=encoding))
     atomic_write_bytes(directory / POSTERIOR_FILE, content)
     manifest = {
         **fit.manifest,

@@ -17,6 +17,14 @@ def test_full_history_fit_passes_the_gate_and_answers(full_fit, tmp_path: Path) 
     assert diagnostics.method == "mcmc" and diagnostics.passed, diagnostics.failures
     assert len(fit.manifest["attempts"]) == 1  # the default config passes first time, no retry
     loaded = load_fit(save_fit(fit, tmp_path / "fit"))
+    # #27: the version keeps 4,000 of the 8,000 draws the gate judged, as float32: a few MB.
+    assert loaded.n_draws == 4000 and fit.manifest["kept"] == {
+        "thinned_by": 2,
+        "dtype": "float32",
+        "sampled": 8000,
+    }
+    assert all(v.dtype == np.float32 for v in loaded.posterior.values())
+    assert (tmp_path / "fit" / "posterior.nc").stat().st_size < 8_000_000
     electron = loaded.coords["vehicle"].index("Electron")
     assert np.all(loaded.posterior["a_vehicle"][:, electron] == 0)  # its family carries it
     chollima = loaded.success_probability(loaded.catalogue.next_launch_query("Chollima-1")).mean()
