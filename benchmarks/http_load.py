@@ -153,9 +153,9 @@ def main() -> None:
                     f"p99 {r['p99']:6.2f} ms  errors {r['errors']:.0f} of {r['requests']:.0f}"
                 )
         f32, h32 = results["forecast", 32], results["healthz", 32]
-        print(f"throughput ratio at 32 connections: {f32['rps'] / h32['rps']:.2f} (target >= 0.7)")
+        print(f"throughput ratio at 32 connections: {f32['rps'] / h32['rps']:.2f} (target >= 0.9)")
         print(f"p99 ratio at 32 connections: {f32['p99'] / h32['p99']:.2f} (target <= 1.5)")
-        print(f"forecast p50 at 1 connection: {results['forecast', 1]['p50']:.2f} ms (target <= 2)")
+        print(f"forecast p50 at 1 connection: {results['forecast', 1]['p50']:.2f} ms (target <= 0.5)")
 
 
 if __name__ == "__main__":

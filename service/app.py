@@ -302,5 +302,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         problems.router,
     ):
         app.include_router(router)
+    # First, so it sees GET /v1/forecast/next before the documented route (which it defers to).
+    app.router.routes.insert(0, forecast.LeanNext())
     app.openapi = lambda: openapi.document(app)  # type: ignore[method-assign]  # FastAPI's documented override
     return app

@@ -417,3 +417,42 @@ def test_every_tabular_answer_comes_as_csv(client: TestClient) -> None:
         ).headers["content-type"]
         == "application/json"
     )
+
+
+def test_the_lean_next_launch_path_answers_as_the_documented_route(asked_now: TestClient) -> None:
+    """#27: the plain JSON question is answered without FastAPI's per-request machinery
+    (``routes.forecast.LeanNext``); its answers, headers, errors and metrics are the route's."""
+    from launchcast.service.routes.forecast import LeanNext
+
+    for params in (
+        {"vehicle": "Chollima-1"},
+        {"state": "KR"},
+        {"vehicle": "천리마-1"},
+        {"state": "North Korea"},
+    ):
+        lean = asked_now.get("/v1/forecast/next", params=params)
+        full = asked_now.get("/v1/forecast/next", params={**params, "format": "json"})  # not lean
+        assert lean.status_code == full.status_code == 200
+        assert lean.json() == full.json() and lean.headers["vary"] == full.headers["vary"] == "Accept"
+    missing = asked_now.get("/v1/forecast/next", params={"vehicle": "Chollma"})
+    assert missing.status_code == 404 and missing.json()["suggestions"][0] == "Chollima-1"
+    assert missing.headers["content-type"] == "application/problem+json"
+    metrics = asked_now.get("/metrics").text
+    assert 'launchcast_requests_total{method="GET",route="/v1/forecast/next",status="404"}' in metrics
+
+    # What it leaves to the documented route: other parameters, charts, values to refuse.
+    def lean(query: bytes, accept: bytes = b"") -> bool:
+        scope = {
+            "type": "http",
+            "path": "/v1/forecast/next",
+            "method": "GET",
+            "query_string": query,
+            "headers": [(b"accept", accept)] if accept else [],
+            "root_path": "",
+        }
+        return LeanNext().matches(scope)[0].name == "FULL"
+
+    assert lean(b"vehicle=Nuri") and lean(b"state=KP", b"application/json")
+    assert not lean(b"vehicle=Nuri&explain=true") and not lean(b"vehicle=Nuri", b"image/svg+xml")
+    assert not lean(b"vehicle=Nuri&vehicle=Naro-1") and not lean(b"vehicle=" + b"x" * 101)
+    assert not lean(b"vehicle=Nuri%00") and not lean(b"")
