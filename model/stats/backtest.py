@@ -113,6 +113,8 @@ def run_job(history: LaunchHistory, job: Job) -> JobResult:
         "trained_until": past.launches["time_utc"].iloc[-1] if past.n_launches else "",
         "training_launches": past.n_launches,
         "gate_passed": fit.diagnostics.passed,
+        # MCMC fits: 2 when the first sampling failed the gate and was redone with more draws.
+        "attempts": len(fit.manifest.get("attempts", [])) or 1,
         "seconds": round(time.perf_counter() - started, 2),
     }
     return predictions, facts

@@ -172,12 +172,15 @@ def test_committed_backtest_matches_the_code(history: LaunchHistory) -> None:
 @pytest.mark.slow
 def test_committed_hierarchical_backtest_reproduces(history: LaunchHistory) -> None:
     """One year of the committed hierarchical backtest, refitted with the default config:
-    the same forecasts up to Monte Carlo and floating-point noise. 2003: a small training set
-    whose committed fit passed the gate first time (34 s), so among the cheapest to redo."""
+    the same forecasts up to Monte Carlo and floating-point noise. 2003: a small training set,
+    among the cheapest to redo.  Seed 1: with the default config (1,000 warm-up steps, 2,000
+    draws) seed 0 meets one divergence on this year and retries with twice the draws (116 s
+    in CI); seed 1 passes first time (39 s).  The seed moves only the Monte Carlo noise."""
     committed = pd.read_csv(REPO / "docs" / "backtest" / "predictions.csv", dtype={"year": int})
     chosen = committed[(committed["model"] == "hierarchical") & (committed["year"] == 2003)]
-    predictions, facts = run_job(history, Job("hierarchical", 2003, "none", {}))
+    predictions, facts = run_job(history, Job("hierarchical", 2003, "none", {"seed": 1}))
     assert facts["gate_passed"] and facts["trained_until"] < "2003-01-01"  # fitted on the past only
+    assert facts["attempts"] == 1, "the fit retried: the test's time budget assumes it passes first time"
     assert predictions["p"].between(0, 1).all()
     merged = predictions.merge(chosen, on="launch_tag", suffixes=("", "_committed"))
     assert len(merged) == len(chosen) == len(predictions) > 50
