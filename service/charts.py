@@ -262,22 +262,11 @@ def versus_chart(
     left.set_title(_fit_title(more, wide, columns))
     left.legend()
     years = [p.years for p in answer.race]
-    right.step(
-        years,
-        [p.probability_a for p in answer.race],
-        where="post",
-        color="#3182bd",
-        gid="race_a",
-        label=name_a,
-    )
-    right.step(
-        years,
-        [p.probability_b for p in answer.race],
-        where="post",
-        color="#e6550d",
-        gid="race_b",
-        label=name_b,
-    )
+    for by_then, colour, gid, name in (
+        ([p.probability_a for p in answer.race], "#3182bd", "race_a", name_a),
+        ([p.probability_b for p in answer.race], "#e6550d", "race_b", name_b),
+    ):
+        right.step(years, by_then, where="post", color=colour, gid=gid, label=name)
     a_first, b_first = answer.probability_a_first, answer.probability_b_first
     first = f"first success: {name_a} {a_first:.2f} · {name_b} {b_first:.2f}"
     right.set(ylim=(0, 1), xlabel="years from now", ylabel="P(a success by then)")

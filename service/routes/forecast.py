@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -233,16 +234,21 @@ async def next_launch(
         return await formats.image(
             work, request, served, chart, key, lambda: served.forecaster.next(programme, at).chart
         )
+    return _next_json(served, programme, now, explain, audit, clock)
+
+
+def _next_json(
+    served: Served,
+    programme: Programme,
+    now: dt.datetime,
+    explain: bool,
+    audit: AuditWriter | None,
+    clock: Clock,
+) -> Response:
+    """The next-launch answer as JSON (``Served.next_json``), recorded in the audit log if it is on."""
     body, probability = served.next_json(programme, now, explain)
     if audit is not None:
-        asked = {
-            "vehicle": vehicle,
-            "state": state,
-            "family": family,
-            "new_vehicle": new_vehicle,
-            "assistance": assistance,
-        }
-        _audit(audit, "next", {**asked, "as_of": now}, served, probability, clock)
+        _audit(audit, "next", {**asdict(programme), "as_of": now}, served, probability, clock)
     return Response(body, media_type="application/json", headers={"Vary": "Accept"})
 
 
@@ -290,20 +296,8 @@ class LeanNext(Route):
     async def answer(request: Request) -> Response:
         served = await deps.served(request)
         clock = await deps.clock(request)
-        vehicle, state = request.query_params.get("vehicle"), request.query_params.get("state")
-        now = clock()
-        body, probability = served.next_json(Programme(vehicle, state), now)
-        audit = await deps.audit(request)
-        if audit is not None:
-            asked = {
-                "vehicle": vehicle,
-                "state": state,
-                "family": None,
-                "new_vehicle": False,
-                "assistance": None,
-            }
-            _audit(audit, "next", {**asked, "as_of": now}, served, probability, clock)
-        return Response(body, media_type="application/json", headers={"Vary": "Accept"})
+        programme = Programme(request.query_params.get("vehicle"), request.query_params.get("state"))
+        return _next_json(served, programme, clock(), False, await deps.audit(request), clock)
 
 
 @router.post("/campaign", response_model=CampaignForecast, responses=AS_CHART)
