@@ -66,5 +66,10 @@ async def history(
         raise LaunchcastError("give state or vehicle, e.g. /v1/history?state=KP")
     columns = list(LaunchOut.model_fields)
     chosen = launches[columns]
-    rows = await work.run(request, lambda: [LaunchOut(**row) for row in chosen.to_dict("records")])
-    return formats.listing(request, fmt, rows, LaunchOut)
+    # Thousands of rows for the biggest states: built (and written as CSV) in the pool.
+    return await work.run(
+        request,
+        lambda: formats.listing(
+            request, fmt, [LaunchOut(**row) for row in chosen.to_dict("records")], LaunchOut
+        ),
+    )

@@ -35,6 +35,7 @@ async def track_record(
     request: Request,
     served: deps.ServedDep,
     holder: deps.LedgerDep,
+    work: deps.WorkDep,
     state: Annotated[
         str | None, Query(max_length=100, pattern=deps.TEXT_PATTERN, examples=["KP"], description=STATE)
     ] = None,
@@ -65,8 +66,6 @@ async def track_record(
         key, lambda ledger: ledger.track_record(state=code, vehicle=name, model=model, since=since)
     )
     record = record if taken is None else replace(record, snapshot_at=taken)
-    return (
-        formats.track_record(record).response()
-        if formats.negotiate(request, fmt, ("csv",)) == "csv"
-        else record
-    )
+    if formats.negotiate(request, fmt, ("csv",)) != "csv":
+        return record
+    return await work.run(request, lambda: formats.track_record(record).response())  # a row a scored launch
