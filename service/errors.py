@@ -146,6 +146,23 @@ def public(detail: str) -> str:
     return _PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…/", _URL.sub("<url>", detail))
 
 
+def details(status: int, detail: str, request: Request | None = None, **extensions: Any) -> Problem:
+    """The problem details of one error (a route's answer, or one question's in a batch)."""
+    shown = public(detail)
+    if shown != detail:
+        log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
+    base = str(request.base_url) if request is not None else "/"
+    return Problem(
+        type=f"{base}problems/{slug(status)}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=shown,
+        instance=request.url.path if request is not None else None,
+        request_id=correlation_id.get(),
+        **extensions,
+    )
+
+
 def problem(
     status: int,
     detail: str,
@@ -153,20 +170,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    shown = public(detail)
-    if shown != detail:
-        log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
-    detail = shown
-    base = str(request.base_url) if request is not None else "/"
-    body = Problem(
-        type=f"{base}problems/{slug(status)}",
-        title=TITLES.get(status, "Error"),
-        status=status,
-        detail=detail,
-        instance=request.url.path if request is not None else None,
-        request_id=correlation_id.get(),
-        **extensions,
-    )
+    body = details(status, detail, request, **extensions)
     return JSONResponse(
         jsonable_encoder(body, exclude_none=True), status_code=status, headers=headers, media_type=MEDIA_TYPE
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +28,7 @@ from launchcast.model.questions.forecast import (
     VersusForecast,
 )
 from launchcast.model.questions.scenario import AfterOutcomeScenario, ForeignHelpScenario
-from launchcast.service.errors import TITLES, Problem, public, slug
+from launchcast.service.errors import Problem, details
 from launchcast.service.forecaster import Forecaster
 from launchcast.service.routes import deps
 from launchcast.service.routes.forecast import (
@@ -167,22 +166,10 @@ def _answer(index: int, question: Any, forecaster: Forecaster, now: datetime, ht
         answer = ask(forecaster, question, now)
         return BatchItem(index=index, question=question.question, status=200, answer=answer)
     except NotFoundError as exc:
-        problem = _problem(404, str(exc), http, exc.suggestions)
+        problem = details(404, str(exc), http, suggestions=exc.suggestions)
     except LaunchcastError as exc:
-        problem = _problem(422, str(exc), http, None)
+        problem = details(422, str(exc), http)
     return BatchItem(index=index, question=question.question, status=problem.status, problem=problem)
-
-
-def _problem(status: int, detail: str, http: Request, suggestions: list[str] | None) -> Problem:
-    return Problem(
-        type=f"{http.base_url}problems/{slug(status)}",
-        title=TITLES[status],
-        status=status,
-        detail=public(detail),
-        instance=http.url.path,
-        request_id=correlation_id.get(),
-        suggestions=suggestions,
-    )
 
 
 def ask(forecaster: Forecaster, q: Any, default: datetime) -> Any:
