@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from launchcast.service import outlook
 from launchcast.service.errors import public
+from launchcast.service.languages import LANGUAGES
 from launchcast.service.routes import deps
 
 router = APIRouter(tags=["outlook"])
@@ -42,10 +44,18 @@ async def outlook_page(
     question = (q or "").strip() or None
     totals = upkeep.totals or None
 
-    def page() -> bytes:
-        built = outlook.build(served, now, question, totals)
-        return outlook.render(built, lang).encode("utf-8")
+    def key(language: str) -> tuple[str, ...]:
+        return ("page", now.isoformat(), question or "", language)
 
-    key = ("page", now.isoformat(), question or "", lang)
-    body = served.cached_chart(key) or await work.run(request, lambda: served.chart(key, page))
+    def page() -> bytes:
+        """The page in every language from one build (the charts are most of its cost); the
+        others are cached for the same minute and question."""
+        built = outlook.build(served, now, question, totals)
+        pages = {language: outlook.render(built, language).encode("utf-8") for language in LANGUAGES}
+        for language in LANGUAGES:
+            if language != lang:
+                served.chart(key(language), partial(pages.__getitem__, language))
+        return pages[lang]
+
+    body = served.cached_chart(key(lang)) or await work.run(request, lambda: served.chart(key(lang), page))
     return HTMLResponse(body)

@@ -149,3 +149,21 @@ def test_a_korean_page_is_one_click_away(client: TestClient) -> None:
     assert 'href="/?q=Nuri"' in asked  # back to English, same question
     refused = client.get("/", params={"lang": "fr"})
     assert refused.status_code == 422 and "lang" in refused.text
+
+
+def test_one_build_serves_the_page_in_both_languages(settings) -> None:  # type: ignore[no-untyped-def]
+    """The charts are most of a page's cost: asked in English, the Korean page of the same
+    minute and question is rendered from the same build and cached with it."""
+    from datetime import UTC, datetime
+
+    from launchcast.service.app import create_app
+
+    now = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    with TestClient(create_app(settings, clock=lambda: now)) as client:
+        english = client.get("/", params={"q": "Nuri"})
+        served = client.app.state.holder.served  # type: ignore[attr-defined]
+        cached = served.cached_chart(("page", now.isoformat(), "Nuri", "ko"))
+        assert english.status_code == 200 and cached is not None
+        korean = client.get("/", params={"q": "Nuri", "lang": "ko"})
+        assert korean.content == cached and '<html lang="ko">' in korean.text
+        assert re.findall(r"\d+%", english.text)[:8] == re.findall(r"\d+%", korean.text)[:8]
