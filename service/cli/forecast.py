@@ -35,6 +35,7 @@ AsCsv = Annotated[
     bool, typer.Option("--csv", help="print CSV: one row per line, provenance in a last # line")
 ]
 Seed = Annotated[int, typer.Option(help="random seed (same seed, same answer)")]
+Paths = Annotated[int, typer.Option(help="Monte Carlo paths")]
 Plot = Annotated[Path | None, typer.Option(help="also draw the forecast to this file (.svg or .png)")]
 Help = Annotated[
     str | None,
@@ -210,7 +211,7 @@ def forecast_campaign(
     vehicle: Vehicle = None,
     state: State = None,
     launches: Annotated[int, typer.Option("-n", "--launches", help="N, 1-100")] = 5,
-    paths: Annotated[int, typer.Option(help="Monte Carlo paths")] = 100_000,
+    paths: Paths = 100_000,
     seed: Seed = 0,
     assistance: Help = None,
     fit_dir: FitDir = None,
@@ -254,7 +255,7 @@ def forecast_by_date(
     vehicle: Vehicle = None,
     state: State = None,
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
-    paths: Annotated[int, typer.Option()] = 20_000,
+    paths: Paths = 20_000,
     seed: Seed = 0,
     assistance: Help = None,
     fit_dir: FitDir = None,
@@ -306,7 +307,7 @@ def forecast_by_month(
     state: State = None,
     new_vehicle: Annotated[bool, typer.Option(help="on a new vehicle of --state")] = False,
     months: Annotated[int, typer.Option(min=1, help="how many months ahead")] = 24,
-    paths: Annotated[int, typer.Option()] = 20_000,
+    paths: Paths = 20_000,
     seed: Seed = 0,
     assistance: Help = None,
     fit_dir: FitDir = None,
@@ -426,7 +427,7 @@ def forecast_versus(
     b: Annotated[str, typer.Argument(help="state (code or name) or vehicle, e.g. KR")],
     a_new_vehicle: Annotated[bool, typer.Option(help="A flies a new vehicle")] = False,
     b_new_vehicle: Annotated[bool, typer.Option(help="B flies a new vehicle")] = False,
-    paths: Annotated[int, typer.Option()] = 20_000,
+    paths: Paths = 20_000,
     seed: Seed = 0,
     assistance: Help = None,
     fit_dir: FitDir = None,
@@ -487,7 +488,7 @@ def forecast_manifest(
     state: State = None,
     from_: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD: windows ending from then")] = None,
     until: Annotated[str | None, typer.Option(help="YYYY-MM-DD: NETs before then")] = None,
-    paths: Annotated[int, typer.Option()] = 20_000,
+    paths: Paths = 20_000,
     seed: Seed = 0,
     fit_dir: FitDir = None,
     as_json: AsJson = False,
