@@ -33,6 +33,7 @@ from launchcast.model.record.history import LAUNCH_COLUMNS, LaunchHistory
 from launchcast.model.stats.baselines import BetaFit
 from launchcast.model.stats.calibration import reliability_figure
 from launchcast.model.stats.fit import Fit
+from launchcast.model.stats.hierarchical import HierarchicalModel
 from launchcast.model.stats.models import MODEL_NAMES, make_model
 from launchcast.model.stats.scoring import brier, expected_calibration_error, launch_query, log_loss
 
@@ -85,7 +86,10 @@ def run_job(history: LaunchHistory, job: Job) -> JobResult:
     """Fit on the past, forecast the year; returns predictions and facts about the fit."""
     started = time.perf_counter()
     past = training_history(history, job.year)
-    fit: Fit = make_model(job.model, **job.options).fit(past)
+    model = make_model(job.model, **job.options)
+    if isinstance(model, HierarchicalModel):
+        model = model.within(history)  # every year in one layout: compiled once per process
+    fit: Fit = model.fit(past)
     test = year_launches(history, job.year)
     p = np.empty(len(test))
     for i, launch in enumerate(test.itertuples(index=False)):

@@ -17,7 +17,6 @@ posterior and pass by construction (``method="closed-form"``).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -117,11 +116,9 @@ def diagnose(
         if not varying.any():
             continue
         sub = flat[:, :, varying]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rhat = _per_element(sub, "rhat")
-            ess_bulk = _per_element(sub, "bulk")
-            ess_tail = _per_element(sub, "tail")
+        rhat = _per_element(sub, "rhat")
+        ess_bulk = _per_element(sub, "bulk")
+        ess_tail = _per_element(sub, "tail")
         kept = [n for n, v in zip(names, varying, strict=True) if v]
         for element, r, b, t in zip(kept, rhat, ess_bulk, ess_tail, strict=True):
             rows.append({"parameter": element, "rhat": float(r), "ess_bulk": float(b), "ess_tail": float(t)})
@@ -153,9 +150,12 @@ def diagnose(
     if energy is None:
         result.failures.append("sampler: no energy statistics, so E-BFMI cannot be checked")
     else:
-        import arviz as az  # a fit-time dependency: see _per_element
-
-        result.ebfmi = [float(v) for v in az.bfmi(np.asarray(energy))]
+        # E-BFMI per chain (Betancourt, "Diagnosing suboptimal cotangent disintegrations in
+        # Hamiltonian Monte Carlo", arXiv:1604.00695), as ArviZ's ``bfmi``.
+        energy = np.atleast_2d(np.asarray(energy, dtype=float))
+        result.ebfmi = [
+            float(v) for v in np.square(np.diff(energy, axis=1)).mean(axis=1) / energy.var(axis=1, ddof=1)
+        ]
         for chain, value in enumerate(result.ebfmi):
             if not value >= thresholds.min_ebfmi:
                 result.failures.append(f"sampler: chain {chain} E-BFMI {value:.2f} < {thresholds.min_ebfmi}")
@@ -163,15 +163,109 @@ def diagnose(
 
 
 def _per_element(draws: np.ndarray, kind: str) -> np.ndarray:
-    """R-hat or ESS for each column of a ``(chain, draw, element)`` array."""
-    # ArviZ is imported where the gate runs, not at module level: the service and every CLI
-    # command import this module (through saved fits), and ArviZ alone costs ~2.8 s there.
-    import arviz as az
+    """R-hat or ESS for each column of a ``(chain, draw, element)`` array.
 
-    dataset = az.convert_to_dataset({"x": draws})
+    Rank-normalised split R-hat (the larger of bulk and folded) and bulk and tail ESS
+    (Vehtari, Gelman, Simpson, Carpenter & Bürkner, "Rank-normalization, folding, and
+    localization: an improved R-hat", Bayesian Analysis 16(2), 2021), as ArviZ computes them
+    (``az.rhat(method="rank")``, ``az.ess(method="bulk"/"tail")``; the tests compare the two),
+    but for every column at once: ArviZ goes column by column, 2–3 s of a fit's gate for 600
+    parameters, this takes 0.1 s.
+    """
+    split = _split_chains(draws)
     if kind == "rhat":
-        return np.asarray(az.rhat(dataset, method="rank")["x"].values)
-    return np.asarray(az.ess(dataset, method=kind)["x"].values)
+        folded = np.abs(split - np.median(split.reshape(-1, split.shape[-1]), axis=0))
+        return np.maximum(_rhat(_z_scale(split)), _rhat(_z_scale(folded)))
+    if kind == "bulk":
+        return _ess(_z_scale(split))
+    low, high = np.quantile(draws.reshape(-1, draws.shape[-1]), [0.05, 0.95], axis=0)
+    return np.minimum(_ess(_split_chains(draws <= low)), _ess(_split_chains(draws <= high)))
+
+
+def _split_chains(draws: np.ndarray) -> np.ndarray:
+    """Each chain's first and last halves as two chains (a middle draw is dropped)."""
+    half = draws.shape[1] // 2
+    return np.concatenate([draws[:, :half], draws[:, draws.shape[1] - half :]], axis=0)
+
+
+def _z_scale(draws: np.ndarray) -> np.ndarray:
+    """Each column's ranks over all chains and draws, as normal quantiles (Blom's offset 3/8)."""
+    from scipy.special import ndtri
+
+    flat = draws.reshape(-1, draws.shape[-1])
+    return np.asarray(ndtri((_average_ranks(flat) - 0.375) / (len(flat) + 0.25))).reshape(draws.shape)
+
+
+def _average_ranks(flat: np.ndarray) -> np.ndarray:
+    """Ranks 1..N down each column, ties given their average (``scipy.stats.rankdata``'s
+    "average", which goes column by column: 2 s for a fit's draws, this 0.2 s)."""
+    rows = np.ascontiguousarray(flat.T)  # one parameter's draws in a row: sorting reads memory in order
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1)
+    ordered = np.take_along_axis(rows, order, axis=1)
+    position = np.broadcast_to(np.arange(n), rows.shape)
+    starts = np.ones(rows.shape, bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends = np.ones(rows.shape, bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, position, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(rows.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=1)
+    return ranks.T
+
+
+def _rhat(draws: np.ndarray) -> np.ndarray:
+    n = draws.shape[1]
+    between = n * draws.mean(axis=1).var(axis=0, ddof=1)
+    within = draws.var(axis=1, ddof=1).mean(axis=0)
+    return np.asarray(np.sqrt((between / within + n - 1) / n))
+
+
+def _ess(draws: np.ndarray) -> np.ndarray:
+    """Effective sample size of each column: autocorrelations by FFT, summed with Geyer's
+    initial positive and monotone sequences."""
+    draws = np.asarray(draws, dtype=float)
+    chains, n, _ = draws.shape
+    centred = draws - draws.mean(axis=1, keepdims=True)
+    size = 2 * n
+    spectrum = np.fft.rfft(centred, n=size, axis=1)
+    acov = np.fft.irfft(spectrum * np.conjugate(spectrum), n=size, axis=1)[:, :n] / n
+    mean_var = acov[:, 0].mean(axis=0) * n / (n - 1.0)
+    var_plus = mean_var * (n - 1.0) / n
+    if chains > 1:
+        var_plus = var_plus + draws.mean(axis=1).var(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = 1.0 - (mean_var - acov.mean(axis=0)) / var_plus  # (lag, column)
+    flat = draws.reshape(-1, draws.shape[-1])
+    constant = (flat.max(axis=0) - flat.min(axis=0)) < np.finfo(float).resolution
+    return np.array(
+        [float(chains * n) if constant[j] else _geyer(rho[:, j], chains * n) for j in range(rho.shape[1])]
+    )
+
+
+def _geyer(rho: np.ndarray, total: int) -> float:
+    n = len(rho)
+    kept = np.zeros(n)
+    even, odd = 1.0, float(rho[1])
+    kept[0], kept[1] = even, odd
+    t = 1
+    while t < n - 3 and even + odd > 0.0:
+        even, odd = float(rho[t + 1]), float(rho[t + 2])
+        if even + odd >= 0:
+            kept[t + 1], kept[t + 2] = even, odd
+        t += 2
+    last = t - 2
+    if even > 0:
+        kept[last + 1] = even
+    t = 1
+    while t <= last - 2:  # monotone: no pair sum may exceed the one before
+        if kept[t + 1] + kept[t + 2] > kept[t - 1] + kept[t]:
+            kept[t + 1] = kept[t + 2] = (kept[t - 1] + kept[t]) / 2.0
+        t += 2
+    tau = -1.0 + 2.0 * kept[: last + 1].sum() + kept[last + 1 : last + 2].sum()
+    tau = max(tau, 1.0 / np.log10(total))
+    return float("nan") if np.isnan(kept).any() else total / tau
 
 
 KEY_PARAMETERS = (

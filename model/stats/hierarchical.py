@@ -115,9 +115,11 @@ import functools
 import logging
 import operator
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -366,40 +368,123 @@ def log_likelihood(
     return np.concatenate([pointwise(cell_logits(posterior, view, d), view, unit) for d in draws])
 
 
-def build_model(cells: Cells) -> Any:
-    """The PyMC model (imported here: PyMC is a fit-time dependency only)."""
+@dataclass(frozen=True)
+class Layout:
+    """The shape a compiled model is built for: the labels along each group dimension, the
+    era bins, and whether the foreign-help term is in it.
+
+    The cells are data of that shape (``data``), so one compiled model samples any history
+    that fits in it: a rolling backtest compiles once, in the full history's layout, and
+    each year's fit changes only the data (``nutpie``'s ``with_data``; compiling is 8–9 s of
+    a fit).  A group the year has not seen yet keeps its standard-normal ``z``, which no
+    launch touches: in this non-centred model it leaves the other parameters' posterior as
+    it is, and ``restrict`` drops it, so the fit draws such a group as new, like any fit.
+    The era steps after the year's last bin are switched off (``era_step_on``), so its
+    latest bin is 0, as in a fit of that history alone.
+    """
+
+    states: tuple[str, ...]
+    families: tuple[str, ...]
+    vehicles: tuple[str, ...]
+    n_era: int
+    assisted: bool
+
+    @classmethod
+    def of(cls, cells: Cells) -> Layout:
+        return cls(
+            tuple(cells.states),
+            tuple(cells.families),
+            tuple(cells.vehicles),
+            cells.n_era,
+            bool(cells.assisted.any()),
+        )
+
+    def coords(self) -> dict[str, list[str]]:
+        return {
+            "state": list(self.states),
+            "family": list(self.families),
+            "vehicle": list(self.vehicles),
+            "flight_bin": [str(e) for e in VEHICLE_FLIGHT_EDGES],
+            "gap_after": [str(e) for e in VEHICLE_FLIGHT_EDGES[:-1]],
+            "era_start": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(self.n_era)],
+            "era_step_end": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(self.n_era - 1)],
+        }
+
+    def positions(self, cells: Cells) -> dict[str, np.ndarray]:
+        """Where each of the cells' groups sits in this layout."""
+        found = {}
+        for dim, mine, theirs in (
+            ("state", self.states, cells.states),
+            ("family", self.families, cells.families),
+            ("vehicle", self.vehicles, cells.vehicles),
+        ):
+            index = {label: i for i, label in enumerate(mine)}
+            missing = [label for label in theirs if label not in index]
+            if missing:
+                raise LaunchcastError(f"{dim} {missing[0]!r} is not in the model's layout")
+            found[dim] = np.array([index[label] for label in theirs], dtype=np.int64)
+        if cells.n_era > self.n_era or (cells.assisted.any() and not self.assisted):
+            raise LaunchcastError("the cells reach beyond the model's layout (era or foreign help)")
+        return found
+
+    def data(self, cells: Cells) -> dict[str, np.ndarray]:
+        """The model's data (``build_model``) for these cells."""
+        at = self.positions(cells)
+        effect = np.zeros(len(self.vehicles))
+        effect[at["vehicle"][cells.vehicle_has_effect]] = 1.0
+        covariates = Covariates.of_cells(cells)
+        return {
+            "cell_state": at["state"][cells.state],
+            "cell_family": at["family"][cells.family],
+            "cell_vehicle": at["vehicle"][cells.vehicle],
+            **{
+                f"cell_{c.name}": np.asarray(
+                    getattr(covariates, c.name), dtype=np.int64 if c.name in ("flight_bin", "era") else float
+                )
+                for c in fields(Covariates)
+            },
+            "cell_attempts": np.asarray(cells.attempts, dtype=float),
+            "cell_successes": np.asarray(cells.successes, dtype=float),
+            "vehicle_effect": effect,
+            "era_step_on": (np.arange(self.n_era - 1) < cells.n_era - 1).astype(float),
+        }
+
+    def restrict(self, posterior: dict[str, np.ndarray], cells: Cells) -> dict[str, np.ndarray]:
+        """The draws (chain × draw × …) of what the cells' history holds: its groups, its era
+        bins, and ``b_assist`` only if it has a helped launch."""
+        at = self.positions(cells)
+        kept = dict(posterior)
+        for dim in ("state", "family", "vehicle"):
+            kept[f"a_{dim}"] = posterior[f"a_{dim}"][:, :, at[dim]]
+        kept["era"] = posterior["era"][:, :, : cells.n_era]
+        if not cells.assisted.any():
+            kept.pop("b_assist", None)
+        return kept
+
+
+def build_model(layout: Layout, data: Mapping[str, np.ndarray]) -> Any:
+    """The PyMC model in ``layout``, with ``data`` (``Layout.data``) as its data containers
+    (imported here: PyMC is a fit-time dependency only)."""
     import pymc as pm
     import pytensor.tensor as pt
 
-    coords = {
-        "state": cells.states,
-        "family": cells.families,
-        "vehicle": cells.vehicles,
-        "flight_bin": [str(e) for e in VEHICLE_FLIGHT_EDGES],
-        "gap_after": [str(e) for e in VEHICLE_FLIGHT_EDGES[:-1]],
-        "era_start": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era)],
-        "era_step_end": [str(int(ERA_START + ERA_WIDTH * k)) for k in range(cells.n_era - 1)],
-    }
-    with pm.Model(coords=coords) as model:
+    with pm.Model(coords=layout.coords()) as model:
+        d = {name: pm.Data(name, value) for name, value in data.items()}
         mu = pm.Normal("mu", 2.5, 1.0)
         sigma_state = pm.HalfNormal("sigma_state", 1.0)
         sigma_family = pm.HalfNormal("sigma_family", 1.0)
         sigma_vehicle = pm.HalfNormal("sigma_vehicle", 1.0)
         z_state = pm.Normal("z_state", 0.0, 1.0, dims="state")
         z_family = pm.Normal("z_family", 0.0, 1.0, dims="family")
-        # A vehicle alone in its family has no effect of its own: with one vehicle the family
-        # and vehicle effects are only identified as a sum, a ridge the sampler crawled along
-        # (sigma_family mixed slowly).  The family effect carries that vehicle.
-        own = np.flatnonzero(cells.vehicle_has_effect)
-        z_vehicle = pm.Normal("z_vehicle", 0.0, 1.0, shape=len(own))
+        z_vehicle = pm.Normal("z_vehicle", 0.0, 1.0, dims="vehicle")
         a_state = pm.Deterministic("a_state", sigma_state * z_state, dims="state")
         a_family = pm.Deterministic("a_family", sigma_family * z_family, dims="family")
+        # A vehicle alone in its family has no effect of its own (``vehicle_effect`` is 0):
+        # with one vehicle the family and vehicle effects are only identified as a sum, a
+        # ridge the sampler crawled along (sigma_family mixed slowly).  The family effect
+        # carries that vehicle; its z is then touched by nothing but its prior.
         a_vehicle = pm.Deterministic(
-            "a_vehicle",
-            pt.zeros(len(cells.vehicles))[own].set(sigma_vehicle * z_vehicle)
-            if len(own)
-            else pt.zeros(len(cells.vehicles)),
-            dims="vehicle",
+            "a_vehicle", sigma_vehicle * z_vehicle * d["vehicle_effect"], dims="vehicle"
         )
 
         def learning_curve(kind: str) -> Any:
@@ -419,30 +504,36 @@ def build_model(cells: Cells) -> Any:
             "b_state_exp": pm.Normal("b_state_exp", 0.0, 1.0),
             "b_previous_failed": pm.Normal("b_previous_failed", 0.0, 1.0),
         }
-        if cells.assisted.any():  # no helped launch in the data (or assistance "none"): no b_assist
+        if layout.assisted:  # no helped launch in the data (or assistance "none"): no b_assist
             params["b_assist"] = pm.Normal("b_assist", 0.0, ASSIST_PRIOR_SD)
 
-        if cells.n_era > 1:
+        if layout.n_era > 1:
             # A fixed step scale, not a fitted one: every 5-year bin holds hundreds of
             # launches, so the scale hardly matters, and a fitted scale made a funnel
             # that cost divergences and tail ESS.
             era_step = pm.Normal("era_step", 0.0, ERA_STEP_SD, dims="era_step_end")
-            era_tail = pt.cumsum(era_step[::-1])[::-1]
+            era_tail = pt.cumsum((era_step * d["era_step_on"])[::-1])[::-1]
             params["era"] = pm.Deterministic(
                 "era", pt.concatenate([-era_tail, pt.zeros(1)]), dims="era_start"
             )
         else:
             params["era"] = pm.Deterministic("era", pt.zeros(1), dims="era_start")
 
+        covariates = Covariates(**{c.name: d[f"cell_{c.name}"] for c in fields(Covariates)})
         eta = total(
             terms(
                 params,
                 lambda values, index: values[index],
-                (a_state[cells.state], a_family[cells.family], a_vehicle[cells.vehicle]),
-                Covariates.of_cells(cells),
+                (a_state[d["cell_state"]], a_family[d["cell_family"]], a_vehicle[d["cell_vehicle"]]),
+                covariates,
             )
         )
-        pm.Binomial("successes", n=cells.attempts, logit_p=eta, observed=cells.successes)
+        # The binomial log-likelihood without its coefficient, a constant in the parameters:
+        # k log σ(η) + (n − k) log σ(−η) = −n softplus(−η) − (n − k) η.  One softplus per cell,
+        # where pm.Binomial also turned the logit into p and checked bounds: a gradient costs
+        # 0.11 ms instead of 0.20 (BENCHMARKS.md, "Fit, issue 27").
+        n, k = d["cell_attempts"], d["cell_successes"]
+        pm.Potential("likelihood", pt.sum(-n * pt.softplus(-eta) - (n - k) * eta))
     return model
 
 
@@ -482,13 +573,13 @@ DIMS = {
 class Covariates:
     """What the terms read of a launch (scalars) or of a table of cells (arrays)."""
 
-    flight_bin: Any
+    flight_bin: Any  # an index
     novelty: Any
     modern_maiden: Any
     x_state: Any
     previous_failed: Any
     assisted: Any
-    era: Any
+    era: Any  # an index
 
     @classmethod
     def of_cells(cls, cells: Cells) -> Covariates:
@@ -690,6 +781,14 @@ class HierarchicalModel:
     #: The foreign-help table (default: the shipped ``data/assistance.csv``); counted up to
     #: ``config.assistance``.
     assistance: Assistance | None = None
+    #: The layout to sample in (default: the fitted history's own).  A backtest fits every
+    #: year in the full history's layout, so that one compiled model serves them all.
+    layout: Layout | None = None
+
+    def within(self, history: LaunchHistory) -> HierarchicalModel:
+        """This model, sampling in ``history``'s layout: for fits of parts of it."""
+        assistance = (self.assistance or Assistance.shipped()).at(self.config.assistance)
+        return replace(self, layout=Layout.of(build_cells(history, self.config, assistance)))
 
     @property
     def recorded_config(self) -> dict[str, Any]:
@@ -706,7 +805,13 @@ class HierarchicalModel:
         started = time.perf_counter()
         assistance = (self.assistance or Assistance.shipped()).at(self.config.assistance)
         cells = build_cells(history, self.config, assistance)
-        model = build_model(cells)
+        layout = self.layout or Layout.of(cells)
+        data = layout.data(cells)
+        coords = Layout.of(cells).coords()
+        del coords["era_step_end"]
+        compiling = time.perf_counter()
+        model = prepared(layout, data, self.config, shared=self.layout is not None)
+        log.info("model ready in %.1f s", time.perf_counter() - compiling)
         attempts = []
         config = self.config
         for attempt in range(1 + self.config.retries):
@@ -729,19 +834,18 @@ class HierarchicalModel:
             sampled = time.perf_counter()
             idata = sample(model, config)
             log.info("sampled in %.1f s; checking convergence", time.perf_counter() - sampled)
-            posterior = {
-                name: np.asarray(idata.posterior[name].values, dtype=float)
-                for name in (*SAVED_VARIABLES, *OPTIONAL_VARIABLES)
-                if name in idata.posterior
-            }
+            posterior = layout.restrict(
+                {
+                    name: np.asarray(idata.posterior[name].values, dtype=float)
+                    for name in (*SAVED_VARIABLES, *OPTIONAL_VARIABLES)
+                    if name in idata.posterior
+                },
+                cells,
+            )
             stats = {
                 name: np.asarray(idata.sample_stats[name].values)
                 for name in ("diverging", "energy")
                 if name in idata.sample_stats
-            }
-            coords = {
-                dim: list(map(str, idata.posterior[dim].values))
-                for dim in ("state", "family", "vehicle", "flight_bin", "gap_after", "era_start")
             }
             diagnostics = diagnose(posterior, stats, DIMS, coords, config.thresholds)
             attempts.append(
@@ -801,14 +905,44 @@ def kept(
     )
 
 
+#: Compiled models by layout, for fits that share one (a rolling backtest's years, which fit
+#: in the full history's layout): they compile once per process.  Two are kept.
+_compiled: dict[Layout, Any] = {}
+_compiling = threading.Lock()
+
+
+def prepared(layout: Layout, data: Mapping[str, np.ndarray], config: HierarchicalConfig, shared: bool) -> Any:
+    """What ``sample`` runs for these data: the PyMC model, or nutpie's compilation of it.
+
+    A fit alone compiles with its data frozen in as constants (8–9 s).  Fits that share the
+    layout (``shared``) compile it once per process with the data as containers (about 19 s:
+    numba compiles the data's reads for longer) and each swaps in its own data.
+    """
+    model = None if shared and config.sampler == "nutpie" else build_model(layout, data)
+    if config.sampler == "pymc":
+        return model
+    import nutpie
+
+    if model is not None:
+        return nutpie.compile_pymc_model(model, freeze_model=True)
+    with _compiling:
+        compiled = _compiled.get(layout)
+        if compiled is None:
+            compiled = nutpie.compile_pymc_model(build_model(layout, data))
+            while len(_compiled) >= 2:
+                _compiled.pop(next(iter(_compiled)))
+            _compiled[layout] = compiled
+    return compiled.with_data(**data)
+
+
 def sample(model: Any, config: HierarchicalConfig) -> Any:
-    """Run NUTS: nutpie (Rust, numba-compiled logp) by default, PyMC's sampler as an option."""
+    """Run NUTS: nutpie (Rust, numba-compiled logp) by default, PyMC's sampler as an option.
+    ``model`` is a PyMC model, or for nutpie also its compilation (``prepared``)."""
     if config.sampler == "nutpie":
         import nutpie
 
-        compiled = nutpie.compile_pymc_model(model)
         return nutpie.sample(
-            compiled,
+            model if hasattr(model, "with_data") else nutpie.compile_pymc_model(model),
             draws=config.draws,
             tune=config.tune,
             chains=config.chains,
@@ -835,10 +969,17 @@ def prior_predictive(history: LaunchHistory, draws: int = 500, seed: int = 0) ->
     import pymc as pm
 
     cells = build_cells(history)
-    model = build_model(cells)
-    with model:
-        prior = pm.sample_prior_predictive(draws=draws, random_seed=seed)
-    simulated = prior.prior_predictive["successes"].values.reshape(draws, -1)
+    layout = Layout.of(cells)
+    model = build_model(layout, layout.data(cells))
+    names = [name for name in (*SAVED_VARIABLES, *OPTIONAL_VARIABLES) if name in model.named_vars]
+    with model, warnings.catch_warnings():
+        # The likelihood is a Potential, which prior sampling leaves out, as a prior check should.
+        warnings.filterwarnings("ignore", message=".*Potential.*")
+        prior = pm.sample_prior_predictive(draws=draws, random_seed=seed, var_names=names).prior
+    parameters = {name: prior[name].values.reshape(draws, *prior[name].shape[2:]) for name in names}
+    eta = cell_logits(parameters, cells, np.arange(draws))
+    rng = np.random.default_rng(seed)
+    simulated = rng.binomial(cells.attempts, 1.0 / (1.0 + np.exp(-eta)))
     maiden = cells.flight_bin == 0
     mature = cells.flight_bin == len(VEHICLE_FLIGHT_EDGES) - 1
     return {

@@ -45,3 +45,42 @@ def test_round_trip_through_dict() -> None:
     result = diagnose({"mu": rng.normal(size=(2, 50))}, _stats(2, 50, rng), {}, {})
     again = Diagnostics.from_dict(result.to_dict())
     assert again.failures == result.failures and again.passed == result.passed
+
+
+def test_the_gate_computes_r_hat_ess_and_e_bfmi_as_arviz_does() -> None:
+    """The gate's vectorised statistics against ArviZ's column-by-column ones, on draws that
+    mix well, mix slowly (an AR(1) chain), sit apart by chain, are heavy-tailed, take few
+    values (ties in the ranks), and an odd number of draws."""
+    import arviz as az
+
+    rng = np.random.default_rng(4)
+    chains, n = 4, 801
+    ar = np.zeros((chains, n))
+    for t in range(1, n):
+        ar[:, t] = 0.95 * ar[:, t - 1] + rng.normal(size=chains)
+    columns = [
+        rng.normal(size=(chains, n)),
+        ar,
+        rng.normal(size=(chains, n)) + np.arange(chains)[:, None] * 0.3,
+        rng.standard_cauchy(size=(chains, n)),
+        rng.integers(0, 4, size=(chains, n)).astype(float),
+    ]
+    draws = np.stack(columns, axis=2)
+    energy = np.cumsum(rng.normal(size=(chains, n)), axis=1) * 0.1 + rng.normal(size=(chains, n))
+    result = diagnose(
+        {"x": draws},
+        {"diverging": np.zeros((chains, n), bool), "energy": energy},
+        {},
+        {},
+    )
+    dataset = az.convert_to_dataset({"x": draws})
+    expected = {
+        "rhat": az.rhat(dataset, method="rank")["x"].values,
+        "ess_bulk": az.ess(dataset, method="bulk")["x"].values,
+        "ess_tail": az.ess(dataset, method="tail")["x"].values,
+    }
+    for key, values in expected.items():
+        got = np.array([row[key] for row in result.parameters])
+        np.testing.assert_allclose(got, values, rtol=1e-9, err_msg=key)
+    np.testing.assert_allclose(result.ebfmi, az.bfmi(energy), rtol=1e-12)
+    assert expected["ess_bulk"][1] < 100 < expected["ess_bulk"][0]  # the cases differ as meant

@@ -16,7 +16,9 @@ from launchcast.model.stats.hierarchical import (
     HierarchicalConfig,
     HierarchicalFit,
     HierarchicalModel,
+    Layout,
     build_cells,
+    build_model,
     prior_predictive,
     sample,
 )
@@ -30,6 +32,49 @@ def test_cells_are_sufficient_statistics(history: LaunchHistory) -> None:
     assert cells.attempts.sum() == history.n_launches
     assert cells.successes.sum() == history.launches["success"].sum()
     assert len(cells.attempts) < history.n_launches / 2  # the point of cells
+
+
+def test_a_past_fits_in_the_full_historys_layout_as_in_its_own(history: LaunchHistory) -> None:
+    """A backtest year's cells, placed in the full history's layout (one compiled model for
+    every year): each cell keeps its groups, only the past's vehicles that share a family get
+    an effect, the era steps after the past's last bin are off, and ``restrict`` returns the
+    past's own parameters, which each cell reads as in the full layout."""
+    from datetime import date
+
+    from launchcast.model.stats.hierarchical import Covariates
+
+    past = build_cells(history.before(date(2003, 1, 1)))
+    full = Layout.of(build_cells(history))
+    data = full.data(past)
+    for dim, mine, theirs in (
+        ("state", past.states, full.states),
+        ("family", past.families, full.families),
+        ("vehicle", past.vehicles, full.vehicles),
+    ):
+        assert [theirs[i] for i in data[f"cell_{dim}"]] == [mine[c] for c in getattr(past, dim)]
+    own = {v for v, has in zip(past.vehicles, past.vehicle_has_effect, strict=True) if has}
+    assert {full.vehicles[i] for i in np.flatnonzero(data["vehicle_effect"])} == own
+    assert data["era_step_on"].sum() == past.n_era - 1 < full.n_era - 1
+    # One point in the full layout: each cell reads the same effects through either.
+    rng = np.random.default_rng(0)
+    point = {
+        "a_state": rng.normal(size=len(full.states)) * 0.3,
+        "a_family": rng.normal(size=len(full.families)) * 0.3,
+        "a_vehicle": rng.normal(size=len(full.vehicles)) * 0.3 * data["vehicle_effect"],
+        "era": np.concatenate([-np.cumsum(rng.normal(size=full.n_era - 1)[::-1] * 0.1)[::-1], [0.0]]),
+    }
+    restricted = full.restrict({k: v[None, None] for k, v in point.items()}, past)
+    assert restricted["a_vehicle"].shape[-1] == len(past.vehicles)
+    assert restricted["era"].shape[-1] == past.n_era
+    c = Covariates.of_cells(past)
+    assert np.array_equal(
+        restricted["a_vehicle"][0, 0][past.vehicle], point["a_vehicle"][data["cell_vehicle"]]
+    )
+    assert np.array_equal(restricted["era"][0, 0][c.era], point["era"][data["cell_era"]])
+    # A group outside the layout is refused, by name.
+    with pytest.raises(LaunchcastError, match="not in the model's layout"):
+        Layout.of(past).data(build_cells(history))
+    assert build_model(full, data).named_vars["z_vehicle"].eval().shape == (len(full.vehicles),)
 
 
 def test_only_vehicles_sharing_a_family_get_their_own_effect(history: LaunchHistory) -> None:
