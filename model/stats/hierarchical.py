@@ -180,7 +180,8 @@ def era_bin(year: np.ndarray | float, n_bins: int) -> np.ndarray:
 @dataclass(frozen=True)
 class HierarchicalConfig:
     # 2000 draws x 4 chains after 1000 warm-up steps: the full-history fit passes the gate
-    # first time on seeds 0-4 (27-29 s of sampling, min bulk ESS 995-1317, no divergence).
+    # first time on seeds 0-4 (20-22 s of sampling, 33-39 s a fit, min bulk ESS 1121-1439, no
+    # divergence).
     # With 700 warm-up steps and 1500 draws, seed 0 met a stray divergence and retried (93 s):
     # a tail excursion where sigma_state is large (0.57, mean 0.26), the era of 1957-66 high
     # and the US and Soviet state effects low — in the early years only they flew, so era,
