@@ -65,7 +65,8 @@ def main() -> None:
         started = time.perf_counter()
         for kind in ("rhat", "bulk", "tail"):
             run(draws, kind)
-        print(f"gate statistics, 600 parameters x 8,000 draws, {label:24s} {time.perf_counter() - started:5.2f} s")
+        seconds = time.perf_counter() - started
+        print(f"gate statistics, 600 parameters x 8,000 draws, {label:24s} {seconds:5.2f} s")
 
 
 def arviz_per_element(draws: np.ndarray, kind: str) -> np.ndarray:

@@ -916,7 +916,7 @@ def prepared(layout: Layout, data: Mapping[str, np.ndarray], config: Hierarchica
     """What ``sample`` runs for these data: the PyMC model, or nutpie's compilation of it.
 
     A fit alone compiles with its data frozen in as constants (8–9 s).  Fits that share the
-    layout (``shared``) compile it once per process with the data as containers (about 19 s:
+    layout (``shared``) compile it once per process with the data as containers (13–21 s:
     numba compiles the data's reads for longer) and each swaps in its own data.
     """
     model = None if shared and config.sampler == "nutpie" else build_model(layout, data)
