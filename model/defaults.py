@@ -20,3 +20,8 @@ MAX_PATHS = 200_000
 #: ``LAUNCHCAST_SCHEDULE_URL``: Launch Library 2's upcoming launches (The Space Devs,
 #: https://thespacedevs.com/llapi; free tier: 15 requests an hour).
 SCHEDULE_URL = "https://ll.thespacedevs.com/2.3.0/launches/upcoming/"
+
+#: Years a time may name (a question's, an announced launch's window): from the first orbital
+#: launch to a documented far future.  Outside them the answer says so, rather than a date
+#: library overflowing (year 9999 plus a day, or year 1 minus an offset).
+YEARS = (1957, 2200)

@@ -10,7 +10,8 @@
     │   ├── DataValidationError    a data file failed validation; every problem listed
     │   ├── ImplausibleChange      an update past the plausibility bounds (--accept-large-change)
     │   ├── UpdateError            GCAT could not be taken in; ``data/`` unchanged
-    │   ├── ScheduleError          a launch schedule could not be taken in; the schedule unchanged
+    │   ├── DownloadError          GCAT or Launch Library 2 did not answer as asked (one line, no credentials)
+    │   ├── ScheduleError          a launch schedule could not be taken in or read; the schedule unchanged
     │   ├── DataBusy               another writer held the data directory too long
     │   ├── BudgetExceeded         a question costlier than one request may be
     │   ├── RefitRunning           another refit holds the lock
@@ -62,10 +63,23 @@ class UpdateError(LaunchcastError):
     """An update that could not complete; ``data/`` is unchanged."""
 
 
+class DownloadError(LaunchcastError):
+    """A download that failed (``model.record.download``): the message names the URL without
+    credentials and the cause; ``kind`` names the fault for counting (``http``, ``transfer``,
+    ``rate-limited``, ``too-large``, ``stalled``, ``redirect``, ``malformed``, ``input``);
+    ``retry_after``: seconds the server asked us to wait (HTTP 429)."""
+
+    def __init__(self, message: str, kind: str = "transfer", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
 class ScheduleError(LaunchcastError):
     """A launch schedule (Launch Library 2, or an entry a user adds) that could not be taken in;
     the schedule is unchanged.  ``kind`` names the fault for counting (``rate-limited``, ``http``,
-    ``transfer``, ``malformed``, ``too-large``, ``stalled``, ``duplicate``, ``input``);
+    ``transfer``, ``malformed``, ``too-large``, ``stalled``, ``redirect``, ``duplicate``, ``input``,
+    ``unreadable``: a schedule file on disk that cannot be read);
     ``retry_after``: seconds the upstream asked us to wait (HTTP 429)."""
 
     def __init__(self, message: str, kind: str = "input", retry_after: float | None = None) -> None:

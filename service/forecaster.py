@@ -71,14 +71,17 @@ class Forecaster:
             return None
         return datetime.fromisoformat(str(self.history.launches["time_utc"].max()).replace("Z", "+00:00"))
 
-    def settle(self, answer: A) -> A:
+    def settle(self, answer: A, counts_announced: bool = False) -> A:
         """The answer, saying what its fit has not seen when the data directory is newer
-        (``forecast.with_newer_data``): every question's answer passes through here."""
+        (``forecast.with_newer_data``), and, for an answer that counts announced launches, what
+        it must say about the schedule (``Announcements.notes``): every answer passes through here."""
         end = self.data_end
-        if end is not None:
-            for part in (answer, getattr(answer, "a", None), getattr(answer, "b", None)):
-                if isinstance(part, forecast.Anchored):
+        notes = self.announced.notes if counts_announced and self.announced is not None else ()
+        for part in (answer, getattr(answer, "a", None), getattr(answer, "b", None)):
+            if isinstance(part, forecast.Anchored):
+                if end is not None:
                     forecast.with_newer_data(part, end, self.stale_after_days)
+                part.warnings.extend(note for note in notes if note not in part.warnings)
         return answer
 
     def moment(self, now: datetime) -> forecast.Moment:
@@ -123,7 +126,7 @@ class Forecaster:
             stale_after_days=self.stale_after_days,
             announced=self.announced,
         )
-        return Answered(self.settle(answer), self.by_month_chart(programme, paths, seed, now))
+        return Answered(self.settle(answer, True), self.by_month_chart(programme, paths, seed, now))
 
     def by_month_chart(self, programme: Programme, paths: int, seed: int, now: datetime) -> Chart:
         """The by-date question's chart: the outlook 24 months ahead, simulated when drawn."""
@@ -140,7 +143,7 @@ class Forecaster:
         chart = Chart(
             _by_month_title(programme), lambda layout: charts.by_month_chart(answer, self.label, layout)
         )
-        return Answered(self.settle(answer), chart)
+        return Answered(self.settle(answer, True), chart)
 
     def _draws(self, programme: Programme) -> np.ndarray:
         """The posterior draws of P(success) of a programme's next launch (what its chart shows)."""
@@ -178,7 +181,8 @@ class Forecaster:
             return charts.versus_chart(answer, self._draws(a), self._draws(b), self.label, layout)
 
         return Answered(
-            self.settle(answer), Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw)
+            self.settle(answer, True),
+            Chart(f"Who is more reliable, and who succeeds first: {a} vs {b}", draw),
         )
 
     def launches(
@@ -207,7 +211,7 @@ class Forecaster:
         )
         description = f"How many launches, and how many successes: {answer.subject}"
         return Answered(
-            self.settle(answer),
+            self.settle(answer, True),
             Chart(description, lambda layout: charts.launches_chart(answer, self.label, layout)),
         )
 
@@ -240,7 +244,7 @@ class Forecaster:
         )
         description = f"P(success) of each announced launch: {answer.subject}"
         return Answered(
-            self.settle(answer),
+            self.settle(answer, True),
             Chart(description, lambda layout: charts.manifest_chart(answer, self.label, layout)),
         )
 

@@ -36,7 +36,6 @@ from launchcast.model.questions.forecast import (
 from launchcast.model.record.history import LaunchHistory, load_history
 from launchcast.model.record.schedule import Schedule, read_schedule
 from launchcast.model.stats.fit import Fit
-from launchcast.model.stats.slips import slips_for
 from launchcast.service.errors import LedgerUnavailable, NoFitLoaded
 from launchcast.service.forecaster import Forecaster
 from launchcast.service.settings import Settings
@@ -111,17 +110,20 @@ class Served:
         served = cls(fit, version_id, history, cache, Forecaster(fit, version_id, stale_after_days, history))
         try:
             return served.with_schedule(read_schedule(data_dir))
-        except (LaunchcastError, ValueError) as exc:
-            log.warning("the schedule cannot be read (%s): answering without announced launches", exc)
-            return served
+        except LaunchcastError as exc:
+            log.warning("answering without announced launches: %s", exc)
+            return served.with_schedule(None, str(exc))
 
-    def with_schedule(self, schedule: Schedule) -> Served:
-        """This fit, answering with ``schedule``'s announced launches; caches start empty (charts and
-        pages drawn with the old schedule are stale)."""
+    def with_schedule(self, schedule: Schedule | None, problem: str = "") -> Served:
+        """This fit, answering with ``schedule``'s announced launches (None: without any, saying
+        ``problem``, why the schedule cannot be read); caches start empty (charts and pages drawn
+        with the old schedule are stale)."""
         forecaster = replace(
             self.forecaster,
-            announced=Announcements(schedule.entries, slips_for(schedule, self.history)),
-            schedule_checked_at=schedule.checked_at,
+            announced=Announcements.of(schedule, self.history)
+            if schedule is not None
+            else Announcements.unreadable(problem),
+            schedule_checked_at=schedule.checked_at if schedule is not None else None,
         )
         return replace(
             self, forecaster=forecaster, charts=LRUCache(CHART_CACHE), _charts_lock=threading.Lock()

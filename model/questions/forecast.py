@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS
+from launchcast.model.defaults import MAX_PATHS, STALE_AFTER_DAYS, YEARS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions import budget
 from launchcast.model.questions.explain import Explanation
 from launchcast.model.questions.explain import explain as explain_forecast
 from launchcast.model.record.assistance import Assistance, check_level
 from launchcast.model.record.catalogue import LaunchQuery, VehicleRecord
-from launchcast.model.record.history import decimal_year
-from launchcast.model.record.schedule import Announced
+from launchcast.model.record.history import LaunchHistory, decimal_year
+from launchcast.model.record.schedule import Announced, Schedule
 from launchcast.model.stats.fit import AssistanceAware, Fit
-from launchcast.model.stats.slips import SlipModel
+from launchcast.model.stats.slips import SlipModel, slips_for
 
 if TYPE_CHECKING:
     from launchcast.model.questions.manifest import Arrivals
@@ -57,9 +57,6 @@ MIN_PATHS = 1000
 RACE_YEARS = np.arange(1, 21) / 4
 #: The longest month-by-month outlook (``by_month``).
 MAX_MONTHS = 120
-#: Years a question may name (its time, its dates): from the first orbital launch to a documented
-#: far future; outside them the answer says so (date arithmetic overflows past year 9999).
-YEARS = (1957, 2200)
 
 
 class Interval(BaseModel):
@@ -262,10 +259,23 @@ class Programme:
 
 @dataclass(frozen=True)
 class Announcements:
-    """The announced launches (``model.record.schedule``) time questions count, and how they slip."""
+    """The announced launches (``model.record.schedule``) time questions count, and how they slip;
+    ``notes``: what every answer that counts them must say about the schedule (cut short, or not
+    readable at all and so left out)."""
 
     entries: Sequence[Announced] = ()
     slips: SlipModel = field(default_factory=SlipModel)
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, schedule: Schedule, history: LaunchHistory | None) -> Announcements:
+        partial = schedule.partial
+        return cls(schedule.entries, slips_for(schedule, history), (partial,) if partial else ())
+
+    @classmethod
+    def unreadable(cls, problem: str) -> Announcements:
+        """None counted, because the schedule on disk cannot be read (``problem`` says how to mend it)."""
+        return cls((), SlipModel(), (f"answered without announced launches: {problem}",))
 
 
 @dataclass(frozen=True)

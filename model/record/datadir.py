@@ -10,7 +10,9 @@ refits, ``data add`` and ``data ingest-gcat`` may run at once, so:
   Readers take the same lock shared, so they never see half a change.  The OS
   drops the lock when its holder dies, even by SIGKILL.
 - **All or nothing.** A change writes every new file under ``.staging/`` (fsynced),
-  then the journal ``.commit.json`` naming them — the commit point — then renames
+  reads each back — the bytes as written, then the whole set as its readers will read it
+  (``check``: a schedule with a lone carriage return in a name once committed a file nothing
+  could read) — then writes the journal ``.commit.json`` naming them — the commit point — then renames
   each into place.  A full disk fails while staging, before anything moved: the
   old set is whole.  A crash after the journal is rolled forward by the next
   writer; until then readers read the staged files the journal names, so they see
@@ -29,7 +31,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -68,8 +70,12 @@ class Snapshot:
 class Transaction(Snapshot):
     """A writer's view: read the current files, then ``commit`` the new ones together."""
 
-    def commit(self, files: dict[str, bytes]) -> None:
-        """Replace ``files`` as one set; on any error nothing changed and the error says why."""
+    def commit(self, files: dict[str, bytes], *, check: Callable[[Snapshot], object]) -> None:
+        """Replace ``files`` as one set; on any error nothing changed and the error says why.
+
+        ``check`` reads the new set (the staged files over the committed ones) as its readers
+        will, raising ``LaunchcastError`` if it cannot: a set that does not read back is never
+        committed."""
         if not files:
             return
         staging = self.root / STAGING_DIR
@@ -83,16 +89,41 @@ class Transaction(Snapshot):
                     os.fsync(handle.fileno())
                 os.chmod(staging / name, 0o644)
             fsync_directory(staging)
+            self._read_back(files, check)
             atomic_write_text(self.root / JOURNAL_FILE, json.dumps(sorted(files)))
         except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            (self.root / JOURNAL_FILE).unlink(missing_ok=True)
+            _drop_staging(self.root)
             raise LaunchcastError(
                 f"could not write the new data files in {self.root} ({exc.strerror or exc}); "
                 "nothing was changed — free some space or fix the permissions, then run it again"
             ) from None
+        except BaseException:
+            _drop_staging(self.root)
+            raise
         _roll_forward(self.root)
         self._staged = set()
+
+    def _read_back(self, files: dict[str, bytes], check: Callable[[Snapshot], object]) -> None:
+        staged = Snapshot(self.root)
+        staged._staged = set(files)
+        for name, content in files.items():
+            if staged.read_bytes(name) != content:
+                raise LaunchcastError(f"{name} did not read back as written; nothing was changed")
+        try:
+            check(staged)
+        except LaunchcastError as exc:
+            raise LaunchcastError(
+                f"the new {', '.join(sorted(files))} would not read back ({exc}); nothing was changed"
+            ) from None
+
+
+def _as_written(_: Snapshot) -> None:
+    """No reader beyond the bytes themselves (the package's own files, checked by its tests)."""
+
+
+def _drop_staging(root: Path) -> None:
+    shutil.rmtree(root / STAGING_DIR, ignore_errors=True)
+    (root / JOURNAL_FILE).unlink(missing_ok=True)
 
 
 def _journal(root: Path) -> set[str]:
@@ -215,5 +246,5 @@ def seed(root: Path) -> bool:
     with writing(root) as tx:
         if (root / "launches.csv").exists():
             return False
-        tx.commit({name: shipped.joinpath(name).read_bytes() for name in SHIPPED_FILES})
+        tx.commit({name: shipped.joinpath(name).read_bytes() for name in SHIPPED_FILES}, check=_as_written)
     return True

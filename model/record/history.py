@@ -26,6 +26,7 @@ from launchcast.model.record import datadir
 from launchcast.model.record.gcat import SUCCESS_THRESHOLD, operator_code
 from launchcast.model.record.names import NAMES_FILE, Names, read_names, unknown
 from launchcast.model.record.operators import ORGS_FILE, Operators, read_orgs_csv
+from launchcast.model.record.text import LIMITS
 
 #: The data set's schema: ``launches.csv`` and ``vehicles.csv`` columns, in file order
 #: (documented in data/README.md; written by ``model.record.gcat`` and ``model.record.ingest``).
@@ -91,7 +92,10 @@ def _read_csv(snapshot: datadir.Snapshot, name: str, columns: tuple[str, ...]) -
             "or point LAUNCHCAST_DATA_DIR at a directory holding it"
         )
     content = snapshot.read_bytes(name)
-    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise DataValidationError([f"{path}: cannot be read as CSV ({str(exc)[:200]})"]) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataValidationError(
@@ -103,10 +107,13 @@ def _read_csv(snapshot: datadir.Snapshot, name: str, columns: tuple[str, ...]) -
 
 #: NUL and the other control characters: never part of a name, a code or a time.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+#: The longest field of the launch record (``model.record.text``: a name).
+MAX_FIELD = LIMITS["name"]
 
 
 def _control_characters(table: pd.DataFrame, path: Path) -> list[str]:
-    """Every field holding a control character (a NUL in a site code, say), by line and column."""
+    """Every field holding a control character (a NUL in a site code, say) or longer than
+    ``MAX_FIELD``, by line and column."""
     problems = []
     for column in table.columns:
         values = table[column].astype(str)
@@ -114,7 +121,13 @@ def _control_characters(table: pd.DataFrame, path: Path) -> list[str]:
         for index in bad[bad].index[:20]:
             problems.append(
                 f"{path}, line {int(index) + 2}, column {column}: holds a control character "
-                f"({values[index]!r}); remove it"
+                f"({values[index][:60]!r}); remove it"
+            )
+        long = values.str.len() > MAX_FIELD
+        for index in long[long].index[:20]:
+            problems.append(
+                f"{path}, line {int(index) + 2}, column {column}: {len(values[index]):,} characters, "
+                f"over the limit of {MAX_FIELD} ({values[index][:40]!r}…)"
             )
     return problems
 
@@ -310,16 +323,21 @@ def load_history(data_dir: Path, now: datetime | None = None) -> LaunchHistory:
     The files are read as one committed set (``model.record.datadir``): a concurrent update
     is seen whole or not at all.
     """
-    data_dir = Path(data_dir)
-    launches_path, vehicles_path = data_dir / LAUNCHES_FILE, data_dir / VEHICLES_FILE
-    with datadir.reading(data_dir) as snapshot:
-        launches = _read_csv(snapshot, LAUNCHES_FILE, LAUNCH_COLUMNS)
-        vehicles = _read_csv(snapshot, VEHICLES_FILE, VEHICLE_COLUMNS)
-        raw_states = snapshot.read_bytes(STATES_FILE) if snapshot.path(STATES_FILE).exists() else b""
-        aliases = read_names(snapshot.read_bytes(NAMES_FILE)) if snapshot.path(NAMES_FILE).exists() else {}
-        orgs_path = snapshot.path(ORGS_FILE)
-        orgs = Operators(read_orgs_csv(orgs_path), {}) if orgs_path.exists() else None
-        country_names = orgs.country_names() if orgs else {}
+    with datadir.reading(Path(data_dir)) as snapshot:
+        return read_history(snapshot, now)
+
+
+def read_history(snapshot: datadir.Snapshot, now: datetime | None = None) -> LaunchHistory:
+    """``load_history`` of a set of files already held (a writer's new set, read back before its
+    commit, goes through here too)."""
+    launches_path, vehicles_path = snapshot.root / LAUNCHES_FILE, snapshot.root / VEHICLES_FILE
+    launches = _read_csv(snapshot, LAUNCHES_FILE, LAUNCH_COLUMNS)
+    vehicles = _read_csv(snapshot, VEHICLES_FILE, VEHICLE_COLUMNS)
+    raw_states = snapshot.read_bytes(STATES_FILE) if snapshot.path(STATES_FILE).exists() else b""
+    aliases = read_names(snapshot.read_bytes(NAMES_FILE)) if snapshot.path(NAMES_FILE).exists() else {}
+    orgs_path = snapshot.path(ORGS_FILE)
+    orgs = Operators(read_orgs_csv(orgs_path), {}) if orgs_path.exists() else None
+    country_names = orgs.country_names() if orgs else {}
     problems = validate(launches, vehicles, launches_path, vehicles_path, now)
     if problems:
         raise DataValidationError(problems)

@@ -34,6 +34,7 @@ from launchcast.model.record.history import (
     VEHICLES_FILE,
     not_before,
     parse_time,
+    read_history,
     time_key,
     validate,
 )
@@ -209,7 +210,7 @@ def merge(
     if report.changed:
         files[VEHICLES_FILE] = gcat.to_csv(merged_vehicles.to_dict("records"), VEHICLE_COLUMNS).encode()
         files[LAUNCHES_FILE] = gcat.to_csv(merged_launches.to_dict("records"), LAUNCH_COLUMNS).encode()
-    tx.commit(files)
+    tx.commit(files, check=read_history)
     return report
 
 
@@ -367,7 +368,8 @@ def rebuild(
                 **orgs_file,
                 LAUNCHES_FILE: gcat.to_csv(dataset.launches, LAUNCH_COLUMNS).encode(),
                 VEHICLES_FILE: gcat.to_csv(dataset.vehicles, VEHICLE_COLUMNS).encode(),
-            }
+            },
+            check=read_history,
         )
         return dataset
 

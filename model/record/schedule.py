@@ -31,7 +31,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +39,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
+from launchcast.model.defaults import YEARS
 from launchcast.model.errors import LaunchcastError, NotFoundError, ScheduleError
 from launchcast.model.record import datadir
 from launchcast.model.record.catalogue import Catalogue
+from launchcast.model.record.text import LIMITS, TextError, bounded, checked
 
 SCHEDULE_FILE = "schedule.csv"
 REVISIONS_FILE = "schedule-revisions.csv"
@@ -54,6 +56,14 @@ PAST_GRACE = timedelta(days=1)
 FLOWN = frozenset({"Success", "Failure", "Partial Failure", "In Flight"})
 #: The fields whose change makes a new revision (``last_updated`` alone does not).
 REVISED_BY = ("status", "net", "net_precision", "window_start", "window_end", "rocket")
+#: The statuses a user may give an entry (LL2's words for a launch still to fly).
+USER_STATUSES = ("Go", "TBC", "TBD", "Hold")
+#: The most entries the schedule holds, all sources together (LL2 lists about 300 upcoming
+#: launches; at most 15 pages of 100 are read a refresh, ``schedule_max_pages``).  A change past
+#: it is refused and the old schedule stays: 30,000 entries once took minutes of every start.
+MAX_ENTRIES = 2_000
+#: The largest ``schedule.csv`` written (2,000 entries at the field limits is about 2.8 MB).
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,19 +90,43 @@ class Announced:
 
 COLUMNS = tuple(f.name for f in fields(Announced))
 TIME_COLUMNS = ("net", "window_start", "window_end", "last_updated")
+#: The longest value of each text field (``model.record.text``).
+TEXT_LIMITS = {
+    "id": LIMITS["id"],
+    "source": LIMITS["source"],
+    "name": LIMITS["name"],
+    "rocket": LIMITS["code"],
+    "rocket_family": LIMITS["code"],
+    "country": LIMITS["code"],
+    "provider": LIMITS["name"],
+    "status": LIMITS["code"],
+    "net_precision": LIMITS["code"],
+}
 
 
 def _time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class OutOfRange(LaunchcastError):
+    """A time that parses but lies outside ``YEARS`` (or outside what a date can hold in UTC)."""
+
+
 def parse_utc(text: str, what: str) -> datetime:
-    """An ISO 8601 time ('2026-12-03T15:00:00Z'); a bare date is 00:00 UTC."""
+    """An ISO 8601 time ('2026-12-03T15:00:00Z') in ``YEARS``, to the second; a bare date is
+    00:00 UTC.  ``OutOfRange`` for a time outside them, ``LaunchcastError`` for no time at all."""
+    shown = text[:40] + "…" if isinstance(text, str) and len(text) > 40 else text
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        raise LaunchcastError(f"{what}: {text!r} is not a time (give e.g. 2026-12-03T15:00Z)") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, AttributeError, TypeError):
+        raise LaunchcastError(f"{what}: {shown!r} is not a time (give e.g. 2026-12-03T15:00Z)") from None
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        value = (datetime.min if value.year < YEARS[0] else datetime.max).replace(tzinfo=UTC)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise OutOfRange(f"{what}: {shown!r} is out of range: give a time in {YEARS[0]}–{YEARS[1]}")
+    return value.replace(microsecond=0)  # stored to the second (``_time``)
 
 
 # --- Launch Library 2's layout -------------------------------------------------------------
@@ -100,11 +134,22 @@ def parse_utc(text: str, what: str) -> datetime:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of LL2's upcoming list: its entries, the next page's URL, the list's length."""
+    """One page of LL2's upcoming list: its entries, the next page's URL, the list's length, and
+    the entries left out, each with why (a field over its limit, a time out of range)."""
 
     entries: list[Announced]
     next_url: str | None
     count: int
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def listed(self) -> int:
+        """Entries the page held, taken in or not."""
+        return len(self.entries) + len(self.skipped)
+
+
+class _Skip(Exception):
+    """An entry whose layout is right but whose content cannot be stored (it is left out, said)."""
 
 
 def parse_ll2_page(raw: bytes, where: str) -> Page:
@@ -112,6 +157,11 @@ def parse_ll2_page(raw: bytes, where: str) -> Page:
     whole, naming the entry and the field (``ScheduleError``)."""
     try:
         body = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ScheduleError(
+            f"{where}: JSON nested too deep to be Launch Library 2's list; the schedule is unchanged",
+            "malformed",
+        ) from None
     except UnicodeDecodeError as exc:
         raise ScheduleError(
             f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged", "malformed"
@@ -127,18 +177,25 @@ def parse_ll2_page(raw: bytes, where: str) -> Page:
             "…/2.3.0/launches/upcoming/?); the schedule is unchanged",
             "malformed",
         )
-    entries = [_ll2_entry(item, f"{where} results[{i}]") for i, item in enumerate(body["results"])]
+    entries, skipped = [], []
+    for i, item in enumerate(body["results"]):
+        try:
+            entries.append(_ll2_entry(item, f"{where} results[{i}]"))
+        except _Skip as exc:
+            skipped.append(str(exc))
     next_url = body.get("next")
     count = body.get("count")
+    listed = len(entries) + len(skipped)
     return Page(
         entries,
         next_url if isinstance(next_url, str) and next_url else None,
-        count if isinstance(count, int) else len(entries),
+        count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else listed,
+        skipped,
     )
 
 
 def _ll2_entry(item: Any, where: str) -> Announced:
-    def field(*path: str, required: bool = True) -> Any:
+    def at(*path: str, required: bool = True) -> Any:
         value: Any = item
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
@@ -147,35 +204,52 @@ def _ll2_entry(item: Any, where: str) -> Announced:
         return value
 
     def when(name: str, default: str | None = None) -> datetime:
-        text = field(name, required=default is None) or default
+        text = at(name, required=default is None) or default
+        if not isinstance(text, str):
+            raise ScheduleError(f"{where}: {name} is not a time; the schedule is unchanged", "malformed")
         try:
-            return parse_utc(str(text), name)
+            return parse_utc(text, name)
+        except OutOfRange as exc:
+            raise _Skip(f"{where}: {exc}") from None
         except LaunchcastError:
             raise ScheduleError(
-                f"{where}: {name} {text!r} is not a time; the schedule is unchanged", "malformed"
+                f"{where}: {name} {text[:40]!r} is not a time; the schedule is unchanged", "malformed"
             ) from None
 
-    net_text = field("net")
-    configuration = field("rocket", "configuration")
+    def text(name: str, value: Any) -> str:
+        if isinstance(value, dict | list):
+            raise ScheduleError(f"{where}: {name} is not text; the schedule is unchanged", "malformed")
+        try:
+            return bounded(str(value or ""), name, TEXT_LIMITS[name], where)
+        except TextError as exc:
+            raise _Skip(str(exc)) from None
+
+    net_text = at("net")
+    configuration = at("rocket", "configuration")
     families = configuration.get("families") if isinstance(configuration, dict) else None
-    family = families[0].get("name", "") if isinstance(families, list) and families else ""
+    first = families[0] if isinstance(families, list) and families else None
+    family = first.get("name", "") if isinstance(first, dict) else ""
     start = when("window_start", net_text)
-    return Announced(
-        id=str(field("id")),
+    entry = Announced(
+        id=text("id", at("id")),
         source=LL2_SOURCE,
-        name=str(field("name")),
-        rocket=str(field("rocket", "configuration", "name", required=False) or "")
-        or str(field("rocket", "configuration", "full_name")),
-        rocket_family=str(family or ""),
-        country=str(field("pad", "country", "alpha_2_code", required=False) or ""),
-        provider=str(field("launch_service_provider", "name", required=False) or ""),
-        status=str(field("status", "abbrev")),
+        name=text("name", at("name")),
+        rocket=text("rocket", at("rocket", "configuration", "name", required=False))
+        or text("rocket", at("rocket", "configuration", "full_name")),
+        rocket_family=text("rocket_family", family),
+        country=text("country", at("pad", "country", "alpha_2_code", required=False)),
+        provider=text("provider", at("launch_service_provider", "name", required=False)),
+        status=text("status", at("status", "abbrev")),
         net=when("net"),
-        net_precision=str(field("net_precision", "abbrev", required=False) or ""),
+        net_precision=text("net_precision", at("net_precision", "abbrev", required=False)),
         window_start=start,
         window_end=when("window_end", start.isoformat()),
         last_updated=when("last_updated", net_text),
     )
+    for name in ("id", "name", "rocket", "status"):
+        if not getattr(entry, name):
+            raise _Skip(f"{where}: {name} is empty once control characters are removed")
+    return entry
 
 
 # --- the schedule on disk ------------------------------------------------------------------
@@ -199,7 +273,21 @@ class Schedule:
     def checked_at(self) -> datetime | None:
         """When the source was last asked successfully (a 304 counts): the schedule's age."""
         at = self.meta.get("checked_at") or self.meta.get("fetched_at")
-        return parse_utc(at, "checked_at") if at else None
+        try:
+            return parse_utc(at, "checked_at") if isinstance(at, str) else None
+        except LaunchcastError:
+            return None
+
+    @property
+    def partial(self) -> str | None:
+        """Why the schedule may lack announced launches its source lists, if it may."""
+        if self.meta.get("complete", True) is not False:
+            return None
+        return (
+            f"Launch Library 2 listed {self.meta.get('listed', '?')} upcoming launches and "
+            f"{self.meta.get('read', '?')} were read at its last update (pages cut short, or the "
+            "page limit); launches past the last one read are as an earlier update left them"
+        )
 
     def upcoming(self, now: datetime) -> list[Announced]:
         """Entries whose window has not closed by ``now``, by NET."""
@@ -225,37 +313,64 @@ def _csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _unreadable(name: str, line: int | None, problem: str) -> ScheduleError:
+    at = f" line {line}" if line else ""
+    return ScheduleError(
+        f"{name}{at}: {problem}: the schedule cannot be read; 'launchcast schedule update' or "
+        "'schedule add' replaces it (keeping the unreadable file beside it), or remove the file",
+        "unreadable",
+    )
+
+
 def _read_entries(raw: bytes, name: str) -> list[tuple[Announced, dict[str, str]]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(name, None, f"not UTF-8 (byte {exc.start})") from None
+    reader = csv.DictReader(io.StringIO(text))
     out = []
-    for line, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8"))), start=2):
-        try:
-            values: dict[str, Any] = {k: row[k] for k in COLUMNS}
-            for k in TIME_COLUMNS:
-                values[k] = parse_utc(values[k], k)
-        except (KeyError, LaunchcastError, TypeError) as exc:
-            raise LaunchcastError(f"{name} line {line}: {exc}; fix or remove that line") from None
-        out.append((Announced(**values), row))
+    try:
+        for row in reader:
+            line = reader.line_num
+            try:
+                values: dict[str, Any] = {k: row[k] for k in COLUMNS}
+                for k in TIME_COLUMNS:
+                    values[k] = parse_utc(values[k], k)
+            except (KeyError, LaunchcastError, TypeError) as exc:
+                raise _unreadable(name, line, str(exc)) from None
+            out.append((Announced(**values), row))
+    except csv.Error as exc:
+        raise _unreadable(name, reader.line_num, str(exc)) from None
     return out
 
 
+def _meta(raw: bytes) -> dict[str, Any]:
+    try:
+        meta = json.loads(raw) if raw else {}
+    except (ValueError, RecursionError):
+        return {}  # unreadable validators: the next update fetches everything, as the first did
+    return meta if isinstance(meta, dict) else {}
+
+
+def _schedule_from(snapshot: datadir.Snapshot) -> Schedule:
+    def raw(name: str) -> bytes:
+        return snapshot.read_bytes(name) if snapshot.path(name).exists() else b""
+
+    entries = [e for e, _ in _read_entries(raw(SCHEDULE_FILE), SCHEDULE_FILE)]
+    revisions = []
+    for entry, row in _read_entries(raw(REVISIONS_FILE), REVISIONS_FILE):
+        try:
+            revisions.append(Revision(entry, parse_utc(row.get("recorded_at") or "", "recorded_at")))
+        except LaunchcastError as exc:
+            raise _unreadable(REVISIONS_FILE, None, f"{entry.id}: {exc}") from None
+    return Schedule(entries, revisions, _meta(raw(META_FILE)))
+
+
 def read_schedule(data_dir: Path) -> Schedule:
-    """The schedule as committed (empty before the first update or addition)."""
+    """The schedule as committed (empty before the first update or addition); ``ScheduleError``
+    (kind ``unreadable``) naming the file and line when it cannot be read."""
     with datadir.reading(Path(data_dir)) as snapshot:
-        raw = {
-            name: snapshot.read_bytes(name) if snapshot.path(name).exists() else b""
-            for name in (SCHEDULE_FILE, REVISIONS_FILE, META_FILE)
-        }
-    entries = [e for e, _ in _read_entries(raw[SCHEDULE_FILE], SCHEDULE_FILE)] if raw[SCHEDULE_FILE] else []
-    revisions = (
-        [
-            Revision(e, parse_utc(row["recorded_at"], "recorded_at"))
-            for e, row in _read_entries(raw[REVISIONS_FILE], REVISIONS_FILE)
-        ]
-        if raw[REVISIONS_FILE]
-        else []
-    )
-    meta = json.loads(raw[META_FILE]) if raw[META_FILE] else {}
-    return Schedule(entries, revisions, meta)
+        return _schedule_from(snapshot)
 
 
 @dataclass(frozen=True)
@@ -267,6 +382,8 @@ class ScheduleChange:
     dropped: int = 0
     kept: int = 0
     skipped: tuple[str, ...] = ()  # entries not taken in, each with why
+    #: Schedule files that could not be read, kept beside the new ones: why, and where.
+    set_aside: tuple[str, ...] = ()
 
     def summary(self) -> str:
         skipped = f"; {len(self.skipped)} skipped ({self.skipped[0]}…)" if self.skipped else ""
@@ -276,7 +393,7 @@ class ScheduleChange:
         )
 
 
-def _check_unique(entries: list[Announced], where: str) -> None:
+def check_unique(entries: list[Announced], where: str) -> None:
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
@@ -303,6 +420,89 @@ def usable(entries: list[Announced], now: datetime) -> tuple[list[Announced], li
     return kept, skipped
 
 
+@dataclass
+class _Current:
+    """A writer's view of the schedule: the entries it can read, and unreadable files to keep aside."""
+
+    entries: list[Announced]
+    revisions_readable: bool
+    set_aside: dict[str, bytes] = field(default_factory=dict)
+    why: list[str] = field(default_factory=list)
+
+
+def _current(tx: datadir.Transaction, now: datetime) -> _Current:
+    """The committed schedule.  A file that cannot be read does not stop the change that replaces
+    it: its bytes are kept beside it (``schedule-unreadable-<time>.csv``), so nothing is lost."""
+    current = _Current([], True)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for name in (SCHEDULE_FILE, REVISIONS_FILE):
+        if not tx.path(name).exists():
+            continue
+        raw = tx.read_bytes(name)
+        try:
+            entries = [e for e, _ in _read_entries(raw, name)]
+        except ScheduleError as exc:
+            aside = name.replace(".csv", f"-unreadable-{stamp}.csv")
+            current.set_aside[aside] = raw
+            current.why.append(f"{exc} — kept as {aside}")
+            if name == REVISIONS_FILE:
+                current.revisions_readable = False
+            continue
+        if name == SCHEDULE_FILE:
+            current.entries = entries
+    return current
+
+
+def _schedule_file(entries: Iterable[Announced], where: str) -> bytes:
+    """``schedule.csv`` holding ``entries``, within ``MAX_ENTRIES`` and ``MAX_FILE_BYTES``."""
+    ordered = sorted(entries, key=lambda e: (e.net, e.id))
+    if len(ordered) > MAX_ENTRIES:
+        raise ScheduleError(
+            f"{where}: the schedule would hold {len(ordered):,} entries, over the limit of "
+            f"{MAX_ENTRIES:,}; the schedule is unchanged",
+            "too-large",
+        )
+    content = _csv(_rows(ordered), COLUMNS)
+    if len(content) > MAX_FILE_BYTES:
+        raise ScheduleError(
+            f"{where}: the schedule would take {len(content):,} bytes, over the limit of "
+            f"{MAX_FILE_BYTES:,}; the schedule is unchanged",
+            "too-large",
+        )
+    return content
+
+
+def _commit(
+    tx: datadir.Transaction,
+    current: _Current,
+    entries: list[Announced] | None,
+    changed: list[Announced],
+    now: datetime,
+    where: str,
+    meta: bytes | None = None,
+) -> None:
+    """Write the schedule (``entries``; None: unchanged), ``changed`` appended to the revisions and
+    ``meta``, with unreadable files kept aside; each file is read back before the commit."""
+    files = dict(current.set_aside)
+    if entries is not None:
+        files[SCHEDULE_FILE] = _schedule_file(entries, where)
+    if changed or not current.revisions_readable:
+        files[REVISIONS_FILE] = _append_revisions(tx, current, changed, now)
+    if meta is not None:
+        files[META_FILE] = meta
+
+    def reads_back(staged: datadir.Snapshot) -> None:
+        schedule = _schedule_from(staged)
+        if entries is not None and sorted(schedule.entries, key=lambda e: e.id) != sorted(
+            entries, key=lambda e: e.id
+        ):
+            raise ScheduleError(f"{SCHEDULE_FILE} does not read back as the entries written")
+        if changed and [r.entry for r in schedule.revisions[-len(changed) :]] != changed:
+            raise ScheduleError(f"{REVISIONS_FILE} does not read back with the revisions appended")
+
+    tx.commit(files, check=reads_back)
+
+
 def take_in(
     data_dir: Path,
     fetched: list[Announced],
@@ -314,13 +514,14 @@ def take_in(
 ) -> ScheduleChange:
     """Replace ``source``'s entries with ``fetched`` as one commit, appending a revision for each
     new or changed entry.  Entries of other sources stay.  With ``complete`` False (the list was
-    cut at the page limit), entries past the last one fetched are kept as they were."""
-    _check_unique(fetched, source)
+    cut at the page limit, or its pages held fewer than it listed), entries past the last one
+    fetched are kept as they were."""
+    check_unique(fetched, source)
     taken, skipped = usable(fetched, now)
     with datadir.writing(Path(data_dir)) as tx:
-        current = _current(tx)
-        before = {e.id: e for e in current if e.source == source}
-        others = [e for e in current if e.source != source]
+        current = _current(tx, now)
+        before = {e.id: e for e in current.entries if e.source == source}
+        others = [e for e in current.entries if e.source != source]
         clash = {e.id for e in others} & {e.id for e in taken}
         if clash:
             raise ScheduleError(f"{source}: id {sorted(clash)[0]} is already an entry of another source")
@@ -330,36 +531,41 @@ def take_in(
             after |= {i: e for i, e in before.items() if i not in after and e.net > last}
         changed = [e for i, e in after.items() if i not in before or before[i].revised(e)]
         new = sum(1 for e in changed if e.id not in before)
-        files = {
-            SCHEDULE_FILE: _csv(
-                _rows(sorted([*others, *after.values()], key=lambda e: (e.net, e.id))), COLUMNS
-            ),
-            META_FILE: (
-                json.dumps((meta or {}) | {"fetched_at": _time(now), "checked_at": _time(now)}, indent=1)
-                + "\n"
-            ).encode(),
-        }
-        if changed:
-            files[REVISIONS_FILE] = _append_revisions(tx, changed, now)
-        tx.commit(files)
+        stamps = {"fetched_at": _time(now), "checked_at": _time(now)}
+        _commit(
+            tx,
+            current,
+            [*others, *after.values()],
+            changed,
+            now,
+            source,
+            (json.dumps((meta or {}) | stamps, indent=1) + "\n").encode(),
+        )
     return ScheduleChange(
         new=new,
         revised=len(changed) - new,
         dropped=len(set(before) - set(after)),
         kept=len(after) - len(changed),
         skipped=tuple(skipped),
+        set_aside=tuple(current.why),
     )
 
 
 def record_check(data_dir: Path, meta: dict[str, Any]) -> None:
     """Note a check that found nothing new (LL2 answered 304): the schedule's age restarts."""
     with datadir.writing(Path(data_dir)) as tx:
-        tx.commit({META_FILE: (json.dumps(meta, indent=1) + "\n").encode()})
+        tx.commit({META_FILE: (json.dumps(meta, indent=1) + "\n").encode()}, check=_schedule_from)
 
 
 def add(data_dir: Path, entries: list[Announced], now: datetime) -> ScheduleChange:
     """Add or revise entries a user gives (a navigation warning, a news report), each with its source."""
-    _check_unique(entries, "the entries given")
+    check_unique(entries, "the entries given")
+    if len(entries) > MAX_ENTRIES:
+        raise ScheduleError(
+            f"{len(entries):,} entries given, over the schedule's limit of {MAX_ENTRIES:,}; "
+            "nothing was added",
+            "too-large",
+        )
     for entry in entries:
         if not entry.source.strip():
             raise ScheduleError(f"{entry.name}: give its source (a URL or a citation) with --source")
@@ -371,7 +577,8 @@ def add(data_dir: Path, entries: list[Announced], now: datetime) -> ScheduleChan
                 "a launch that flew belongs in the record ('launchcast data add'), not the schedule"
             )
     with datadir.writing(Path(data_dir)) as tx:
-        current = {e.id: e for e in _current(tx)}
+        state = _current(tx, now)
+        current = {e.id: e for e in state.entries}
         for entry in entries:
             if entry.id in current and current[entry.id].source != entry.source:
                 if current[entry.id].source == LL2_SOURCE:
@@ -381,22 +588,19 @@ def add(data_dir: Path, entries: list[Announced], now: datetime) -> ScheduleChan
         changed = [e for e in entries if e.id not in current or current[e.id].revised(e)]
         new = sum(1 for e in changed if e.id not in current)
         merged = current | {e.id: e for e in entries}
-        files = {SCHEDULE_FILE: _csv(_rows(sorted(merged.values(), key=lambda e: (e.net, e.id))), COLUMNS)}
-        if changed:
-            files[REVISIONS_FILE] = _append_revisions(tx, changed, now)
-        tx.commit(files)
-    return ScheduleChange(new=new, revised=len(changed) - new, kept=len(entries) - len(changed))
+        _commit(tx, state, list(merged.values()), changed, now, "the entries given")
+    return ScheduleChange(
+        new=new, revised=len(changed) - new, kept=len(entries) - len(changed), set_aside=tuple(state.why)
+    )
 
 
-def _current(tx: datadir.Transaction) -> list[Announced]:
-    if not tx.path(SCHEDULE_FILE).exists():
-        return []
-    return [e for e, _ in _read_entries(tx.read_bytes(SCHEDULE_FILE), SCHEDULE_FILE)]
-
-
-def _append_revisions(tx: datadir.Transaction, changed: list[Announced], now: datetime) -> bytes:
-    """The revision history with ``changed`` appended (never rewritten)."""
-    old = tx.read_bytes(REVISIONS_FILE) if tx.path(REVISIONS_FILE).exists() else b""
+def _append_revisions(
+    tx: datadir.Transaction, current: _Current, changed: list[Announced], now: datetime
+) -> bytes:
+    """The revision history with ``changed`` appended (never rewritten; begun anew when the old
+    file could not be read, which is then kept aside)."""
+    readable = current.revisions_readable and tx.path(REVISIONS_FILE).exists()
+    old = tx.read_bytes(REVISIONS_FILE) if readable else b""
     added = _csv(_rows(changed, {"recorded_at": _time(now)}), (*COLUMNS, "recorded_at"))
     if old:
         return old + added.split(b"\n", 1)[1]
@@ -541,17 +745,28 @@ def user_entry(
     entry_id: str | None = None,
     now: datetime,
 ) -> Announced:
-    """An announced launch a user gives (``launchcast schedule add``)."""
-    name = name or f"{rocket} (announced)"
+    """An announced launch a user gives (``launchcast schedule add``); ``TextError`` naming a
+    field with a control character or over its limit, ``ScheduleError`` for a status a launch
+    still to fly does not have."""
+    where = "the entry"
+    known = {s.casefold(): s for s in USER_STATUSES}
+    if status.strip().casefold() not in known:
+        raise ScheduleError(
+            f"status {status.strip()[:40]!r}: give one of {', '.join(USER_STATUSES)} (a launch that has "
+            "flown belongs in the record: 'launchcast data add')"
+        )
+    rocket = checked(rocket, "rocket", TEXT_LIMITS["rocket"], where)
+    name = checked(name or f"{rocket} (announced)", "name", TEXT_LIMITS["name"], where)
+    entry_id = checked(entry_id or "", "id", TEXT_LIMITS["id"], where)
     return Announced(
-        id=entry_id or f"user:{rocket.casefold().replace(' ', '-')}:{net:%Y-%m-%d}",
-        source=source.strip(),
+        id=entry_id or f"user:{rocket.casefold().replace(' ', '-')}:{net:%Y-%m-%d}"[: TEXT_LIMITS["id"]],
+        source=checked(source, "source", TEXT_LIMITS["source"], where),
         name=name,
         rocket=rocket,
         rocket_family="",
-        country=country,
+        country=checked(country, "country", TEXT_LIMITS["country"], where),
         provider="",
-        status=status,
+        status=known[status.strip().casefold()],
         net=net,
         net_precision="DAY",
         window_start=net,

@@ -7,9 +7,10 @@ orbital or not), ``tables/lv.tsv`` (vehicles and their families) and
 
 1. asks for ``launch.tsv`` with the validators of the last update (``If-None-Match``
    / ``If-Modified-Since``, kept in ``data/upstream.json``): ``304`` means nothing new;
-2. otherwise downloads all three, each streamed to a temporary file under a size
-   cap, with connect/read timeouts and a few retries with backoff on timeouts,
-   dropped connections and 5xx answers;
+2. otherwise downloads all three, each streamed to a temporary file by
+   ``model.record.download`` (a size cap, a deadline for the whole answer, a few retries
+   with backoff on timeouts, dropped connections and 5xx answers, redirects only on the
+   host asked);
 3. checks each body before anything merges: it is a GCAT table (its header, not an
    HTML error page), it carries GCAT's ``# Updated`` stamp, and that stamp is not
    older than the one the data came from; the launch list is complete (it holds the
@@ -17,7 +18,8 @@ orbital or not), ``tables/lv.tsv`` (vehicles and their families) and
 4. ingests them by the same path as ``data ingest-gcat`` — one locked, all-or-nothing
    change of ``data/`` that also records the new validators.
 
-Any failure raises ``UpdateError`` with one line saying what and where, and leaves
+Any failure raises ``UpdateError`` with one line saying what and where (the URL without
+``user:password@``, ``download.shown``; never the body's bytes, which are logged), and leaves
 ``data/`` byte-identical.  ``fetched_at`` is passed in (time is an input).
 """
 
@@ -27,18 +29,15 @@ import json
 import logging
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from launchcast.model.defaults import GCAT_URL
-from launchcast.model.errors import LaunchcastError, UpdateError
-from launchcast.model.record import datadir, gcat
+from launchcast.model.errors import DownloadError, LaunchcastError, UpdateError
+from launchcast.model.record import datadir, download, gcat
 from launchcast.model.record.history import LAUNCHES_FILE, not_before
 from launchcast.model.record.ingest import IngestReport, ingest_gcat
 
@@ -54,10 +53,6 @@ TABLES = {
 ProgressFn = Callable[[str, int, int | None], None]
 
 logger = logging.getLogger("launchcast.update")
-
-
-class _Retryable(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -77,6 +72,22 @@ class UpdateConfig:
 
     def url(self, table: str) -> str:
         return self.base_url.rstrip("/") + "/" + TABLES[table][0]
+
+    @property
+    def shown_url(self) -> str:
+        """The base URL as answers, logs and metrics show it (no credentials)."""
+        return download.shown(self.base_url)
+
+    @property
+    def limits(self) -> download.Limits:
+        return download.Limits(
+            self.connect_timeout,
+            self.read_timeout,
+            self.deadline_seconds,
+            self.max_bytes,
+            self.retries,
+            self.backoff_seconds,
+        )
 
 
 @dataclass
@@ -121,34 +132,30 @@ def update(
     previous = read_upstream(data_dir)
     known = previous.get("files", {})
     workdir = Path(tempfile.mkdtemp(prefix="launchcast-update-"))
-    timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
     try:
-        with httpx.Client(
-            timeout=timeout, follow_redirects=True, headers={"User-Agent": "launchcast (GCAT update)"}
-        ) as client:
-            conditional = {}
-            last = known.get("launch", {})
-            if last.get("url") == config.url("launch"):
-                if last.get("etag"):
-                    conditional["If-None-Match"] = last["etag"]
-                if last.get("last_modified"):
-                    conditional["If-Modified-Since"] = last["last_modified"]
-            fetched = {"launch": _fetch(client, config, "launch", workdir, conditional, progress)}
-            if fetched["launch"].status == 304:
-                return UpdateResult(
-                    "current",
-                    f"GCAT's launch list has not changed since the last "
-                    f"update ({last.get('updated') or 'stamp unknown'}): nothing new",
-                )
-            for table in ("lv", "orgs"):
-                fetched[table] = _fetch(client, config, table, workdir, {}, progress)
+        conditional = {}
+        last = known.get("launch", {})
+        if last.get("url") in (config.url("launch"), download.shown(config.url("launch"))):
+            if last.get("etag"):
+                conditional["If-None-Match"] = last["etag"]
+            if last.get("last_modified"):
+                conditional["If-Modified-Since"] = last["last_modified"]
+        fetched = {"launch": _fetch(config, "launch", workdir, conditional, fetched_at, progress)}
+        if fetched["launch"].status == 304:
+            return UpdateResult(
+                "current",
+                f"GCAT's launch list has not changed since the last "
+                f"update ({last.get('updated') or 'stamp unknown'}): nothing new",
+            )
+        for table in ("lv", "orgs"):
+            fetched[table] = _fetch(config, table, workdir, {}, fetched_at, progress)
         stamps = {
             table: _check_table(config, table, f.path, _previous_stamp(data_dir, known, table))
             for table, f in fetched.items()
         }
         files: dict[str, dict[str, Any]] = {
             table: {
-                "url": config.url(table),
+                "url": download.shown(config.url(table)),
                 "etag": f.etag,
                 "last_modified": f.last_modified,
                 "updated": stamps[table],
@@ -157,7 +164,7 @@ def update(
             for table, f in fetched.items()
         }
         record = {
-            "base_url": config.base_url,
+            "base_url": config.shown_url,
             "fetched_at": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "files": files,
         }
@@ -174,7 +181,7 @@ def update(
         except UpdateError:
             raise
         except LaunchcastError as exc:
-            raise UpdateError(f"GCAT's tables from {config.base_url} were not taken in: {exc}") from None
+            raise UpdateError(f"GCAT's tables from {config.shown_url} were not taken in: {exc}") from None
         outcome = "updated" if report.changed else "current"
         reason = (
             f"{len(report.added)} new and {len(report.corrected)} corrected launch(es)"
@@ -189,86 +196,53 @@ def update(
 
 
 def _fetch(
-    client: httpx.Client,
     config: UpdateConfig,
     table: str,
     workdir: Path,
     headers: dict[str, str],
+    now: datetime,
     progress: ProgressFn | None,
 ) -> _Fetched:
     url = config.url(table)
     dest = workdir / Path(TABLES[table][0]).name
-    problem = ""
-    for attempt in range(config.retries + 1):
-        if attempt:
-            time.sleep(config.backoff_seconds * 2 ** (attempt - 1))
-        try:
-            return _download(client, config, table, url, dest, headers, progress)
-        except _Retryable as exc:
-            problem = str(exc)
-        except httpx.TimeoutException as exc:
-            kind = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for data"
-            problem = f"timed out {kind} ({type(exc).__name__})"
-        except httpx.RemoteProtocolError as exc:
-            problem = f"the connection broke before the whole file arrived (truncated body: {exc})"
-        except httpx.ConnectError as exc:
-            problem = (
-                f"cannot connect ({exc}): offline, a wrong host, or DNS (offline, GCAT's files can be "
-                "taken in by hand: 'launchcast data ingest-gcat launch.tsv --lv lv.tsv --orgs orgs.tsv')"
-            )
-        except httpx.TransportError as exc:
-            problem = f"transfer failed ({type(exc).__name__}: {exc})"
-    raise UpdateError(f"{url}: {problem}, after {config.retries + 1} attempt(s); data/ is unchanged")
 
+    def downloaded(received: int, expected: int | None) -> None:
+        if progress is not None:
+            progress(table, received, expected)
 
-def _download(
-    client: httpx.Client,
-    config: UpdateConfig,
-    table: str,
-    url: str,
-    dest: Path,
-    headers: dict[str, str],
-    progress: ProgressFn | None,
-) -> _Fetched:
-    with client.stream("GET", url, headers=headers) as response:
-        if response.status_code == 304:
-            return _Fetched(304, dest)
-        if response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code} {response.reason_phrase}")
-        if response.status_code != 200:
-            raise UpdateError(
-                f"{url}: HTTP {response.status_code} {response.reason_phrase} "
-                "(is LAUNCHCAST_GCAT_URL / --url GCAT's tsv/ folder?); data/ is unchanged"
-            )
-        length = response.headers.get("content-length")
-        expected = int(length) if length and length.isdigit() else None
-        if expected is not None and expected > config.max_bytes:
-            raise UpdateError(
-                f"{url}: {expected:,} bytes is over the {config.max_bytes:,}-byte cap "
-                "(LAUNCHCAST_GCAT_MAX_BYTES); data/ is unchanged"
-            )
-        received = 0
-        deadline = time.monotonic() + config.deadline_seconds
+    try:
         with open(dest, "wb") as handle:
-            for chunk in response.iter_bytes():
-                if time.monotonic() > deadline:
-                    raise UpdateError(
-                        f"{url}: the download took longer than {config.deadline_seconds:g} s "
-                        f"({received:,} bytes received; LAUNCHCAST_GCAT_DEADLINE_SECONDS): a stalled or "
-                        "trickling server; data/ is unchanged"
-                    )
-                received += len(chunk)
-                if received > config.max_bytes:
-                    raise UpdateError(
-                        f"{url}: the body passed the {config.max_bytes:,}-byte cap "
-                        "(LAUNCHCAST_GCAT_MAX_BYTES); data/ is unchanged"
-                    )
-                handle.write(chunk)
-                if progress:
-                    progress(table, received, expected)
-        return _Fetched(
-            200, dest, response.headers.get("etag"), response.headers.get("last-modified"), received
+            answer = download.get(
+                url,
+                config.limits,
+                handle,
+                now,
+                {"User-Agent": "launchcast (GCAT update)", **headers},
+                downloaded,
+            )
+    except DownloadError as exc:
+        offline = (
+            " (offline, GCAT's files can be taken in by hand: 'launchcast data ingest-gcat launch.tsv "
+            "--lv lv.tsv --orgs orgs.tsv')"
+            if "cannot connect" in str(exc)
+            else " (is LAUNCHCAST_GCAT_URL / --url GCAT's tsv/ folder?)"
+            if exc.kind == "http"
+            else " (LAUNCHCAST_GCAT_MAX_BYTES)"
+            if exc.kind == "too-large"
+            else " (LAUNCHCAST_GCAT_DEADLINE_SECONDS)"
+            if exc.kind == "stalled"
+            else ""
         )
+        raise UpdateError(f"{exc}{offline}; data/ is unchanged") from None
+    if answer.status == 304:
+        return _Fetched(304, dest)
+    etag, modified = answer.headers.get("etag"), answer.headers.get("last-modified")
+    return _Fetched(200, dest, _printable(etag), _printable(modified), answer.size)
+
+
+def _printable(value: str | None) -> str | None:
+    """A validator to send back: printable and short, else none."""
+    return value if value and len(value) <= 200 and value.isprintable() else None
 
 
 def _check_table(config: UpdateConfig, table: str, path: Path, previous: str | None) -> str:
@@ -278,19 +252,22 @@ def _check_table(config: UpdateConfig, table: str, path: Path, previous: str | N
         head = handle.read(4096)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if not text.startswith(TABLES[table][1]):
-        looks = "an HTML page" if text.lstrip()[:1] == "<" else f"{text[:40].strip()!r}…"
+        # What it does start with goes to the log only: a mirror's internal reply is not for answers.
+        logger.warning("%s starts with %r", download.shown(url), text[:80])
+        looks = "an HTML page" if text.lstrip()[:1] == "<" else "something else"
         raise UpdateError(
-            f"{url}: not GCAT's {TABLES[table][0]} (it starts with {looks}, expected a "
-            f"'{TABLES[table][1]}' header); data/ is unchanged"
+            f"{download.shown(url)}: not GCAT's {TABLES[table][0]} (it starts with {looks}, expected a "
+            f"'{TABLES[table][1]}' header; the log shows its first bytes); data/ is unchanged"
         )
     stamp = gcat.updated_time(path)
     if stamp is None:
         raise UpdateError(
-            f"{url}: no '# Updated' line under the header, which GCAT's tables carry; data/ is unchanged"
+            f"{download.shown(url)}: no '# Updated' line under the header, which GCAT's tables carry; "
+            "data/ is unchanged"
         )
     if previous and not not_before(previous, stamp):
         raise UpdateError(
-            f"{url}: GCAT stamp {stamp} is older than the {previous} the data came from "
+            f"{download.shown(url)}: GCAT stamp {stamp} is older than the {previous} the data came from "
             "(a stale mirror?); data/ is unchanged"
         )
     return stamp
@@ -340,23 +317,23 @@ def attempt_update(
             at,
             result.outcome,
             result.reason,
-            config.base_url,
+            config.shown_url,
             result.stamp,
             len(report.added) if report else 0,
             len(report.corrected) if report else 0,
         )
     except LaunchcastError as exc:
-        attempt = UpdateAttempt(at, "failed", _cut(str(exc)), config.base_url)
+        attempt = UpdateAttempt(at, "failed", _cut(str(exc)), config.shown_url)
     except Exception as exc:  # noqa: BLE001 - an update must never take a refit down with it
         logger.warning("update failed unexpectedly", exc_info=True)
-        reason = _cut(f"unexpected {type(exc).__name__}: {exc}")
-        attempt = UpdateAttempt(at, "failed", reason, config.base_url)
+        reason = _cut(download.CREDENTIALS.sub("//", f"unexpected {type(exc).__name__}: {exc}"))
+        attempt = UpdateAttempt(at, "failed", reason, config.shown_url)
     logger.log(
         logging.WARNING if attempt.outcome == "failed" else logging.INFO,
         "update %s: %s (%s)",
         attempt.outcome,
         attempt.reason,
-        config.base_url,
+        config.shown_url,
     )
     try:
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -186,13 +186,20 @@ def add(
 @app.command("validate")
 @user_errors
 def validate(data: DataDir = None) -> None:
-    """Check launches.csv and vehicles.csv; list every problem with file, line and column."""
+    """Check the launch data and the schedule; list every problem with file, line and column."""
     from launchcast.model.record.history import load_history
+    from launchcast.model.record.schedule import read_schedule
 
-    history = load_history(data_dir(data))
+    where = data_dir(data)
+    history = load_history(where)
     console.print(
         f"ok: {history.n_launches} launches, {len(history.vehicles)} vehicles, "
         f"as of {history.as_of}, data hash {history.data_hash[:12]}"
+    )
+    schedule = read_schedule(where)  # raises naming the file and line, and how to mend it
+    console.print(
+        f"ok: {len(schedule.entries)} announced launches, {len(schedule.revisions)} revisions",
+        highlight=False,
     )
 
 

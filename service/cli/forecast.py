@@ -75,7 +75,6 @@ def _forecaster(fit_dir: Path | None) -> Forecaster:
     from launchcast.model.record.history import load_history
     from launchcast.model.record.schedule import read_schedule
     from launchcast.model.stats.saved import load_fit
-    from launchcast.model.stats.slips import slips_for
     from launchcast.service.forecaster import Forecaster
 
     config = settings()
@@ -85,18 +84,20 @@ def _forecaster(fit_dir: Path | None) -> Forecaster:
         registry = config.registry()
         fit, label = registry.load_current(), str(registry.current_id())
     history = None
-    schedule = read_schedule(config.ensure_data())
     try:  # what the fit has not seen (a launch added since), windows before the data's end, slips
         history = load_history(config.ensure_data())
     except LaunchcastError:
         history = None
-    slips = slips_for(schedule, history)
+    try:
+        schedule = read_schedule(config.ensure_data())
+    except LaunchcastError as exc:  # the answer says it left announced launches out, and why
+        return Forecaster(fit, label, config.stale_after_days, history, Announcements.unreadable(str(exc)))
     return Forecaster(
         fit,
         label,
         config.stale_after_days,
         history,
-        Announcements(schedule.entries, slips),
+        Announcements.of(schedule, history),
         schedule.checked_at,
     )
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, StringConstraints
 
+from launchcast.model.defaults import YEARS
 from launchcast.service.audit import AuditWriter
 from launchcast.service.errors import documented
 from launchcast.service.forecaster import Forecaster
@@ -98,8 +99,8 @@ ScheduleDep = Annotated[ScheduleKeeper, Depends(schedule)]
 
 #: Times a question may name: from the first orbital launch's year to a documented far future.
 #: Outside them the answer is 422 saying so (not a 500 from a date library's overflow).
-EARLIEST = dt.date(1957, 1, 1)
-LATEST = dt.date(2200, 12, 31)
+EARLIEST = dt.date(YEARS[0], 1, 1)
+LATEST = dt.date(YEARS[1], 12, 31)
 #: Text fields (names, questions) refuse NUL and other control characters.
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from launchcast.model.errors import ScheduleError
-from launchcast.model.record.ll2 import ScheduleConfig, retry_after, update_schedule
+from launchcast.model.record.download import retry_after
+from launchcast.model.record.ll2 import ScheduleConfig, update_schedule
 from launchcast.model.record.schedule import SCHEDULE_FILE, read_schedule
 from tests.conftest import DATA
 from tests.ll2_server import Ll2Server, entry
@@ -73,7 +74,7 @@ def test_an_api_key_is_sent_as_a_token(data_dir: Path) -> None:
         (["malformed"], "not JSON"),
         (["html"], "not JSON"),
         (["duplicate"], "appears twice"),
-        (["huge"], "cap for one page"),
+        (["huge"], "-byte cap"),
     ],
 )
 def test_a_bad_answer_is_one_line_and_leaves_the_schedule_as_it_was(
