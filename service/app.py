@@ -221,7 +221,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     settings.ensure_data()
     holder = Holder()
 
-    refits = RefitRunner(settings)
+    def first_fit_note(note: str) -> None:
+        """Keep what provisional answers say true while the first fit is retried."""
+        served = holder.served
+        if served is not None and served.fit.manifest.get("provisional"):
+            served.fit.manifest["provisional"] = note
+
+    refits = RefitRunner(settings, clock, first_fit_note)
 
     ledger = None
     if settings.ledger_url:
@@ -236,7 +242,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         await asyncio.to_thread(load_into, holder, settings)
         served = holder.served
         if served is not None and served.fit.manifest.get("provisional"):
-            refits.start(first=True)  # the first start's baseline: fit the real model now
+            refits.start_first()  # the first start's baseline: fit the real model now, until it is
         upkeep.start()  # catch up: the served version's standing forecasts, launches not yet scored
         watcher = asyncio.create_task(watch_registry(holder, settings, upkeep))
         keeping = asyncio.create_task(keeper.run())

@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from launchcast.model.defaults import GCAT_URL, SCHEDULE_URL
 from launchcast.model.errors import LaunchcastError, NotFoundError, WorkCancelled
 
 MEDIA_TYPE = "application/problem+json"
@@ -138,12 +139,22 @@ _PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"():,;]+/)+([^\s/'\"():,;]*)")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]*[^\s'\".,:;)]")
 
 
+#: URLs of the public sources, which answers may name (not a configured mirror's or proxy's).
+PUBLIC_SOURCES = (GCAT_URL, SCHEDULE_URL)
+
+
 def public(detail: str) -> str:
-    """A message fit for a client: paths cut to their last part, URLs (hosts, users) left out.
+    """A message fit for a client: paths cut to their last part, URLs (hosts, users) left out
+    but for the public sources' own (GCAT's and Launch Library 2's sites).
 
     The full message goes to the log with the request id; the answer carries the id.
     """
-    return _PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…/", _URL.sub("<url>", detail))
+
+    def url(match: re.Match[str]) -> str:
+        public_source = match[0].startswith(PUBLIC_SOURCES) and "@" not in match[0]
+        return match[0] if public_source else "<url>"
+
+    return _PATH.sub(lambda m: f"…/{m[1]}" if m[1] else "…/", _URL.sub(url, detail))
 
 
 def details(status: int, detail: str, request: Request | None = None, **extensions: Any) -> Problem:
@@ -151,7 +162,7 @@ def details(status: int, detail: str, request: Request | None = None, **extensio
     shown = public(detail)
     if shown != detail:
         log.info("%d %s: %s", status, request.url.path if request is not None else "-", detail)
-    base = str(request.base_url) if request is not None else "/"
+    base = _base(request)
     return Problem(
         type=f"{base}problems/{slug(status)}",
         title=TITLES.get(status, "Error"),
@@ -161,6 +172,14 @@ def details(status: int, detail: str, request: Request | None = None, **extensio
         request_id=correlation_id.get(),
         **extensions,
     )
+
+
+def _base(request: Request | None) -> str:
+    """Where problem types live: the configured address (``Settings.base_url``), never the
+    request's ``Host`` header, which a client chooses and a cache may keep."""
+    app = request.scope.get("app") if request is not None else None
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return str(settings.base_url) if settings is not None else "/"
 
 
 def problem(

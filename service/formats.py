@@ -8,6 +8,13 @@ forms its answer has (``negotiate``); a form it does not have is refused by the 
 A table is the answer's rows, one per line, with a header, and the answer's provenance
 (when asked, the data's age, the sources to credit) as a last ``#`` line, so a spreadsheet
 keeps where its numbers came from.  The same ``Table`` is what the CLI prints with ``--csv``.
+
+Names come from outside (Launch Library 2, ``schedule add``, ``data add``), so a text cell a
+spreadsheet would read as a formula — one starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return — is written with a leading ``'``, as OWASP's "CSV Injection" page advises;
+numbers (negative ones too) are written as numbers.  Five lines of our own rather than
+``defusedcsv``: that package wraps the whole ``csv`` module to do the same, and also rewrites
+``|`` and ``%`` inside cells, which would change names.
 """
 
 from __future__ import annotations
@@ -85,11 +92,15 @@ class Table:
         writer.writerow(self.columns)
         writer.writerows([_cell(value) for value in row] for row in self.rows)
         if self.note:
-            out.write(f"# {self.note}\n")
+            out.write("# " + " ".join(self.note.split()) + "\n")
         return out.getvalue().encode("utf-8")
 
     def response(self) -> Response:
         return Response(self.csv(), media_type=CSV_MEDIA, headers={"Vary": "Accept"})
+
+
+#: What a text cell read as a formula begins with (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
@@ -97,6 +108,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

@@ -4,6 +4,13 @@ The fit runs in a child process (``launchcast refit``), never in the server
 process: PyMC stays out of the request path, and a crashed or killed fit cannot
 take the service down.  The refit module's file lock makes sure several workers,
 a cron job and a hand-started refit never fit at once.
+
+The first start's fit (``start_first``) replaces a provisional baseline.  Until the
+registry's current version is no longer provisional it is tried again when it ends
+without one — killed, out of memory, rejected by the gate — after ``FIRST_FIT_RETRY``
+seconds, doubling to ``FIRST_FIT_MAX_WAIT``, each time with the next seed; what every
+provisional answer says is kept true meanwhile (``FirstFit.note``): it never promises a
+model "within minutes" that is not being fitted.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -25,6 +34,40 @@ from launchcast.model.operations.refit import refit_running
 from launchcast.service.settings import Settings
 
 log = logging.getLogger("launchcast.refit")
+
+#: What every answer from the first start's baseline says (``Fit.manifest["provisional"]``).
+PROVISIONAL_BASE = "a provisional answer from the eb-beta baseline (each vehicle's record and a fitted prior)"
+PROVISIONAL = (
+    f"{PROVISIONAL_BASE}: the hierarchical model is being fitted for the first time and replaces it "
+    "as soon as it passes its convergence gate"
+)
+#: The first wait before a first-start fit that ended without a model is tried again (doubling).
+FIRST_FIT_RETRY = 30.0
+FIRST_FIT_MAX_WAIT = 1800.0
+
+
+@dataclass
+class FirstFit:
+    """How the first start's fit is going: attempts, how the last one ended, the next try."""
+
+    attempts: int = 0
+    last_exit: int | None = None
+    retry_at: datetime | None = None
+    wait: float = 0.0
+
+    def note(self, model: str) -> str:
+        """What a provisional answer says now."""
+        if self.last_exit is None or self.retry_at is None:
+            return PROVISIONAL.replace("hierarchical", model)
+        how = (
+            f"killed by signal {-self.last_exit}"
+            if self.last_exit < 0
+            else f"exit status {self.last_exit}: it failed or did not pass its gate"
+        )
+        return (
+            f"{PROVISIONAL_BASE}: the first fit of the {model} model ended without a model "
+            f"({how}; attempt {self.attempts}); it is tried again at {self.retry_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 class CronSchedule(BaseTrigger):
@@ -48,8 +91,8 @@ class CronSchedule(BaseTrigger):
         return fire
 
 
-def _relay(process: subprocess.Popen[bytes]) -> None:
-    """Log each line the refit child prints, then how it ended."""
+def _relay(process: subprocess.Popen[bytes], then: Callable[[int], None] | None = None) -> None:
+    """Log each line the refit child prints, then how it ended (and tell ``then``)."""
     assert process.stdout is not None
     for raw in process.stdout:
         line = raw.decode("utf-8", errors="replace").rstrip()
@@ -59,14 +102,27 @@ def _relay(process: subprocess.Popen[bytes]) -> None:
     log.log(
         logging.INFO if code == 0 else logging.WARNING, "refit[%d] exited with status %d", process.pid, code
     )
+    if then is not None:
+        then(code)
 
 
 class RefitRunner:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_first_fit: Callable[[str], None] | None = None,
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self.scheduler: BackgroundScheduler | None = None
+        #: The first start's fit, once ``start_first`` was called; ``on_first_fit`` hears its note.
+        self.first: FirstFit | None = None
+        self.on_first_fit = on_first_fit
+        self._retry: threading.Timer | None = None
+        self._stopped = False
 
     def running(self) -> int | None:
         """The pid of the running refit (this service's child or any other), or None."""
@@ -76,12 +132,42 @@ class RefitRunner:
         own = self.process is not None and self.process.poll() is None
         return self.process.pid if own and self.process else None
 
-    def start(self, first: bool = False) -> bool:
+    def start_first(self) -> bool:
+        """The first start's fit: the refit model on the data at hand (no update: a first start
+        must work offline), replacing the provisional baseline; tried again until it does."""
+        self.first = self.first or FirstFit()
+        self.first.attempts += 1
+        return self.start(first=True, seed=self.first.attempts - 1)
+
+    def provisional(self) -> bool:
+        """Whether the registry's current version is still the first start's baseline."""
+        registry = self.settings.registry()
+        try:
+            current = registry.current_id()
+            return current is not None and bool(registry.manifest(current).get("provisional"))
+        except (LaunchcastError, OSError, ValueError):
+            return False  # nothing readable to replace: the watcher reports the registry
+
+    def _first_ended(self, code: int) -> None:
+        first = self.first
+        if first is None or self._stopped or not self.provisional():
+            return
+        first.last_exit = code
+        first.wait = min(max(2 * first.wait, FIRST_FIT_RETRY), FIRST_FIT_MAX_WAIT)
+        first.retry_at = self.clock() + timedelta(seconds=first.wait)
+        note = first.note(self.settings.refit_model)
+        log.warning("%s", note.split(": ", 1)[1])
+        if self.on_first_fit is not None:
+            self.on_first_fit(note)
+        self._retry = threading.Timer(first.wait, self.start_first)
+        self._retry.daemon = True
+        self._retry.start()
+
+    def start(self, first: bool = False, seed: int = 0) -> bool:
         """Start a refit in a child process; False if one is already running.
 
-        ``first``: the first start's fit, replacing a provisional baseline: the hierarchical
-        model on the data at hand (no update: a first start must work offline), promoted
-        although the model differs from the one served."""
+        ``first``: the first start's fit (``start_first``), promoted although the model differs
+        from the one served; ``seed``: the sampler's (a retry takes the next)."""
         with self._lock:
             if self.running() is not None:
                 return False
@@ -102,7 +188,7 @@ class RefitRunner:
                     "refit",
                     "--model",
                     self.settings.refit_model,
-                    *(["--promote"] if first else []),
+                    *(["--promote", "--seed", str(seed)] if first else []),
                     *(
                         ["--update", "--url", self.settings.gcat_url]
                         if self.settings.refit_update and not first
@@ -117,8 +203,12 @@ class RefitRunner:
             log.info("refit started (pid %s)", self.process.pid)
             # The child's output goes to this service's log, under the request id that started it.
             context = contextvars.copy_context()
+            then = self._first_ended if first else None
             threading.Thread(
-                target=context.run, args=(_relay, self.process), daemon=True, name=f"refit-{self.process.pid}"
+                target=context.run,
+                args=(_relay, self.process, then),
+                daemon=True,
+                name=f"refit-{self.process.pid}",
             ).start()
             return True
 
@@ -134,6 +224,9 @@ class RefitRunner:
         self.scheduler.start()
 
     def stop(self) -> None:
+        self._stopped = True
+        if self._retry is not None:
+            self._retry.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None

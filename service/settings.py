@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="address the service binds to")
     port: int = Field(8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        None,
+        description="the address clients reach the service at (behind a proxy, the proxy's), e.g. "
+        "https://launchcast.example/; problem types are URIs under it. Default http://HOST:PORT/ — "
+        "never the request's Host header, which a client chooses",
+        pattern=r"^https?://[^\s/?#]+/?$",
+    )
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
     max_header_bytes: int = Field(16_384, ge=1024, description="largest request head (line and headers)")
     max_connections: int = Field(1024, ge=1, description="open connections; more are closed at once")
@@ -149,6 +156,11 @@ class Settings(BaseSettings):
         if not self.track_record:
             return None
         return self.database_url or default_url(self.var_dir)
+
+    @property
+    def base_url(self) -> str:
+        """``public_url`` with a final slash, or this service's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/") + "/"
 
     @property
     def update_log(self) -> Path:

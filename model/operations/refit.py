@@ -5,7 +5,9 @@ Every way a new fit reaches the service goes through ``refit``: ``launchcast fit
 service's schedule and ``POST /v1/refit``.  A fit of another model than the one
 served is published but not promoted unless the policy says ``promote=True``
 (``--promote``): a baseline must never replace the hierarchical model silently,
-even when its recent log loss is inside the allowance.
+even when its recent log loss is inside the allowance.  A *provisional* version (the
+first start's baseline, ``manifest["provisional"]``) is no yardstick and holds no place:
+the first fit that passes its gate replaces it, whichever refit made it.
 
 With an ``UpdateConfig`` it first brings ``data/`` up to GCAT (``model.record.update``); a
 failed update is recorded (update log and this run's entry) and the refit goes on
@@ -229,7 +231,9 @@ def _run(data_dir: Path, registry: Registry, policy: RefitPolicy, force: bool, r
             current = registry.load(current_id)
         except LaunchcastError:
             current = None  # a broken current version is no yardstick
-        if current is not None:
+        if current is not None and current.manifest.get("provisional"):
+            current = None  # a placeholder: the first fit through the gate replaces it
+        elif current is not None:
             result.scores["current_log_loss"] = log_loss(predict(current, recent), outcomes)
             worse = result.scores["new_log_loss"] - result.scores["current_log_loss"]
             if worse > policy.max_log_loss_increase:

@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
+from launchcast.model.questions import budget
 from launchcast.model.questions.forecast import (
     MAX_YEARS_AFTER_DATA,
     Anchored,
@@ -189,6 +190,8 @@ def launches(
         mean = shape / rate * future
         launch_pmf = negative_binomial_pmf(shape, mean, TAIL)
         chosen = draws[np.linspace(0, len(draws) - 1, min(SUCCESS_DRAWS, len(draws))).astype(int)]
+        # The successes' mixture costs one pass over the chosen draws per count: a request's work.
+        budget.check(len(launch_pmf), len(chosen), 0, f"{len(launch_pmf):,} counts", "a shorter window")
         success_pmf = mixed_negative_binomial_pmf(shape, mean * chosen, len(launch_pmf))
         rate_words = _rate_words(fit, kind, display, shape, rate, ahead)
     else:
@@ -232,6 +235,8 @@ def _with_announced(
     from launchcast.model.questions.manifest import arrivals
 
     resolved = resolve(fit, Programme(state=name) if kind == "state" else Programme(vehicle=name))
+    steps = len(announced.entries) + 1
+    budget.check(steps, paths, fit.n_draws, f"up to {steps - 1:,} announced launches", "fewer paths")
     rng = np.random.default_rng(seed)
     draw = rng.integers(0, fit.n_draws, size=paths)
     arrived = arrivals(fit, resolved, announced.entries, moment, draw, rng, announced.slips)
@@ -262,6 +267,8 @@ def mixed_negative_binomial_pmf(shape: float, means: np.ndarray, width: int) -> 
     current = (1 - q) ** shape
     out = np.empty(width)
     for k in range(width):
+        if k % 64 == 0:
+            budget.checkpoint()
         out[k] = current.mean()
         current = current * (k + shape) / (k + 1) * q
     return out

@@ -748,7 +748,7 @@ def user_entry(
     """An announced launch a user gives (``launchcast schedule add``); ``TextError`` naming a
     field with a control character or over its limit, ``ScheduleError`` for a status a launch
     still to fly does not have."""
-    where = "the entry"
+    where = ""  # the caller says which entry
     known = {s.casefold(): s for s in USER_STATUSES}
     if status.strip().casefold() not in known:
         raise ScheduleError(

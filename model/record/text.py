@@ -51,25 +51,29 @@ def tidy(text: str) -> str:
     return SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def bounded(text: str, field: str, limit: int, where: str) -> str:
+def bounded(text: str, field: str, limit: int, where: str = "") -> str:
     """``tidy(text)``, or ``TextError`` when it is longer than ``limit``."""
     clean = tidy(text)
     if len(clean) > limit:
-        raise TextError(f"{where}: {field} is {len(clean):,} characters, over the limit of {limit:,}")
+        raise TextError(f"{_at(where)}{field} is {len(clean):,} characters, over the limit of {limit:,}")
     return clean
 
 
-def checked(text: str, field: str, limit: int, where: str) -> str:
+def checked(text: str, field: str, limit: int, where: str = "") -> str:
     """``text`` stripped, or ``TextError`` naming a control character or an over-long value."""
     for position, char in enumerate(text, start=1):
         if BREAKS.match(char) or REMOVED.match(char):
             raise TextError(
-                f"{where}: {field} holds the control character U+{ord(char):04X} at character "
+                f"{_at(where)}{field} holds the control character U+{ord(char):04X} at character "
                 f"{position}; remove it"
             )
     text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
         raise TextError(
-            f"{where}: {field} is {len(text):,} characters, over the limit of {limit:,}; shorten it"
+            f"{_at(where)}{field} is {len(text):,} characters, over the limit of {limit:,}; shorten it"
         )
     return text
+
+
+def _at(where: str) -> str:
+    return f"{where}: " if where else ""

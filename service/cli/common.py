@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar, cast
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.settings import Settings, get_settings
@@ -56,7 +57,7 @@ def fail(message: str, as_json: bool = False, suggestions: list[str] | None = No
             error["suggestions"] = suggestions
         print(json.dumps({"error": error}, ensure_ascii=False), file=sys.stderr)
     else:
-        err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     sys.exit(1)
 
 

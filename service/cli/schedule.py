@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from launchcast.model.errors import LaunchcastError
 from launchcast.service.cli.common import (
@@ -48,9 +49,11 @@ def update(
 
     now = now_from(as_of)
     result = update_schedule(data_dir(data), settings().schedule_config(url), now)
-    console.print(f"schedule {result.outcome}: {result.reason}", highlight=False)
+    console.print(f"schedule {result.outcome}: {escape(result.reason)}", highlight=False)
     for line in (result.change.skipped if result.change else ())[:10]:
-        err_console.print(f"[dim]skipped: {line}[/dim]", highlight=False)
+        err_console.print(f"[dim]skipped: {escape(line)}[/dim]", highlight=False)
+    for aside in result.change.set_aside if result.change else ():
+        err_console.print(f"[yellow]replaced an unreadable file:[/yellow] {escape(aside)}", highlight=False)
     _report_unmapped(data, now)
     keep_record(data, now)
 
@@ -83,17 +86,13 @@ def add(
     as_of: AsOf = None,
 ) -> None:
     """Add announced launches from any source (a navigation warning, a news report)."""
+    from launchcast.model.record.schedule import MAX_ENTRIES, parse_utc, user_entry
     from launchcast.model.record.schedule import add as add_entries
-    from launchcast.model.record.schedule import parse_utc, user_entry
 
     now = now_from(as_of)
     rows: list[dict[str, str]] = []
     if file is not None:
-        try:
-            with open(file, encoding="utf-8", newline="") as handle:
-                rows = [dict(row, _line=str(i)) for i, row in enumerate(csv.DictReader(handle), start=2)]
-        except UnicodeDecodeError as exc:
-            raise LaunchcastError(f"{file}: not UTF-8 (byte {exc.start})") from None
+        rows = _file_rows(file, MAX_ENTRIES)
     elif rocket and net and source:
         rows = [
             {
@@ -132,7 +131,9 @@ def add(
         except LaunchcastError as exc:
             raise LaunchcastError(f"{where}: {exc}; nothing was added") from None
     change = add_entries(data_dir(data), entries, now)
-    console.print(f"schedule: {change.summary()}", highlight=False)
+    console.print(f"schedule: {escape(change.summary())}", highlight=False)
+    for aside in change.set_aside:
+        err_console.print(f"[yellow]replaced an unreadable file:[/yellow] {escape(aside)}", highlight=False)
     _report_unmapped(data, now)
     keep_record(data, now)
 
@@ -157,10 +158,43 @@ def list_entries(
     for column in ("window (UTC)", "launch", "status", "vehicle", "source"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["window"], row["name"], row["status"], row["vehicle"], row["source"])
+        table.add_row(*(escape(row[k]) for k in ("window", "name", "status", "vehicle", "source")))
     console.print(
         table if rows else "no announced launch: run 'launchcast schedule update' or 'schedule add'"
     )
+
+
+def _file_rows(file: Path, most: int) -> list[dict[str, str]]:
+    """The rows of a ``--file`` CSV, each with its line; refused whole (naming the line) when it
+    has no header naming rocket, net and source, no rows, a line the CSV reader cannot read, or
+    more than ``most`` rows (read no further)."""
+    rows: list[dict[str, str]] = []
+    try:
+        with open(file, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("rocket", "net", "source") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise LaunchcastError(
+                    f"{file} line 1: the header must name the columns {', '.join(ADD_COLUMNS)} (rocket, "
+                    f"net and source required; {', '.join(missing)} missing); nothing was added"
+                )
+            for row in reader:
+                if len(rows) == most:
+                    raise LaunchcastError(
+                        f"{file}: more than {most:,} entries, the schedule's limit; nothing was added"
+                    )
+                rows.append(
+                    {k: v for k, v in row.items() if isinstance(k, str)} | {"_line": str(reader.line_num)}
+                )
+    except UnicodeDecodeError as exc:
+        raise LaunchcastError(f"{file}: not UTF-8 (byte {exc.start}); nothing was added") from None
+    except csv.Error as exc:
+        raise LaunchcastError(f"{file} line {reader.line_num}: {exc}; nothing was added") from None
+    except OSError as exc:
+        raise LaunchcastError(f"{file}: {exc.strerror or exc}") from None
+    if not rows:
+        raise LaunchcastError(f"{file}: no entries under the header; nothing was added")
+    return rows
 
 
 def _placed(data: Path | None, now: datetime) -> list[dict[str, str]]:
@@ -194,5 +228,6 @@ def _report_unmapped(data: Path | None, now: datetime) -> None:
     for row in _placed(data, now):
         if row["vehicle"] == "unmapped":
             err_console.print(
-                f"[yellow]unmapped:[/yellow] {row['name']}: {row['placement']}", highlight=False
+                f"[yellow]unmapped:[/yellow] {escape(row['name'])}: {escape(row['placement'])}",
+                highlight=False,
             )

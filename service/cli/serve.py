@@ -43,6 +43,7 @@ def _fit_if_missing() -> None:
     is hot-swapped in (``service.app``'s lifespan starts that fit)."""
     from launchcast.model.record.history import load_history
     from launchcast.model.stats.models import make_model
+    from launchcast.service.refits import PROVISIONAL
 
     config = settings()
     registry = config.registry()
@@ -61,10 +62,3 @@ def _fit_if_missing() -> None:
         "in the background (about a minute on 2 cores) and served as soon as it passes its gate.",
         highlight=False,
     )
-
-
-#: What every answer from the first start's baseline says (``Fit.manifest["provisional"]``).
-PROVISIONAL = (
-    "a provisional answer from the eb-beta baseline (each vehicle's record and a fitted prior): "
-    "the hierarchical model is being fitted for the first time and replaces it within minutes"
-)

@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from launchcast.model.record.update import update_attempts
+from launchcast.model.record.update import UpdateAttempt, update_attempts
 from launchcast.model.stats.diagnostics import Diagnostics
+from launchcast.service.errors import public
 from launchcast.service.routes import deps
 
 router = APIRouter(prefix="/v1", tags=["model"], responses=deps.ERRORS)
@@ -23,7 +24,9 @@ ATTRIBUTION = (
 
 
 class UpdateOut(BaseModel):
-    """One ``launchcast data update`` attempt (CLI, ``refit --update``, the schedule)."""
+    """One ``launchcast data update`` attempt (CLI, ``refit --update``, the schedule); URLs other
+    than GCAT's public site are shown as ``<url>`` (this route needs no token: a mirror's host and
+    credentials stay in the log)."""
 
     at: str
     outcome: str = Field(description="updated (new launches), current (nothing new) or failed")
@@ -118,15 +121,15 @@ async def model(
         fallback=holder.fallback or None,
         fitted_at=fit.manifest.get("fitted_at"),
         **moment.anchored(),
-        last_update=UpdateOut(**vars(last)) if last else None,
-        last_successful_update=UpdateOut(**vars(good)) if good else None,
+        last_update=_shown(last),
+        last_successful_update=_shown(good),
         fit_seconds=fit.manifest.get("fit_seconds"),
         draws=fit.n_draws,
         diagnostics=GateOut.of(fit.diagnostics),
         schedule_checked_at=checked,
         schedule_age_seconds=(moment.now - checked).total_seconds() if checked else None,
         schedule_entries=len(announced.entries) if announced else 0,
-        schedule_last_error=schedule.last_error,
+        schedule_last_error=public(schedule.last_error) if schedule.last_error else None,
         data_hash=str(fit.manifest.get("data_hash", "")),
         n_launches=fit.manifest.get("n_launches"),
         config=fit.config,
@@ -134,3 +137,9 @@ async def model(
         attribution=ATTRIBUTION,
         licence="CC BY 4.0 (data); see data/README.md",
     )
+
+
+def _shown(attempt: UpdateAttempt | None) -> UpdateOut | None:
+    if attempt is None:
+        return None
+    return UpdateOut(**(vars(attempt) | {"url": public(attempt.url), "reason": public(attempt.reason)}))
