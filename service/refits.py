@@ -7,8 +7,8 @@ a cron job and a hand-started refit never fit at once.
 
 The first start's fit (``start_first``) replaces a provisional baseline.  Until the
 registry's current version is no longer provisional it is tried again when it ends
-without one — killed, out of memory, rejected by the gate — after ``FIRST_FIT_RETRY``
-seconds, doubling to ``FIRST_FIT_MAX_WAIT``, each time with the next seed; what every
+without one — killed, out of memory, rejected by the gate — after
+``first_fit_retry_seconds`` (30), doubling to ``FIRST_FIT_MAX_WAIT``, each time with the next seed; what every
 provisional answer says is kept true meanwhile (``FirstFit.note``): it never promises a
 model "within minutes" that is not being fitted.
 """
@@ -41,8 +41,8 @@ PROVISIONAL = (
     f"{PROVISIONAL_BASE}: the hierarchical model is being fitted for the first time and replaces it "
     "as soon as it passes its convergence gate"
 )
-#: The first wait before a first-start fit that ended without a model is tried again (doubling).
-FIRST_FIT_RETRY = 30.0
+#: The longest wait before a first-start fit that ended without a model is tried again (the first
+#: is ``Settings.first_fit_retry_seconds``; each failure doubles it).
 FIRST_FIT_MAX_WAIT = 1800.0
 
 
@@ -62,6 +62,8 @@ class FirstFit:
         how = (
             f"killed by signal {-self.last_exit}"
             if self.last_exit < 0
+            else "another refit held the lock, or it was skipped"
+            if self.last_exit == 0
             else f"exit status {self.last_exit}: it failed or did not pass its gate"
         )
         return (
@@ -153,7 +155,7 @@ class RefitRunner:
         if first is None or self._stopped or not self.provisional():
             return
         first.last_exit = code
-        first.wait = min(max(2 * first.wait, FIRST_FIT_RETRY), FIRST_FIT_MAX_WAIT)
+        first.wait = min(max(2 * first.wait, self.settings.first_fit_retry_seconds), FIRST_FIT_MAX_WAIT)
         first.retry_at = self.clock() + timedelta(seconds=first.wait)
         note = first.note(self.settings.refit_model)
         log.warning("%s", note.split(": ", 1)[1])

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="bearer token for POST /v1/refit")
     refit_schedule: bool = Field(True, description="let the service run refits on a schedule")
     refit_model: str = Field("hierarchical", description="model the scheduled/HTTP refits fit")
+    first_fit_retry_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="wait before a first start's fit that ended without a model is tried again "
+        "(doubling, at most 30 minutes)",
+    )
     refit_cron: str = Field("0 3 * * 1", description="when (crontab, UTC): default Mondays 03:00")
     max_log_loss_increase: float = Field(
         0.05, ge=0, description="refuse to promote a refit whose recent log loss is this much worse"

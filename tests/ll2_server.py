@@ -6,7 +6,13 @@ with an ETag on each page (``If-None-Match`` → 304).  ``faults`` is a queue of
 misbehaviours, one used per request: ``429`` (with ``Retry-After: 120``), ``500``,
 ``truncate`` (a Content-Length the body never reaches), ``stall`` (half the body, then
 silence), ``huge`` (a body of ``huge_bytes``), ``malformed`` (not JSON), ``html`` (an error
-page with 200), ``duplicate`` (the first entry twice).
+page with 200), ``duplicate`` (the first entry twice), and the hostile ones of issue #34:
+``redirect-loop`` (302 to itself), ``redirect-away`` (302 to ``away``), ``slow-headers`` (the
+status line, then a header byte every ``stall_seconds / 10``), ``bad-gzip`` (``Content-Encoding:
+gzip`` over bytes that are not), ``deep`` (JSON nested 7,000 deep), ``retry-forever`` (429 with
+``Retry-After: 10²⁰``).  ``next_base`` makes every ``next`` link name another host; ``count``
+overrides the list's length the pages report; ``page_entries`` serves that many entries on
+every page whatever ``limit`` asks.
 
 ``entry`` builds one entry in LL2's layout (the fields ``../shared/data/ll2-upcoming-sample.json``
 shows); ``SAMPLE`` is that file when ``../shared`` is present.
@@ -69,6 +75,10 @@ class Ll2Server:
         self.requests: list[dict[str, Any]] = []
         self.stall_seconds = 5.0
         self.huge_bytes = 10_000_000
+        self.away: str | None = None
+        self.next_base: str | None = None
+        self.count: int | None = None
+        self.page_entries: list[dict[str, Any]] | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,15 +109,48 @@ class Ll2Server:
                     return self._send(200, b'{"count": 4, "results": [{"id": ')
                 if fault == "huge":
                     return self._send(200, b" " * server.huge_bytes)
+                if fault in ("redirect-loop", "redirect-away"):
+                    self.send_response(302)
+                    self.send_header(
+                        "Location", self.path if fault == "redirect-loop" else server.away or "/"
+                    )
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if fault == "slow-headers":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for byte in b"X-Slow: " + b"a" * 100:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(server.stall_seconds / 10)
+                    self.close_connection = True
+                    return None
+                if fault == "bad-gzip":
+                    self.send_response(200)
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", "20")
+                    self.end_headers()
+                    self.wfile.write(b"\x1f\x8b not gzip at all")
+                    return None
+                if fault == "deep":
+                    return self._send(200, b"[" * 7000 + b"]" * 7000)
+                if fault == "retry-forever":
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1" + "0" * 20)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 limit, offset = int(query.get("limit", 10)), int(query.get("offset", 0))
                 results = server.entries[offset : offset + limit]
+                if server.page_entries is not None:
+                    results = server.page_entries
                 if fault == "duplicate" and results:
                     results = [results[0], *results]
-                base = f"http://127.0.0.1:{server.httpd.server_address[1]}{PATH}"
+                base = f"{server.next_base or f'http://127.0.0.1:{server.httpd.server_address[1]}'}{PATH}"
                 more = offset + limit < len(server.entries)
                 body = json.dumps(
                     {
-                        "count": len(server.entries),
+                        "count": len(server.entries) if server.count is None else server.count,
                         "next": f"{base}?limit={limit}&offset={offset + limit}" if more else None,
                         "previous": None,
                         "results": results,

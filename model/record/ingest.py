@@ -45,6 +45,7 @@ from launchcast.model.record.operators import (
     read_orgs_csv,
     read_overrides,
 )
+from launchcast.model.record.text import LIMITS, checked
 
 MANUAL_PREFIX = "manual-"
 
@@ -411,7 +412,13 @@ def add_launch(
     that launch under another name (Chollima-1 and "Chollima-2" on 2024-05-27), so it is refused,
     naming the row; ``another_launch`` adds it all the same (two launches the same day)."""
     if outcome not in ("success", "failure"):
-        raise LaunchcastError(f"--outcome {outcome!r}: use 'success' or 'failure'")
+        raise LaunchcastError(f"--outcome {outcome[:40]!r}: use 'success' or 'failure'")
+    limit = LIMITS["code"]
+    vehicle = checked(vehicle, "--vehicle", limit)
+    agency, site = checked(agency, "--agency", limit), checked(site, "--site", limit)
+    tag = checked(tag, "--tag", limit) if tag is not None else None
+    family = checked(family, "--family", limit) if family is not None else None
+    state = checked(state, "--state", limit) if state is not None else None
     try:
         moment = parse_time(time_utc)
     except ValueError as exc:

@@ -339,8 +339,8 @@ def _read_entries(raw: bytes, name: str) -> list[tuple[Announced, dict[str, str]
             except (KeyError, LaunchcastError, TypeError) as exc:
                 raise _unreadable(name, line, str(exc)) from None
             out.append((Announced(**values), row))
-    except csv.Error as exc:
-        raise _unreadable(name, reader.line_num, str(exc)) from None
+    except csv.Error as exc:  # raised before the line it reads is counted
+        raise _unreadable(name, reader.line_num + 1, str(exc)) from None
     return out
 
 

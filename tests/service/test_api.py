@@ -137,7 +137,7 @@ def test_errors_are_problem_details_with_suggestions_and_request_id(client: Test
     )
     problem = response.json()
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
-    assert problem["type"] == "http://testserver/problems/not-found" and problem["status"] == 404
+    assert problem["type"] == "http://127.0.0.1:8000/problems/not-found" and problem["status"] == 404
     assert problem["suggestions"][0] == "Chollima-1" and problem["instance"] == "/v1/forecast/next"
     assert problem["request_id"] == "abc-123" and response.headers["X-Request-ID"] == "abc-123"
     invalid = client.post("/v1/forecast/campaign", json={"vehicle": "Nuri", "launches": "five"}).json()
@@ -338,7 +338,7 @@ def test_problem_types_are_absolute_and_resolve_to_a_page_describing_them(client
     }
     assert len(kinds) == 4
     for uri, says in kinds.items():
-        assert uri.startswith("http://testserver/problems/")
+        assert uri.startswith("http://127.0.0.1:8000/problems/")  # Settings.base_url, not Host
         page = client.get(uri)
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert says in page.text

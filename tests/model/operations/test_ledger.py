@@ -15,7 +15,7 @@ from launchcast.model.operations.refit import RefitPolicy, refit
 from launchcast.model.operations.registry import Registry
 from launchcast.model.operations.upkeep import keep_record
 from launchcast.model.record import datadir
-from launchcast.model.record.history import load_history
+from launchcast.model.record.history import load_history, read_history
 from launchcast.model.record.ingest import add_launch
 from tests.conftest import DATA
 from tests.db import BACKENDS, database
@@ -89,7 +89,8 @@ def test_a_revised_outcome_is_rescored_and_the_old_score_kept(
         text = tx.read_bytes("launches.csv").decode()
         row = next(line for line in text.splitlines() if line.startswith("T-NURI,"))
         tx.commit(
-            {"launches.csv": text.replace(row, row.replace(",success,1.00,", ",failure,0.00,")).encode()}
+            {"launches.csv": text.replace(row, row.replace(",success,1.00,", ",failure,0.00,")).encode()},
+            check=read_history,
         )
     upkeep = keep_record(url, registry, data_dir, datetime(2024, 3, 2, tzinfo=UTC))
     assert upkeep.report.rescored == 2 and upkeep.report.scored == 0
