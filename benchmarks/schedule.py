@@ -4,6 +4,8 @@ launches cost the questions (ratios against the same question without them, same
 A synthetic list of 300 upcoming launches in LL2's layout (the size of LL2's real list, 3 pages of
 100), on the vehicles flown in the data's last five years, NETs spread over a year.  The fit is
 the registry's current one (LAUNCHCAST_REGISTRY_DIR), else eb-beta fitted on the shipped data.
+Then the same at the schedule's bound (``schedule.MAX_ENTRIES``, issue #34): what a schedule as
+large as one may be costs a commit, a read and the manifest.
 
     .venv/bin/python benchmarks/schedule.py
 """
@@ -27,7 +29,12 @@ from launchcast.model.questions.counts import launches  # noqa: E402
 from launchcast.model.questions.forecast import Announcements, Programme, by_date, versus  # noqa: E402
 from launchcast.model.questions.manifest import manifest  # noqa: E402
 from launchcast.model.record.history import load_history  # noqa: E402
-from launchcast.model.record.schedule import parse_ll2_page, take_in  # noqa: E402
+from launchcast.model.record.schedule import (  # noqa: E402
+    MAX_ENTRIES,
+    parse_ll2_page,
+    read_schedule,
+    take_in,
+)
 from launchcast.model.stats.models import make_model  # noqa: E402
 from launchcast.service.settings import get_settings  # noqa: E402
 
@@ -112,6 +119,28 @@ def main() -> None:
         lambda: launches(fit, state="US", start=start, end=end, now=now, announced=everything)
     )
     print(f"launches US, to {end}: {plain:.1f} ms closed form, {counted:.1f} ms simulated with announced")
+    at_the_bound(fit, vehicles, now)
+
+
+def at_the_bound(fit, vehicles: list[tuple[str, str]], now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """A schedule as large as one may be (``MAX_ENTRIES``, all sources together)."""
+    raw = page(vehicles, now, MAX_ENTRIES)
+    entries = parse_ll2_page(raw, "p").entries
+    workdir = Path(tempfile.mkdtemp())
+    try:
+        data = Path(shutil.copytree(REPO / "data", workdir / "data"))
+        first = median_ms(lambda: take_in(data, entries, now), 1)
+        again = median_ms(lambda: take_in(data, entries, now), 5)
+        read = median_ms(lambda: read_schedule(data), 5)
+        size = (data / "schedule.csv").stat().st_size
+        print(
+            f"at the bound, {MAX_ENTRIES:,} entries ({size / 1e6:.2f} MB schedule.csv): take in first "
+            f"{first:.0f} ms, unchanged again {again:.0f} ms; read {read:.0f} ms"
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    m = median_ms(lambda: manifest(fit, entries, now=now, paths=20_000), 3)
+    print(f"manifest of {MAX_ENTRIES:,} announced launches, 20,000 paths: {m:.0f} ms")
 
 
 if __name__ == "__main__":
