@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from launchcast.model.defaults import YEARS
 from launchcast.model.errors import DataValidationError, ImplausibleChange, LaunchcastError
 from launchcast.model.record import datadir, gcat
 from launchcast.model.record.history import (
@@ -425,6 +426,8 @@ def add_launch(
         raise LaunchcastError(f"--time: {exc}") from None
     if moment > datetime.now(UTC):
         raise LaunchcastError(f"--time {time_utc} is in the future: only launches that happened")
+    if moment.year < YEARS[0]:
+        raise LaunchcastError(f"--time {time_utc} is before {YEARS[0]}, the first orbital launch's year")
     with datadir.writing(Path(data_dir)) as tx:
         tables = _tables(tx)
         vehicles = tables[1]

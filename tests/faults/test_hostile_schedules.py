@@ -335,5 +335,7 @@ def test_data_add_refuses_control_characters_and_overlong_fields(data_dir: Path)
     """`data add` says which option is wrong; GCAT's rows meet the same bounds in validation."""
     with pytest.raises(LaunchcastError, match="--vehicle is 300 characters, over the limit of 100"):
         add_launch(data_dir, "2024-01-02T00:00Z", "V" * 300, "success", family="F", state="KP")
+    with pytest.raises(LaunchcastError, match="before 1957"):
+        add_launch(data_dir, "1900-01-01", "Nuri", "success")
     with pytest.raises(LaunchcastError, match="--site holds the control character U\\+000D"):
         add_launch(data_dir, "2024-01-02T00:00Z", "Nuri", "success", site="NA\rRO")
