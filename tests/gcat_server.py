@@ -184,7 +184,8 @@ class GcatServer:
 
     @contextmanager
     def running(self) -> Iterator[GcatServer]:
-        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll: shutdown() waits up to one poll interval (0.5 s by default) per server.
+        thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             yield self

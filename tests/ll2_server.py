@@ -195,7 +195,8 @@ class Ll2Server:
 
     @contextmanager
     def running(self) -> Iterator[Ll2Server]:
-        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll: shutdown() waits up to one poll interval (0.5 s by default) per server.
+        thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         thread.start()
         try:
             yield self

@@ -16,15 +16,19 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from launchcast.model.operations.refit import RefitPolicy, refit
 from launchcast.model.operations.registry import Registry
+from launchcast.model.record import schedule
 from launchcast.model.record.history import LaunchHistory, load_history
 from launchcast.model.record.ingest import add_launch
+from launchcast.model.record.schedule import user_entry
 from launchcast.model.stats.models import make_model
 from launchcast.service.app import create_app
 from launchcast.service.refits import PROVISIONAL
@@ -57,12 +61,13 @@ def test_no_csv_cell_is_a_formula(tmp_path: Path, history: LaunchHistory) -> Non
     Now each such cell starts with `'`; negative numbers stay numbers."""
     data = Path(shutil.copytree(DATA, tmp_path / "data"))
     add_launch(data, "2023-12-30T20:00Z", '=HYPERLINK("http://x","y")', "failure", family="@SUM", state="KP")
-    added = subprocess.run(
-        [sys.executable, "-m", "launchcast", "schedule", "add", "--rocket", "-2+3", "--net", "2026-12-20",
-         "--source", "+cmd", "--name", "@attack", "--country", "KP", "--data-dir", str(data), "--as-of", AS_OF],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    net = datetime(2026, 12, 20, tzinfo=UTC)
+    schedule.add(
+        data,
+        [user_entry(rocket="-2+3", net=net, source="+cmd", name="@attack", country="KP", now=now)],
+        now,
+    )
     registry = registry_with(tmp_path / "registry", load_history(data))
     settings = Settings(registry_dir=registry.root, data_dir=data, refit_schedule=False)
     with TestClient(create_app(settings)) as client:
@@ -93,12 +98,8 @@ def test_a_provisional_model_gives_way_to_any_fit_that_passes_its_gate(tmp_path:
     fit = make_model("eb-beta").fit(load_history(DATA))
     fit.manifest["provisional"] = PROVISIONAL
     registry.promote(registry.publish(fit))
-    done = subprocess.run(
-        [sys.executable, "-m", "launchcast", "refit", "--model", "jeffreys"],
-        capture_output=True, text=True, env={**os.environ, "LAUNCHCAST_REGISTRY_DIR": str(registry.root)},
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0 and "promoted" in done.stdout, done.stdout + done.stderr
+    done = refit(DATA, registry, RefitPolicy(model="jeffreys"))
+    assert done.outcome == "promoted", done.reason
     assert registry.load_current().model == "jeffreys"
 
 
@@ -130,8 +131,8 @@ def test_a_killed_first_fit_is_retried_until_the_full_model_is_served(tmp_path: 
         "LAUNCHCAST_REGISTRY_DIR": str(registry),
         "LAUNCHCAST_DATA_DIR": str(DATA),
         "LAUNCHCAST_REFIT_MODEL": "jeffreys",
-        "LAUNCHCAST_FIRST_FIT_RETRY_SECONDS": "3",
-        "LAUNCHCAST_RELOAD_SECONDS": "0.5",
+        "LAUNCHCAST_FIRST_FIT_RETRY_SECONDS": "1",
+        "LAUNCHCAST_RELOAD_SECONDS": "0.2",
     }
     with (
         running_server(env, args=["--fit-if-missing"]) as url,
