@@ -187,7 +187,15 @@ def manifest(
     state_code = fit.catalogue.state_code(state) if state else None
     wanted_vehicle = fit.catalogue.record(vehicle).vehicle if vehicle else None
     upcoming = [e for e in entries if e.window_end >= moment.now]
-    placed = placed_entries(fit, upcoming)
+    # A launch depends only on its own vehicle's earlier ones (``simulate_placed``), so a question
+    # about one state or vehicle simulates only those: North Korea's manifest does not pay for
+    # every Falcon 9 on a full schedule (``schedule.MAX_ENTRIES``).
+    placed = [
+        item
+        for item in placed_entries(fit, upcoming)
+        if (not state_code or item.placement.state == state_code)
+        and (not wanted_vehicle or item.placement.vehicle == wanted_vehicle)
+    ]
     budget.check(len(placed) + 1, paths, fit.n_draws, f"{len(placed)} announced launches", "fewer paths")
     rng = np.random.default_rng(seed)
     draw = rng.integers(0, fit.n_draws, size=paths)
@@ -195,10 +203,6 @@ def manifest(
     rows = []
     for j, item in enumerate(placed):
         e = item.entry
-        if state_code and item.placement.state != state_code:
-            continue
-        if wanted_vehicle and item.placement.vehicle != wanted_vehicle:
-            continue
         if start and e.window_end < datetime(start.year, start.month, start.day, tzinfo=UTC):
             continue
         if until and e.net >= datetime(until.year, until.month, until.day, tzinfo=UTC):

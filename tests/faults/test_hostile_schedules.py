@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,14 @@ from launchcast.model.questions.forecast import Announcements
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.record.ingest import add_launch
 from launchcast.model.record.ll2 import ScheduleConfig, update_schedule
-from launchcast.model.record.schedule import MAX_ENTRIES, SCHEDULE_FILE, read_schedule
+from launchcast.model.record.schedule import (
+    LL2_SOURCE,
+    MAX_ENTRIES,
+    SCHEDULE_FILE,
+    Announced,
+    read_schedule,
+    take_in,
+)
 from launchcast.model.record.update import UpdateConfig, attempt_update
 from launchcast.service.app import create_app
 from launchcast.service.schedule import ScheduleKeeper
@@ -52,6 +59,24 @@ UNREADABLE = (
     "user:x,a notice,Chollima-1 |\rpayload,Chollima-1,,KP,,TBC,2026-12-20T00:00:00Z,DAY,"
     "2026-12-20T00:00:00Z,2026-12-20T00:00:00Z,2026-11-29T00:00:00Z\n"
 )
+
+
+def announced(entry_id: str, rocket: str, country: str, net: datetime) -> Announced:
+    return Announced(
+        entry_id,
+        LL2_SOURCE,
+        f"{rocket} | {entry_id}",
+        rocket,
+        "",
+        country,
+        "",
+        "TBC",
+        net,
+        "DAY",
+        net,
+        net,
+        NOW,
+    )
 
 
 @pytest.fixture
@@ -240,6 +265,29 @@ def test_a_schedule_is_bounded(data_dir: Path, tmp_path: Path) -> None:
     assert added.returncode == 1 and f"more than {MAX_ENTRIES:,} entries" in added.stderr, added.stderr
     assert time.monotonic() - started < 30
     assert data_files(data_dir) == before
+
+
+def test_a_schedule_at_its_bound_is_still_answered(
+    data_dir: Path, tmp_path: Path, history: LaunchHistory
+) -> None:
+    """Before: with 30,000 entries served, `/` and `/v1/manifest` answered 422 for good (over the
+    work budget). Now a schedule holds at most `MAX_ENTRIES`, and at that bound the whole world's
+    manifest is answered (the page asks for the two Koreas' parts of it, which cost far less)."""
+    # The world's busiest programmes fill it; the two Koreas' few windows are among them.
+    vehicles = [("Falcon 9", "US"), ("Chang Zheng 2D", "CN")] * 99 + [("Chollima-1", "KP"), ("Nuri", "KR")]
+    crowd = [
+        announced(f"c{i}", rocket, country, NOW + timedelta(hours=6 * (i + 1)))
+        for i, (rocket, country) in enumerate(vehicles * (MAX_ENTRIES // len(vehicles)))
+    ]
+    with pytest.raises(ScheduleError, match=f"over the limit of {MAX_ENTRIES:,}"):
+        take_in(data_dir, [*crowd, announced("one-more", "Nuri", "KR", NOW + timedelta(days=1))], NOW)
+    take_in(data_dir, crowd, NOW)
+    registry = registry_with(tmp_path / "registry", history)
+    settings = Settings(registry_dir=registry.root, data_dir=data_dir, refit_schedule=False)
+    with TestClient(create_app(settings)) as client:
+        listed = client.get("/v1/manifest", params={"as_of": AS_OF})
+        assert listed.status_code == 200, listed.text
+        assert len(listed.json()["launches"]) == MAX_ENTRIES
 
 
 def test_requests_and_credentials_never_leave_the_configured_host(data_dir: Path) -> None:
