@@ -89,6 +89,10 @@ class ModelOut(BaseModel):
     schedule_age_seconds: float | None = Field(description="how old the schedule is, at as_of")
     schedule_entries: int = Field(description="announced launches the schedule holds")
     schedule_last_error: str | None = Field(description="why the last schedule refresh failed, if it did")
+    schedule_warnings: list[str] = Field(
+        description="what answers that count announced launches say about the schedule: read in part "
+        "(pages that ended before the list did), or not readable and so left out"
+    )
     data_hash: str
     n_launches: int | None
     config: dict[str, Any]
@@ -130,6 +134,7 @@ async def model(
         schedule_age_seconds=(moment.now - checked).total_seconds() if checked else None,
         schedule_entries=len(announced.entries) if announced else 0,
         schedule_last_error=public(schedule.last_error) if schedule.last_error else None,
+        schedule_warnings=[public(note) for note in announced.notes] if announced else [],
         data_hash=str(fit.manifest.get("data_hash", "")),
         n_launches=fit.manifest.get("n_launches"),
         config=fit.config,

@@ -153,6 +153,8 @@ def test_an_unreadable_schedule_is_reported_answered_around_and_replaced(
         assert served.status_code == 200, served.text
         assert any("answered without announced launches" in w for w in served.json()["warnings"])
         assert client.get("/v1/forecast/next", params={"state": "KP"}).status_code == 200
+        said = client.get("/v1/model").json()["schedule_warnings"]
+        assert len(said) == 1 and "schedule.csv line 2" in said[0]
 
     with Ll2Server(ENTRIES).running() as server:
         done = launchcast(
