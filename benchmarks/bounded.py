@@ -45,7 +45,7 @@ def costliest() -> None:
     from launchcast.model.errors import BudgetExceeded
     from launchcast.model.questions import budget
     from launchcast.model.questions import forecast as questions
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
     from launchcast.service.settings import Settings
 
     fit = Settings().registry().load_current()

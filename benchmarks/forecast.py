@@ -25,8 +25,9 @@ import numpy as np
 warnings.simplefilter("ignore")
 
 from launchcast.model.operations.refit import refit  # noqa: E402
+from launchcast.model.questions.asking import Programme  # noqa: E402
 from launchcast.model.questions.counts import launches  # noqa: E402
-from launchcast.model.questions.forecast import Programme, by_date, campaign, next_launch, versus  # noqa: E402
+from launchcast.model.questions.forecast import by_date, campaign, next_launch, versus  # noqa: E402
 from launchcast.model.record.history import parse_time  # noqa: E402
 from launchcast.service.settings import get_settings  # noqa: E402
 from launchcast.service.state import Served  # noqa: E402

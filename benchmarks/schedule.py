@@ -25,8 +25,9 @@ from pathlib import Path
 
 warnings.simplefilter("ignore")
 
+from launchcast.model.questions.asking import Announcements, Programme  # noqa: E402
 from launchcast.model.questions.counts import launches  # noqa: E402
-from launchcast.model.questions.forecast import Announcements, Programme, by_date, versus  # noqa: E402
+from launchcast.model.questions.forecast import by_date, versus  # noqa: E402
 from launchcast.model.questions.manifest import manifest  # noqa: E402
 from launchcast.model.record.history import load_history  # noqa: E402
 from launchcast.model.record.schedule import (  # noqa: E402

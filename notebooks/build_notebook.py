@@ -48,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.questions.forecast import Programme, campaign, next_launch
+from launchcast.model.questions.asking import Programme
+from launchcast.model.questions.forecast import campaign, next_launch
 from launchcast.model.record.history import load_history
 from launchcast.model.stats.hierarchical import HierarchicalConfig, HierarchicalModel, build_cells, cell_logits
 from launchcast.service.settings import Settings

@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from launchcast.model.questions.counts import LaunchCountForecast
-    from launchcast.model.questions.forecast import (
+    from launchcast.model.questions.answers import (
         Anchored,
         ByMonthForecast,
         CampaignForecast,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
         NextLaunchForecast,
         VersusForecast,
     )
+    from launchcast.model.questions.counts import LaunchCountForecast
     from launchcast.model.questions.manifest import ManifestForecast
 
 CREDIT = "Launch data: GCAT, © J. McDowell, CC BY 4.0"

@@ -19,8 +19,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
-from launchcast.model.questions import counts, forecast, manifest, scenario
-from launchcast.model.questions.forecast import Announcements, Programme
+from launchcast.model.questions import answers, asking, counts, forecast, manifest, scenario
+from launchcast.model.questions.asking import Announcements, Programme
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.fit import Fit
 from launchcast.service import charts
@@ -73,24 +73,24 @@ class Forecaster:
 
     def settle(self, answer: A, counts_announced: bool = False) -> A:
         """The answer, saying what its fit has not seen when the data directory is newer
-        (``forecast.with_newer_data``), and, for an answer that counts announced launches, what
+        (``asking.with_newer_data``), and, for an answer that counts announced launches, what
         it must say about the schedule (``Announcements.notes``): every answer passes through here."""
         end = self.data_end
         notes = self.announced.notes if counts_announced and self.announced is not None else ()
         for part in (answer, getattr(answer, "a", None), getattr(answer, "b", None)):
-            if isinstance(part, forecast.Anchored):
+            if isinstance(part, answers.Anchored):
                 if end is not None:
-                    forecast.with_newer_data(part, end, self.stale_after_days)
+                    asking.with_newer_data(part, end, self.stale_after_days)
                 part.warnings.extend(note for note in notes if note not in part.warnings)
         return answer
 
-    def moment(self, now: datetime) -> forecast.Moment:
+    def moment(self, now: datetime) -> asking.Moment:
         """The question's time with the data's age and its warnings, as every answer carries them."""
-        return forecast.Moment.of(self.fit, now, self.stale_after_days)
+        return asking.Moment.of(self.fit, now, self.stale_after_days)
 
     def next(
         self, programme: Programme, now: datetime, explain: bool = False
-    ) -> Answered[forecast.NextLaunchForecast]:
+    ) -> Answered[answers.NextLaunchForecast]:
         answer = forecast.next_launch(
             self.fit, programme, now=now, stale_after_days=self.stale_after_days, explain=explain
         )
@@ -102,7 +102,7 @@ class Forecaster:
 
     def campaign(
         self, programme: Programme, launches: int, paths: int, seed: int, now: datetime
-    ) -> Answered[forecast.CampaignForecast]:
+    ) -> Answered[answers.CampaignForecast]:
         answer = forecast.campaign(
             self.fit, programme, launches, paths, seed, now=now, stale_after_days=self.stale_after_days
         )
@@ -114,7 +114,7 @@ class Forecaster:
 
     def by_date(
         self, programme: Programme, until: date, paths: int, seed: int, now: datetime
-    ) -> Answered[forecast.ByDateForecast]:
+    ) -> Answered[answers.ByDateForecast]:
         """P(a success before ``until``); its chart is the by-month outlook (24 months) it sits on."""
         answer = forecast.by_date(
             self.fit,
@@ -138,7 +138,7 @@ class Forecaster:
 
     def by_month(
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
-    ) -> Answered[forecast.ByMonthForecast]:
+    ) -> Answered[answers.ByMonthForecast]:
         answer = self._by_month(programme, months, paths, seed, now)
         chart = Chart(
             _by_month_title(programme), lambda layout: charts.by_month_chart(answer, self.label, layout)
@@ -147,11 +147,11 @@ class Forecaster:
 
     def _draws(self, programme: Programme) -> np.ndarray:
         """The posterior draws of P(success) of a programme's next launch (what its chart shows)."""
-        return self.fit.success_probability(forecast.resolve(self.fit, programme).query)
+        return self.fit.success_probability(asking.resolve(self.fit, programme).query)
 
     def _by_month(
         self, programme: Programme, months: int, paths: int, seed: int, now: datetime
-    ) -> forecast.ByMonthForecast:
+    ) -> answers.ByMonthForecast:
         return forecast.by_month(
             self.fit,
             programme,
@@ -165,7 +165,7 @@ class Forecaster:
 
     def versus(
         self, a: Programme, b: Programme, paths: int, seed: int, now: datetime
-    ) -> Answered[forecast.VersusForecast]:
+    ) -> Answered[answers.VersusForecast]:
         answer = forecast.versus(
             self.fit,
             a,

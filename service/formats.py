@@ -34,8 +34,8 @@ from launchcast.service import charts
 
 if TYPE_CHECKING:
     from launchcast.model.operations.ledger import TrackRecord
+    from launchcast.model.questions.answers import Anchored, ByMonthForecast
     from launchcast.model.questions.counts import LaunchCountForecast
-    from launchcast.model.questions.forecast import Anchored, ByMonthForecast
     from launchcast.model.questions.manifest import ManifestForecast
     from launchcast.service.forecaster import Chart
     from launchcast.service.state import Served

@@ -16,13 +16,13 @@ from markupsafe import Markup, escape
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
 from launchcast.model.operations.ledger import Totals
-from launchcast.model.questions.forecast import (
+from launchcast.model.questions.answers import (
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
-    Programme,
     VersusForecast,
 )
+from launchcast.model.questions.asking import Programme
 from launchcast.model.questions.manifest import AnnouncedForecast
 from launchcast.model.questions.scenario import RUSSIAN_FAMILY, ForeignHelpScenario
 from launchcast.service import charts

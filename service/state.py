@@ -24,15 +24,9 @@ from launchcast.model.errors import LaunchcastError, LedgerError
 from launchcast.model.operations.ledger import Ledger, Totals
 from launchcast.model.operations.registry import Registry
 from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
-from launchcast.model.questions.forecast import (
-    Announcements,
-    NextLaunchTimes,
-    Programme,
-    Resolved,
-    next_launch,
-    next_launch_times,
-    resolve,
-)
+from launchcast.model.questions.answers import NextLaunchTimes
+from launchcast.model.questions.asking import Announcements, Programme, Resolved, resolve
+from launchcast.model.questions.forecast import next_launch, next_launch_times
 from launchcast.model.record.history import LaunchHistory, load_history
 from launchcast.model.record.schedule import Schedule, read_schedule
 from launchcast.model.stats.fit import Fit

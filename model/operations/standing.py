@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from launchcast.model.questions.forecast import state_vehicle
+from launchcast.model.questions.asking import state_vehicle
 from launchcast.model.questions.manifest import manifest
 from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory, parse_time

@@ -36,20 +36,18 @@ from pydantic import BaseModel, Field
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
 from launchcast.model.questions import budget
-from launchcast.model.questions.forecast import (
+from launchcast.model.questions.answers import Anchored, Interval, ModelInfo
+from launchcast.model.questions.asking import (
     MAX_YEARS_AFTER_DATA,
-    Anchored,
     Announcements,
-    Interval,
-    ModelInfo,
     Moment,
     Programme,
-    _check_year,
-    _years,
-    gamma_interval,
+    check_year,
     model_info,
     resolve,
+    years_between,
 )
+from launchcast.model.questions.forecast import gamma_interval
 from launchcast.model.record.history import LaunchHistory, decimal_year
 from launchcast.model.record.names import unknown
 from launchcast.model.stats.fit import Fit
@@ -159,8 +157,8 @@ def launches(
     seed: int = 0,
 ) -> LaunchCountForecast:
     """The distribution of launches and successes in [``start``, ``end``) (00:00 UTC)."""
-    _check_year(start, "from")
-    _check_year(end, "until")
+    check_year(start, "from")
+    check_year(end, "until")
     if end <= start:
         raise LaunchcastError(f"until ({end}) must be after from ({start})")
     if at_least is not None and at_least < 0:
@@ -169,13 +167,13 @@ def launches(
     kind, name, display, flies = _series(fit, state, vehicle, operator)
     begin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     finish = datetime(end.year, end.month, end.day, tzinfo=UTC)
-    if _years(moment.data_end, finish) > MAX_YEARS_AFTER_DATA:
+    if years_between(moment.data_end, finish) > MAX_YEARS_AFTER_DATA:
         raise LaunchcastError(
             f"until {end} is more than {MAX_YEARS_AFTER_DATA:.0f} years after the data's end "
             f"({fit.as_of}): ask about an earlier window"
         )
     known, known_successes = _known(history, kind, name, begin, min(finish, moment.data_end), fit)
-    future = max(0.0, _years(max(begin, moment.data_end), finish))
+    future = max(0.0, years_between(max(begin, moment.data_end), finish))
     draws = _reliability(fit, kind, name, flies)
     counted: list[str] = []
     simulated = None
@@ -185,7 +183,7 @@ def launches(
         launch_pmf, success_pmf, counted, (shape, rate, ahead) = simulated
         rate_words = _rate_words(fit, kind, display, shape, rate, ahead) + "; after the announced launches"
     elif future > 0:
-        ahead = max(1.0, _years(moment.data_end, max(begin, moment.data_end)) + future / 2)
+        ahead = max(1.0, years_between(moment.data_end, max(begin, moment.data_end)) + future / 2)
         shape, rate = fit.rates.rate_parameters(kind, name, ahead)
         mean = shape / rate * future
         launch_pmf = negative_binomial_pmf(shape, mean, TAIL)
@@ -232,7 +230,7 @@ def _with_announced(
 ) -> tuple[np.ndarray, np.ndarray, list[str], tuple[float, float, float]] | None:
     """The window's future launches and successes by simulation, announced launches counted as
     known arrivals (see the module docstring); None when none is announced for the series."""
-    from launchcast.model.questions.manifest import arrivals
+    from launchcast.model.questions.paths import arrivals
 
     resolved = resolve(fit, Programme(state=name) if kind == "state" else Programme(vehicle=name))
     steps = len(announced.entries) + 1
@@ -243,13 +241,13 @@ def _with_announced(
     if arrived is None:
         return None
     # Years after the question: the window, and the part of the data's gap inside it.
-    lo, hi = _years(moment.now, max(begin, moment.data_end)), _years(moment.now, finish)
+    lo, hi = years_between(moment.now, max(begin, moment.data_end)), years_between(moment.now, finish)
     inside = (arrived.years >= lo) & (arrived.years < hi)
     n_announced = inside.sum(axis=1)
     s_announced = (inside & arrived.success).sum(axis=1)
     gap = max(0.0, min(0.0, hi) - min(0.0, lo))  # the window's part before now (after the data's end)
     after = np.maximum(0.0, hi - np.maximum(max(lo, 0.0), arrived.last))
-    ahead = max(1.0, _years(moment.data_end, max(begin, moment.data_end)) + (hi - lo) / 2)
+    ahead = max(1.0, years_between(moment.data_end, max(begin, moment.data_end)) + (hi - lo) / 2)
     shape, rate = fit.rates.rate_parameters(kind, name, ahead)
     lam = rng.gamma(shape, 1 / rate, paths)
     n_rate = rng.poisson(lam * (gap + after))

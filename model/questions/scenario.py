@@ -26,15 +26,8 @@ from pydantic import BaseModel, Field
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.questions.forecast import (
-    Anchored,
-    Interval,
-    ModelInfo,
-    Moment,
-    Programme,
-    model_info,
-    resolve,
-)
+from launchcast.model.questions.answers import Anchored, Interval, ModelInfo
+from launchcast.model.questions.asking import Moment, Programme, model_info, resolve
 from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.names import unknown
 from launchcast.model.stats.fit import AssistanceAware, Fit

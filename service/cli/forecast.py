@@ -15,8 +15,9 @@ from launchcast.service.cli.common import AsOf, console, err_console, now_from, 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from launchcast.model.questions.answers import Anchored, ModelInfo, NextLaunchForecast
+    from launchcast.model.questions.asking import Programme
     from launchcast.model.questions.explain import Explanation
-    from launchcast.model.questions.forecast import Anchored, ModelInfo, NextLaunchForecast, Programme
     from launchcast.model.stats.fit import Fit
     from launchcast.service import formats
     from launchcast.service.forecaster import Chart, Forecaster
@@ -71,7 +72,7 @@ def _save_plot(chart: Chart, path: Path | None) -> None:
 def _forecaster(fit_dir: Path | None) -> Forecaster:
     """The saved fit (``--fit``, else the registry's current version) as a forecaster, with
     the settings that shape answers and the data directory's launch record (0.15 s)."""
-    from launchcast.model.questions.forecast import Announcements
+    from launchcast.model.questions.asking import Announcements
     from launchcast.model.record.history import load_history
     from launchcast.model.record.schedule import read_schedule
     from launchcast.model.stats.saved import load_fit
@@ -104,7 +105,7 @@ def _forecaster(fit_dir: Path | None) -> Forecaster:
 
 def _programme(text: str, fit: Fit, new_vehicle: bool = False, assistance: str | None = None) -> Programme:
     """A positional programme: a state (code or name) if the fit knows one, else a vehicle."""
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
 
     state = fit.catalogue.find_state(text)
     if state is not None:
@@ -173,7 +174,7 @@ def forecast_next(
     plot: Plot = None,
 ) -> None:
     """P(success) of the next launch of a vehicle, a state, or a new vehicle."""
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
 
     _check_plot(plot)
     answered = _forecaster(fit_dir).next(
@@ -223,7 +224,7 @@ def forecast_campaign(
     """Distribution of successes in the next N launches of one vehicle."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
 
     _check_plot(plot)
     answered = _forecaster(fit_dir).campaign(
@@ -267,7 +268,7 @@ def forecast_by_date(
     """P(at least one successful launch from now until a date), with the launch-rate model."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
 
     try:
         until = date.fromisoformat(date_)
@@ -320,7 +321,7 @@ def forecast_by_month(
     """P(at least one successful launch from now until the first of each coming month)."""
     from rich.table import Table
 
-    from launchcast.model.questions.forecast import Programme
+    from launchcast.model.questions.asking import Programme
     from launchcast.service import formats
 
     _check_plot(plot)

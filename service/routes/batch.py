@@ -18,15 +18,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
-from launchcast.model.questions.counts import LaunchCountForecast
-from launchcast.model.questions.forecast import (
-    MAX_MONTHS,
+from launchcast.model.questions.answers import (
     ByDateForecast,
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
     VersusForecast,
 )
+from launchcast.model.questions.counts import LaunchCountForecast
+from launchcast.model.questions.forecast import MAX_MONTHS
 from launchcast.model.questions.scenario import AfterOutcomeScenario, ForeignHelpScenario
 from launchcast.service.errors import Problem, details
 from launchcast.service.forecaster import Forecaster

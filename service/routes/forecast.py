@@ -16,18 +16,16 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from launchcast.model.defaults import MAX_PATHS
-from launchcast.model.questions.counts import LaunchCountForecast
-from launchcast.model.questions.forecast import (
-    MAX_CAMPAIGN_LAUNCHES,
-    MAX_MONTHS,
-    MIN_PATHS,
+from launchcast.model.questions.answers import (
     ByDateForecast,
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
-    Programme,
     VersusForecast,
 )
+from launchcast.model.questions.asking import MIN_PATHS, Programme
+from launchcast.model.questions.counts import LaunchCountForecast
+from launchcast.model.questions.forecast import MAX_CAMPAIGN_LAUNCHES, MAX_MONTHS
 from launchcast.model.questions.scenario import (
     RUSSIAN_FAMILY,
     AfterOutcomeScenario,

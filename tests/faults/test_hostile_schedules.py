@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from launchcast.model.errors import LaunchcastError, ScheduleError
-from launchcast.model.questions.forecast import Announcements
+from launchcast.model.questions.asking import Announcements
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.record.ingest import add_launch
 from launchcast.model.record.ll2 import ScheduleConfig, update_schedule

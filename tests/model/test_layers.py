@@ -3,7 +3,9 @@
 Read from the source (every ``import`` statement, at module level or inside a
 function), so a lazy import cannot hide a wrong-way dependency.  The shared base
 (``errors``, ``storage``, ``defaults``) imports no layer, and nothing under
-``model/`` imports ``service``.
+``model/`` imports ``service``.  Inside a layer too, and across ``service/``: no two
+modules import each other, however indirectly, and no module imports another's private
+(``_``) name.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-MODEL = Path(__file__).resolve().parents[2] / "model"
+REPO = Path(__file__).resolve().parents[2]
+MODEL = REPO / "model"
+#: The folders whose modules must form no import cycle, and their installed names.
+PACKAGES = {"model": "launchcast.model", "service": "launchcast.service"}
 LAYERS = ("record", "stats", "questions", "operations")
 BASE = ("errors", "storage", "defaults")
 
@@ -82,3 +87,82 @@ def test_the_check_sees_a_wrong_way_import(tmp_path: Path) -> None:
     assert _imports(bad) == [(2, "launchcast.model.operations")]
     assert _layer("launchcast.model.operations") == "operations"
     assert "operations" not in _allowed("stats")
+
+
+def _modules(root: Path, packages: dict[str, str]) -> dict[str, Path]:
+    """Every module of ``packages`` (folders under ``root``) by its installed name."""
+    found = {}
+    for folder, prefix in packages.items():
+        for path in (root / folder).rglob("*.py"):
+            parts = list(path.relative_to(root / folder).with_suffix("").parts)
+            name = ".".join([prefix, *(parts[:-1] if parts[-1] == "__init__" else parts)])
+            found[name] = path
+    return found
+
+
+def _dependencies(modules: dict[str, Path]) -> tuple[dict[str, set[str]], list[str]]:
+    """Which module imports which (``from package import module`` names the module), and every
+    import of another module's private name."""
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    private = []
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                graph[name] |= {a.name for a in node.names if a.name in modules}
+            elif isinstance(node, ast.ImportFrom) and node.module in modules:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    graph[name].add(submodule if submodule in modules else node.module)
+                    if submodule not in modules and alias.name.startswith("_"):
+                        private.append(
+                            f"{path.relative_to(path.parents[1])}:{node.lineno} {node.module}.{alias.name}"
+                        )
+    return graph, private
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_two_modules_import_each_other_and_no_private_name_is_imported() -> None:
+    graph, private = _dependencies(_modules(REPO, PACKAGES))
+    assert not _cycles(graph), f"import cycles: {_cycles(graph)}"
+    assert not private, "private names imported from another module:\n" + "\n".join(private)
+
+
+def test_the_check_sees_a_cycle_and_a_private_import(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("def f():\n    from launchcast.pkg import b\n")
+    (tmp_path / "pkg" / "b.py").write_text("from launchcast.pkg.a import _helper\n")
+    graph, private = _dependencies(_modules(tmp_path, {"pkg": "launchcast.pkg"}))
+    assert _cycles(graph) == [["launchcast.pkg.a", "launchcast.pkg.b"]]
+    assert private == ["pkg/b.py:1 launchcast.pkg.a._helper"]

@@ -254,7 +254,8 @@ def test_model_and_readiness_report_stale_data(asked_now: TestClient) -> None:
 
 def test_the_cached_next_launch_answer_is_the_full_answer(asked_now: TestClient, settings: Settings) -> None:
     """The service joins per-request time fields onto a cached answer: it must equal the model's."""
-    from launchcast.model.questions.forecast import Programme, next_launch
+    from launchcast.model.questions.asking import Programme
+    from launchcast.model.questions.forecast import next_launch
 
     fit = settings.registry().load_current()
     for vehicle, as_of in (("Falcon 9", None), ("Nuri", "2024-02-01T06:30:00Z"), ("Chollima-1", None)):

@@ -11,16 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from launchcast.model.questions.forecast import (
+from launchcast.model.questions.answers import (
     ByMonthForecast,
     CampaignForecast,
     NextLaunchForecast,
-    Programme,
     VersusForecast,
-    by_date,
-    by_month,
-    resolve,
 )
+from launchcast.model.questions.asking import Programme, resolve
+from launchcast.model.questions.forecast import by_date, by_month
 from launchcast.service import charts
 from launchcast.service.cli import app as cli
 from launchcast.service.settings import Settings

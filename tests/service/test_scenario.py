@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from launchcast.model.operations.registry import Registry
-from launchcast.model.questions.forecast import Programme
+from launchcast.model.questions.asking import Programme
 from launchcast.model.questions.scenario import after_outcome, foreign_help
 from launchcast.model.stats.saved import save_fit
 from launchcast.service.app import create_app

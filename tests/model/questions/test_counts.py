@@ -31,7 +31,7 @@ def test_counts_and_successes_match_a_simulation_of_the_same_model(fit: BetaFit)
     rng = np.random.default_rng(1)
     n = 400_000
     count = rng.poisson(rng.gamma(shape, 1 / rate, n) * years)
-    from launchcast.model.questions.forecast import Programme, resolve
+    from launchcast.model.questions.asking import Programme, resolve
 
     p = fit.success_probability(resolve(fit, Programme(state="KP")).query)
     won = rng.binomial(count, p[rng.integers(0, len(p), n)])

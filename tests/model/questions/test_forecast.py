@@ -8,16 +8,9 @@ import pytest
 from scipy import stats
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
-from launchcast.model.questions.forecast import (
-    Moment,
-    Programme,
-    _years_ahead,
-    by_date,
-    campaign,
-    next_launch,
-    simulate,
-    versus,
-)
+from launchcast.model.questions.asking import Moment, Programme
+from launchcast.model.questions.forecast import by_date, campaign, next_launch, versus, years_ahead
+from launchcast.model.questions.paths import simulate
 from launchcast.model.record.catalogue import LaunchQuery
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.stats.baselines import BetaFit, laplace
@@ -84,7 +77,7 @@ def test_by_date_matches_poisson_thinning(conjugate: BetaFit, now: datetime) -> 
     result = by_date(conjugate, Programme(vehicle="Nuri"), FUTURE, paths=200_000, seed=4, now=now)
     assert result.years == pytest.approx((FUTURE - now.date()).days / 365.25, rel=0.01)
     rng = np.random.default_rng(0)
-    ahead = _years_ahead(Moment.of(conjugate, now))
+    ahead = years_ahead(Moment.of(conjugate, now))
     shape, rate = conjugate.rates.rate_parameters("vehicle", "Nuri", ahead)
     lam = rng.gamma(shape, 1 / rate, 1_000_000)
     p = rng.beta(3, 2, 1_000_000)
@@ -250,7 +243,8 @@ def test_answers_give_numbers_to_six_significant_digits(conjugate: BetaFit) -> N
     """No float noise ('0.6284000000000001') in JSON or Python: six significant digits, documented."""
     import re
 
-    from launchcast.model.questions.forecast import Programme, by_date, next_launch, versus
+    from launchcast.model.questions.asking import Programme
+    from launchcast.model.questions.forecast import by_date, next_launch, versus
 
     answers = [
         next_launch(conjugate, Programme(vehicle="Chollima-1"), now=NOW, explain=True),
@@ -268,7 +262,8 @@ def test_answers_give_numbers_to_six_significant_digits(conjugate: BetaFit) -> N
 
 def test_a_state_that_never_launched_is_asked_about_by_name(conjugate: BetaFit) -> None:
     """GCAT's organisation table knows every state: 'Australia' with a new vehicle is a new launching state."""
-    from launchcast.model.questions.forecast import Programme, next_launch
+    from launchcast.model.questions.asking import Programme
+    from launchcast.model.questions.forecast import next_launch
 
     answer = next_launch(conjugate, Programme(state="Australia", new_vehicle=True), now=NOW)
     maiden = next_launch(conjugate, Programme(new_vehicle=True), now=NOW)

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
-from launchcast.model.questions.forecast import Announcements, Programme, by_date, by_month, versus
+from launchcast.model.questions.asking import Announcements, Programme
+from launchcast.model.questions.forecast import by_date, by_month, versus
 from launchcast.model.questions.manifest import manifest
 from launchcast.model.record.history import LaunchHistory
 from launchcast.model.record.schedule import Announced, user_entry

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.questions.forecast import Programme
+from launchcast.model.questions.asking import Programme
 from launchcast.model.questions.scenario import after_outcome, foreign_help
 from launchcast.model.stats.hierarchical import HierarchicalFit
 from tests.model.stats.test_hierarchical import _truth_fit, simulate_history
