@@ -30,12 +30,8 @@ from launchcast.model.questions.counts import launches  # noqa: E402
 from launchcast.model.questions.forecast import by_date, versus  # noqa: E402
 from launchcast.model.questions.manifest import manifest  # noqa: E402
 from launchcast.model.record.history import load_history  # noqa: E402
-from launchcast.model.record.schedule import (  # noqa: E402
-    MAX_ENTRIES,
-    parse_ll2_page,
-    read_schedule,
-    take_in,
-)
+from launchcast.model.record.ll2 import parse_ll2_page  # noqa: E402
+from launchcast.model.record.schedule import MAX_ENTRIES, read_schedule, take_in  # noqa: E402
 from launchcast.model.stats.models import make_model  # noqa: E402
 from launchcast.service.settings import get_settings  # noqa: E402
 

@@ -27,7 +27,8 @@ from cachetools import LRUCache
 from launchcast.model.questions import budget
 from launchcast.model.questions.asking import Moment, Resolved
 from launchcast.model.record.catalogue import LaunchQuery
-from launchcast.model.record.schedule import Announced, Placement, place
+from launchcast.model.record.rockets import Placement, place
+from launchcast.model.record.schedule import Announced
 from launchcast.model.stats.fit import Fit
 from launchcast.model.stats.slips import DAYS_PER_YEAR, SlipModel
 

@@ -29,15 +29,24 @@ kept from before), and answers that count announced launches say so.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from launchcast.model.defaults import SCHEDULE_URL
-from launchcast.model.errors import DownloadError, ScheduleError
+from launchcast.model.errors import DownloadError, LaunchcastError, ScheduleError
 from launchcast.model.record import download, schedule
-from launchcast.model.record.schedule import Announced, ScheduleChange
+from launchcast.model.record.schedule import (
+    LL2_SOURCE,
+    TEXT_LIMITS,
+    Announced,
+    OutOfRange,
+    ScheduleChange,
+    parse_utc,
+)
+from launchcast.model.record.text import TextError, bounded
 
 #: The most entries LL2 returns in one page.
 PAGE_SIZE = 100
@@ -128,7 +137,7 @@ def update_schedule(data_dir: Path, config: ScheduleConfig, now: datetime) -> Sc
                 "etag": _header(answer, "etag"),
                 "last_modified": _header(answer, "last-modified"),
             }
-        page = schedule.parse_ll2_page(body.getvalue(), download.shown(url))
+        page = parse_ll2_page(body.getvalue(), download.shown(url))
         schedule.check_unique([*entries, *page.entries], download.shown(url))
         if page.listed > config.page_size:
             raise ScheduleError(
@@ -191,3 +200,126 @@ def _page_url(url: str, page_size: int) -> str:
 
 def _stamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- Launch Library 2's layout -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of LL2's upcoming list: its entries, the next page's URL, the list's length, and
+    the entries left out, each with why (a field over its limit, a time out of range)."""
+
+    entries: list[Announced]
+    next_url: str | None
+    count: int
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def listed(self) -> int:
+        """Entries the page held, taken in or not."""
+        return len(self.entries) + len(self.skipped)
+
+
+class _Skip(Exception):
+    """An entry whose layout is right but whose content cannot be stored (it is left out, said)."""
+
+
+def parse_ll2_page(raw: bytes, where: str) -> Page:
+    """A page of ``/launches/upcoming/`` as announced launches; a malformed one is refused
+    whole, naming the entry and the field (``ScheduleError``)."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ScheduleError(
+            f"{where}: JSON nested too deep to be Launch Library 2's list; the schedule is unchanged",
+            "malformed",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ScheduleError(
+            f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged", "malformed"
+        ) from None
+    except ValueError as exc:
+        raise ScheduleError(
+            f"{where}: not JSON ({exc}; {len(raw):,} bytes — truncated?); the schedule is unchanged",
+            "malformed",
+        ) from None
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ScheduleError(
+            f"{where}: not Launch Library 2's launch list (no 'results' list; is the URL "
+            "…/2.3.0/launches/upcoming/?); the schedule is unchanged",
+            "malformed",
+        )
+    entries, skipped = [], []
+    for i, item in enumerate(body["results"]):
+        try:
+            entries.append(_ll2_entry(item, f"{where} results[{i}]"))
+        except _Skip as exc:
+            skipped.append(str(exc))
+    next_url = body.get("next")
+    count = body.get("count")
+    listed = len(entries) + len(skipped)
+    return Page(
+        entries,
+        next_url if isinstance(next_url, str) and next_url else None,
+        count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else listed,
+        skipped,
+    )
+
+
+def _ll2_entry(item: Any, where: str) -> Announced:
+    def at(*path: str, required: bool = True) -> Any:
+        value: Any = item
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if required and value in (None, ""):
+            raise ScheduleError(f"{where}: no {'.'.join(path)}; the schedule is unchanged", "malformed")
+        return value
+
+    def when(name: str, default: str | None = None) -> datetime:
+        text = at(name, required=default is None) or default
+        if not isinstance(text, str):
+            raise ScheduleError(f"{where}: {name} is not a time; the schedule is unchanged", "malformed")
+        try:
+            return parse_utc(text, name)
+        except OutOfRange as exc:
+            raise _Skip(f"{where}: {exc}") from None
+        except LaunchcastError:
+            raise ScheduleError(
+                f"{where}: {name} {text[:40]!r} is not a time; the schedule is unchanged", "malformed"
+            ) from None
+
+    def text(name: str, value: Any) -> str:
+        if isinstance(value, dict | list):
+            raise ScheduleError(f"{where}: {name} is not text; the schedule is unchanged", "malformed")
+        try:
+            return bounded(str(value or ""), name, TEXT_LIMITS[name], where)
+        except TextError as exc:
+            raise _Skip(str(exc)) from None
+
+    net_text = at("net")
+    configuration = at("rocket", "configuration")
+    families = configuration.get("families") if isinstance(configuration, dict) else None
+    first = families[0] if isinstance(families, list) and families else None
+    family = first.get("name", "") if isinstance(first, dict) else ""
+    start = when("window_start", net_text)
+    entry = Announced(
+        id=text("id", at("id")),
+        source=LL2_SOURCE,
+        name=text("name", at("name")),
+        rocket=text("rocket", at("rocket", "configuration", "name", required=False))
+        or text("rocket", at("rocket", "configuration", "full_name")),
+        rocket_family=text("rocket_family", family),
+        country=text("country", at("pad", "country", "alpha_2_code", required=False)),
+        provider=text("provider", at("launch_service_provider", "name", required=False)),
+        status=text("status", at("status", "abbrev")),
+        net=when("net"),
+        net_precision=text("net_precision", at("net_precision", "abbrev", required=False)),
+        window_start=start,
+        window_end=when("window_end", start.isoformat()),
+        last_updated=when("last_updated", net_text),
+    )
+    for name in ("id", "name", "rocket", "status"):
+        if not getattr(entry, name):
+            raise _Skip(f"{where}: {name} is empty once control characters are removed")
+    return entry

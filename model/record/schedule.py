@@ -17,12 +17,8 @@ writer, all-or-nothing), so a failed or cut update leaves the schedule as it was
 launch record's hash covers ``launches.csv`` and ``vehicles.csv`` only: a schedule update
 never makes a fit stale.
 
-Which vehicle an entry flies (``Placement``, ``place``): LL2 names rockets its own way
-("Long March 7A" is GCAT's "Chang Zheng 7A").  In order: a reviewed override in the
-shipped ``rockets.csv`` (each with its source); the catalogue's own names (GCAT name,
-display name, cited aliases such as 천리마-1); else, when the pad's state has a vehicle of
-a close name, the entry is **unmapped**, kept and reported with the closest names, never
-guessed; else it is a new vehicle of its state (a maiden flight).
+LL2's page layout is read in ``model.record.ll2``; which vehicle an entry flies in
+``model.record.rockets``.
 """
 
 from __future__ import annotations
@@ -33,22 +29,17 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
-
 from launchcast.model.defaults import YEARS
-from launchcast.model.errors import LaunchcastError, NotFoundError, ScheduleError
+from launchcast.model.errors import LaunchcastError, ScheduleError
 from launchcast.model.record import datadir
-from launchcast.model.record.catalogue import Catalogue
-from launchcast.model.record.text import LIMITS, TextError, bounded, checked
+from launchcast.model.record.text import LIMITS, checked
 
 SCHEDULE_FILE = "schedule.csv"
 REVISIONS_FILE = "schedule-revisions.csv"
 META_FILE = "schedule.json"
-ROCKETS_FILE = "rockets.csv"
 LL2_SOURCE = "Launch Library 2 (The Space Devs)"
 #: An entry whose window closed this long before the fetch is history, not an announcement.
 PAST_GRACE = timedelta(days=1)
@@ -127,129 +118,6 @@ def parse_utc(text: str, what: str) -> datetime:
     if not YEARS[0] <= value.year <= YEARS[1]:
         raise OutOfRange(f"{what}: {shown!r} is out of range: give a time in {YEARS[0]}–{YEARS[1]}")
     return value.replace(microsecond=0)  # stored to the second (``_time``)
-
-
-# --- Launch Library 2's layout -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of LL2's upcoming list: its entries, the next page's URL, the list's length, and
-    the entries left out, each with why (a field over its limit, a time out of range)."""
-
-    entries: list[Announced]
-    next_url: str | None
-    count: int
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def listed(self) -> int:
-        """Entries the page held, taken in or not."""
-        return len(self.entries) + len(self.skipped)
-
-
-class _Skip(Exception):
-    """An entry whose layout is right but whose content cannot be stored (it is left out, said)."""
-
-
-def parse_ll2_page(raw: bytes, where: str) -> Page:
-    """A page of ``/launches/upcoming/`` as announced launches; a malformed one is refused
-    whole, naming the entry and the field (``ScheduleError``)."""
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        raise ScheduleError(
-            f"{where}: JSON nested too deep to be Launch Library 2's list; the schedule is unchanged",
-            "malformed",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ScheduleError(
-            f"{where}: not UTF-8 (byte {exc.start}); the schedule is unchanged", "malformed"
-        ) from None
-    except ValueError as exc:
-        raise ScheduleError(
-            f"{where}: not JSON ({exc}; {len(raw):,} bytes — truncated?); the schedule is unchanged",
-            "malformed",
-        ) from None
-    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        raise ScheduleError(
-            f"{where}: not Launch Library 2's launch list (no 'results' list; is the URL "
-            "…/2.3.0/launches/upcoming/?); the schedule is unchanged",
-            "malformed",
-        )
-    entries, skipped = [], []
-    for i, item in enumerate(body["results"]):
-        try:
-            entries.append(_ll2_entry(item, f"{where} results[{i}]"))
-        except _Skip as exc:
-            skipped.append(str(exc))
-    next_url = body.get("next")
-    count = body.get("count")
-    listed = len(entries) + len(skipped)
-    return Page(
-        entries,
-        next_url if isinstance(next_url, str) and next_url else None,
-        count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else listed,
-        skipped,
-    )
-
-
-def _ll2_entry(item: Any, where: str) -> Announced:
-    def at(*path: str, required: bool = True) -> Any:
-        value: Any = item
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if required and value in (None, ""):
-            raise ScheduleError(f"{where}: no {'.'.join(path)}; the schedule is unchanged", "malformed")
-        return value
-
-    def when(name: str, default: str | None = None) -> datetime:
-        text = at(name, required=default is None) or default
-        if not isinstance(text, str):
-            raise ScheduleError(f"{where}: {name} is not a time; the schedule is unchanged", "malformed")
-        try:
-            return parse_utc(text, name)
-        except OutOfRange as exc:
-            raise _Skip(f"{where}: {exc}") from None
-        except LaunchcastError:
-            raise ScheduleError(
-                f"{where}: {name} {text[:40]!r} is not a time; the schedule is unchanged", "malformed"
-            ) from None
-
-    def text(name: str, value: Any) -> str:
-        if isinstance(value, dict | list):
-            raise ScheduleError(f"{where}: {name} is not text; the schedule is unchanged", "malformed")
-        try:
-            return bounded(str(value or ""), name, TEXT_LIMITS[name], where)
-        except TextError as exc:
-            raise _Skip(str(exc)) from None
-
-    net_text = at("net")
-    configuration = at("rocket", "configuration")
-    families = configuration.get("families") if isinstance(configuration, dict) else None
-    first = families[0] if isinstance(families, list) and families else None
-    family = first.get("name", "") if isinstance(first, dict) else ""
-    start = when("window_start", net_text)
-    entry = Announced(
-        id=text("id", at("id")),
-        source=LL2_SOURCE,
-        name=text("name", at("name")),
-        rocket=text("rocket", at("rocket", "configuration", "name", required=False))
-        or text("rocket", at("rocket", "configuration", "full_name")),
-        rocket_family=text("rocket_family", family),
-        country=text("country", at("pad", "country", "alpha_2_code", required=False)),
-        provider=text("provider", at("launch_service_provider", "name", required=False)),
-        status=text("status", at("status", "abbrev")),
-        net=when("net"),
-        net_precision=text("net_precision", at("net_precision", "abbrev", required=False)),
-        window_start=start,
-        window_end=when("window_end", start.isoformat()),
-        last_updated=when("last_updated", net_text),
-    )
-    for name in ("id", "name", "rocket", "status"):
-        if not getattr(entry, name):
-            raise _Skip(f"{where}: {name} is empty once control characters are removed")
-    return entry
 
 
 # --- the schedule on disk ------------------------------------------------------------------
@@ -605,132 +473,6 @@ def _append_revisions(
     if old:
         return old + added.split(b"\n", 1)[1]
     return added
-
-
-# --- which vehicle each announced launch flies ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Which GCAT vehicle an announced launch flies, or that it is a new one, or that it is unknown.
-
-    ``vehicle`` set: a known vehicle.  ``new_vehicle``: a maiden flight of ``state``'s new
-    vehicle.  Neither: unmapped (``reason`` and ``suggestions`` say what to add to ``rockets.csv``).
-    """
-
-    vehicle: str | None
-    state: str | None
-    new_vehicle: bool
-    how: str
-    suggestions: tuple[str, ...] = ()
-
-    @property
-    def mapped(self) -> bool:
-        return self.vehicle is not None or self.new_vehicle
-
-
-@dataclass(frozen=True)
-class RocketName:
-    rocket: str
-    vehicle: str  # "" = a new vehicle (its maiden flight)
-    source: str
-    line: int
-
-
-def read_rockets(raw: bytes, name: str = ROCKETS_FILE) -> dict[str, RocketName]:
-    """``rockets.csv`` (rocket, vehicle, source): reviewed LL2 names; a rocket mapped to two
-    vehicles is refused, naming both lines."""
-    out: dict[str, RocketName] = {}
-    for line, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8"))), start=2):
-        rocket, vehicle = (row.get("rocket") or "").strip(), (row.get("vehicle") or "").strip()
-        if not rocket or not (row.get("source") or "").strip():
-            raise ScheduleError(f"{name} line {line}: give rocket and source")
-        key = rocket.casefold()
-        if key in out and out[key].vehicle != vehicle:
-            raise ScheduleError(
-                f"{name} lines {out[key].line} and {line}: the rocket {rocket!r} is mapped to two vehicles "
-                f"({out[key].vehicle or 'new'!r}, {vehicle or 'new'!r}); keep one"
-            )
-        out[key] = RocketName(rocket, vehicle, row["source"].strip(), line)
-    return out
-
-
-@lru_cache(maxsize=1)
-def shipped_rockets() -> dict[str, RocketName]:
-    """The reviewed overrides shipped with launchcast (``data/rockets.csv``)."""
-    from importlib.resources import files
-
-    return read_rockets(files("launchcast.data").joinpath(ROCKETS_FILE).read_bytes())
-
-
-#: How alike (rapidfuzz's token-set ratio, 0–100) a rocket's name and a vehicle's must be for the
-#: rocket to be held unmapped rather than taken as new: variants pass ("H3" / "H3-22S": 100,
-#: "Chollima-2" / "Chollima-1": 90), a shared "-1" does not ("Example-1" / "KT-1": 40).
-CLOSE_ABOVE = 80
-
-
-def near_names(rocket: str, names: list[str]) -> list[str]:
-    """Vehicle names close enough to ``rocket`` that it may be one of them (at most five)."""
-    found = process.extract(
-        rocket,
-        names,
-        scorer=fuzz.token_set_ratio,
-        processor=utils.default_process,
-        limit=5,
-        score_cutoff=CLOSE_ABOVE,
-    )
-    return [name for name, _, _ in found]
-
-
-def place(catalogue: Catalogue, entry: Announced, rockets: dict[str, RocketName] | None = None) -> Placement:
-    """The vehicle ``entry`` flies, as the catalogue (a fit's) knows it; see the module docstring."""
-    rockets = shipped_rockets() if rockets is None else rockets
-    state = catalogue.find_state(entry.country) if entry.country else None
-    override = rockets.get(entry.rocket.casefold())
-    if override is not None:
-        if not override.vehicle:
-            return Placement(None, state, True, f"a new vehicle ({ROCKETS_FILE}: {override.source})")
-        try:
-            record = catalogue.record(override.vehicle)
-        except NotFoundError:
-            return Placement(
-                None, state, False, f"{ROCKETS_FILE} names {override.vehicle!r}, not in the data"
-            )
-        return Placement(record.vehicle, record.state, False, f"{ROCKETS_FILE}: {override.source}")
-    for name in dict.fromkeys([entry.rocket, entry.rocket.split(" (")[0]]):
-        try:
-            record = catalogue.record(name)
-        except NotFoundError:
-            continue
-        return Placement(record.vehicle, record.state, False, f"by name ({record.display_name})")
-    if state is None:
-        near = near_names(entry.rocket, sorted({r.display_name for r in catalogue.records.values()}))
-        if near:
-            return Placement(
-                None,
-                None,
-                False,
-                f"unmapped: {entry.rocket!r} ({entry.country or 'no country'}) is not a name the data knows, "
-                f"and vehicles of close names fly ({', '.join(near)}); add it to {ROCKETS_FILE}",
-                tuple(near),
-            )
-        return Placement(
-            None, None, True, f"a new vehicle of a state new to the data ({entry.country or '?'})"
-        )
-    own = {r.display_name: r for r in catalogue.records.values() if r.state == state}
-    near = near_names(entry.rocket, sorted(own))
-    if near:
-        return Placement(
-            None,
-            state,
-            False,
-            f"unmapped: {entry.rocket!r} is not a name the data knows, and {state} flies vehicles of close "
-            f"names ({', '.join(near)}); add it to {ROCKETS_FILE} (its vehicle, or empty for a new one)",
-            tuple(near),
-        )
-    return Placement(
-        None, state, True, f"a new {catalogue.state_name(state)} vehicle (no vehicle of that name)"
-    )
 
 
 def user_entry(

@@ -29,7 +29,8 @@ import numpy as np
 
 from launchcast.model.record.catalogue import Catalogue, vehicle_records
 from launchcast.model.record.history import LaunchHistory, decimal_year, parse_time
-from launchcast.model.record.schedule import Announced, Schedule, place
+from launchcast.model.record.rockets import place
+from launchcast.model.record.schedule import Announced, Schedule
 
 #: A maiden flight's share of on-time launches and its delays' scale, relative to its status.
 MAIDEN_ON_TIME = 0.5

@@ -201,7 +201,8 @@ def _placed(data: Path | None, now: datetime) -> list[dict[str, str]]:
     """Upcoming entries at ``now``, each with the vehicle it is placed on (the data's catalogue)."""
     from launchcast.model.record.catalogue import Catalogue, vehicle_records
     from launchcast.model.record.history import decimal_year, load_history
-    from launchcast.model.record.schedule import place, read_schedule
+    from launchcast.model.record.rockets import place
+    from launchcast.model.record.schedule import read_schedule
 
     where = data_dir(data)
     history = load_history(where)

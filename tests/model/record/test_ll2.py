@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from launchcast.model.errors import ScheduleError
 from launchcast.model.record.download import retry_after
-from launchcast.model.record.ll2 import ScheduleConfig, update_schedule
+from launchcast.model.record.ll2 import ScheduleConfig, parse_ll2_page, update_schedule
 from launchcast.model.record.schedule import SCHEDULE_FILE, read_schedule
 from tests.conftest import DATA
 from tests.ll2_server import Ll2Server, entry
+from tests.model.record.test_schedule import sample
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 #: By NET, as LL2 lists them.
@@ -112,3 +113,29 @@ def test_retry_once_after_a_server_error(data_dir: Path) -> None:
     with Ll2Server(ENTRIES).running() as server:
         server.faults.append("500")
         assert update_schedule(data_dir, config(server), NOW).outcome == "updated"
+
+
+def test_a_page_in_ll2_layout_is_read_field_by_field() -> None:
+    page = parse_ll2_page(sample(), "sample")
+    assert page.count == 4 and page.next_url is None
+    chollima = page.entries[0]
+    assert chollima.rocket == "Chollima-1" and chollima.country == "KP" and chollima.status == "TBC"
+    assert chollima.window_start == datetime(2026, 12, 3, 15, tzinfo=UTC)
+    assert chollima.window_end - chollima.window_start == timedelta(days=7)
+    assert page.entries[1].net_precision == "M" and page.entries[2].status == "Go"
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'{"count": 1, "results": [{"id": "x"', "not JSON"),
+        (b"<html>Maintenance</html>", "not JSON"),
+        (b'{"detail": "Request was throttled."}', "no 'results' list"),
+        (b'{"results": [{"id": "a", "name": "x"}]}', "results[0]: no net"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_a_malformed_page_is_refused_by_entry_and_field(body: bytes, said: str) -> None:
+    with pytest.raises(ScheduleError, match="the schedule is unchanged") as caught:
+        parse_ll2_page(body, "https://ll.example/upcoming/")
+    assert said in str(caught.value)
