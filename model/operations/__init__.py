@@ -2,10 +2,7 @@
 
 The only layer that runs the others in sequence (update → fit → gate → publish →
 promote; standing forecasts scored as launches arrive).  Imports every layer below.
+
+Its modules are imported by name (``from launchcast.model.operations.<module> import …``): the
+package re-exports nothing, so importing one module loads only what that module needs.
 """
-
-from launchcast.model.operations.ledger import Ledger, TrackRecord
-from launchcast.model.operations.refit import RefitPolicy, refit
-from launchcast.model.operations.registry import Registry
-
-__all__ = ["Ledger", "RefitPolicy", "Registry", "TrackRecord", "refit"]
