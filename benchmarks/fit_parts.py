@@ -23,6 +23,7 @@ from launchcast.model.record.assistance import Assistance  # noqa: E402
 from launchcast.model.record.history import load_history  # noqa: E402
 from launchcast.model.stats import hierarchical  # noqa: E402
 from launchcast.model.stats.diagnostics import _per_element  # noqa: E402
+from launchcast.model.stats.hierarchical import _backend as backend  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -54,7 +55,7 @@ def main() -> None:
         f"{history.n_launches} launches in {len(cells.attempts)} cells"
     )
     for label, freeze in (("frozen data (a fit alone)", True), ("data containers (a backtest)", False)):
-        model = hierarchical.build_model(layout, data)
+        model = backend.build_model(layout, data)
         started = time.perf_counter()
         nutpie.compile_pymc_model(model, freeze_model=freeze)
         compiled = time.perf_counter() - started

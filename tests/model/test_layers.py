@@ -166,3 +166,15 @@ def test_the_check_sees_a_cycle_and_a_private_import(tmp_path: Path) -> None:
     graph, private = _dependencies(_modules(tmp_path, {"pkg": "launchcast.pkg"}))
     assert _cycles(graph) == [["launchcast.pkg.a", "launchcast.pkg.b"]]
     assert private == ["pkg/b.py:1 launchcast.pkg.a._helper"]
+
+
+def test_pymc_pytensor_and_nutpie_are_imported_by_one_module() -> None:
+    """The inference backend apart from the model (as bambi and prophet keep theirs)."""
+    backends = ("pymc", "pytensor", "nutpie")
+    importers = {
+        str(path.relative_to(REPO))
+        for path in _modules(REPO, PACKAGES).values()
+        for _, module in _imports(path)
+        if module.split(".")[0] in backends
+    }
+    assert importers == {"model/stats/hierarchical/_backend.py"}

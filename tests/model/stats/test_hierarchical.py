@@ -18,10 +18,8 @@ from launchcast.model.stats.hierarchical import (
     HierarchicalModel,
     Layout,
     build_cells,
-    build_model,
-    prior_predictive,
-    sample,
 )
+from launchcast.model.stats.hierarchical._backend import build_model, prior_predictive, sample
 from tests.conftest import make_history
 
 # --- no MCMC ------------------------------------------------------------------------------
