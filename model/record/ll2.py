@@ -53,30 +53,14 @@ PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class ScheduleConfig:
+class ScheduleConfig(download.Limits):
+    """Where LL2's list is and how much of it to read; each page within ``download.Limits``
+    (a page of 100 is ~0.5 MB in LL2's normal mode, under the 8 MB cap)."""
+
     url: str = SCHEDULE_URL
     api_key: str | None = None
     page_size: int = PAGE_SIZE
     max_pages: int = 4
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    #: The longest one page may take, from connecting to its last byte.
-    deadline_seconds: float = 60.0
-    #: The largest page body taken (LL2's pages of 100 are ~0.5 MB in normal mode).
-    max_bytes: int = 8 * 1024 * 1024
-    retries: int = 2
-    backoff_seconds: float = 1.0
-
-    @property
-    def limits(self) -> download.Limits:
-        return download.Limits(
-            self.connect_timeout,
-            self.read_timeout,
-            self.deadline_seconds,
-            self.max_bytes,
-            self.retries,
-            self.backoff_seconds,
-        )
 
 
 @dataclass
@@ -114,9 +98,7 @@ def update_schedule(data_dir: Path, config: ScheduleConfig, now: datetime) -> Sc
     while url is not None and pages < config.max_pages:
         body = io.BytesIO()
         try:
-            answer = download.get(
-                url, config.limits, body, now, headers | (conditional if pages == 0 else {})
-            )
+            answer = download.get(url, config, body, now, headers | (conditional if pages == 0 else {}))
         except DownloadError as exc:
             hint = (
                 " (Launch Library 2's free tier allows 15 requests an hour; a key raises it: "

@@ -56,12 +56,12 @@ logger = logging.getLogger("launchcast.update")
 
 
 @dataclass(frozen=True)
-class UpdateConfig:
+class UpdateConfig(download.Limits):
+    """Where GCAT's tables are; each file within ``download.Limits``, with GCAT's own defaults."""
+
     base_url: str = GCAT_URL
-    connect_timeout: float = 10.0
     read_timeout: float = 60.0
     retries: int = 3
-    backoff_seconds: float = 1.0
     max_bytes: int = 256 * 1024 * 1024
     #: The longest one file's download may take, start to end (a server trickling a byte a
     #: second never trips the per-read timeout; this stops it).
@@ -77,17 +77,6 @@ class UpdateConfig:
     def shown_url(self) -> str:
         """The base URL as answers, logs and metrics show it (no credentials)."""
         return download.shown(self.base_url)
-
-    @property
-    def limits(self) -> download.Limits:
-        return download.Limits(
-            self.connect_timeout,
-            self.read_timeout,
-            self.deadline_seconds,
-            self.max_bytes,
-            self.retries,
-            self.backoff_seconds,
-        )
 
 
 @dataclass
@@ -214,7 +203,7 @@ def _fetch(
         with open(dest, "wb") as handle:
             answer = download.get(
                 url,
-                config.limits,
+                config,
                 handle,
                 now,
                 {"User-Agent": "launchcast (GCAT update)", **headers},
