@@ -13,6 +13,7 @@ import asyncio
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -193,7 +194,9 @@ def test_times_and_text_a_date_library_cannot_hold_leave_out_one_entry(
 @pytest.mark.parametrize(
     ("fault", "said"),
     [
-        ("deep", "nested too deep"),
+        # Refused as too deep, or, where a library has raised the recursion limit (PyTensor does),
+        # parsed and refused as not LL2's layout: one line either way.
+        ("deep", "nested too deep|not Launch Library 2's launch list"),
         ("bad-gzip", "could not be decoded"),
         ("redirect-loop", "redirect loop"),
     ],
@@ -205,7 +208,7 @@ def test_a_hostile_answer_is_one_line(data_dir: Path, fault: str, said: str) -> 
         server.faults.extend([fault] * 10)
         with pytest.raises(ScheduleError, match="the schedule is unchanged") as caught:
             update_schedule(data_dir, config(server), NOW)
-    assert said in str(caught.value) and "\n" not in str(caught.value)
+    assert re.search(said, str(caught.value)) and "\n" not in str(caught.value)
     assert data_files(data_dir) == before
 
 
