@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from launchcast.service import charts
 
 if TYPE_CHECKING:
-    from launchcast.model.operations.ledger import TrackRecord
+    from launchcast.model.operations.track_record import TrackRecord
     from launchcast.model.questions.answers import Anchored, ByMonthForecast
     from launchcast.model.questions.counts import LaunchCountForecast
     from launchcast.model.questions.manifest import ManifestForecast

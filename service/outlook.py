@@ -15,7 +15,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from launchcast.model.errors import LaunchcastError, NotFoundError
-from launchcast.model.operations.ledger import Totals
+from launchcast.model.operations.track_record import Totals
 from launchcast.model.questions.answers import (
     ByMonthForecast,
     CampaignForecast,

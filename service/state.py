@@ -21,8 +21,9 @@ from cachetools import LRUCache
 
 from launchcast.model.defaults import STALE_AFTER_DAYS
 from launchcast.model.errors import LaunchcastError, LedgerError
-from launchcast.model.operations.ledger import Ledger, Totals
+from launchcast.model.operations.ledger import Ledger
 from launchcast.model.operations.registry import Registry
+from launchcast.model.operations.track_record import Totals
 from launchcast.model.operations.upkeep import Upkeep, keep_record, upkeep_summary
 from launchcast.model.questions.answers import NextLaunchTimes
 from launchcast.model.questions.asking import Announcements, Programme, Resolved, resolve

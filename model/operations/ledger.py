@@ -41,14 +41,13 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
@@ -62,6 +61,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from launchcast.model.errors import LedgerError
+from launchcast.model.operations.matching import as_utc, at_flight, match, match_announced
 from launchcast.model.operations.schema import (
     announced_forecasts,
     audit,
@@ -71,125 +71,15 @@ from launchcast.model.operations.schema import (
     unscored,
 )
 from launchcast.model.operations.standing import NEW_STATE, ForecastSet, ScheduledForecast
+from launchcast.model.operations.track_record import ScoredLaunch, ScoreReport, TrackRecord, summarise
+from launchcast.model.record.download import shown
 from launchcast.model.record.history import LaunchHistory, parse_time
-from launchcast.model.stats.scoring import briers, calibration_bins, log_losses
+from launchcast.model.stats.scoring import briers, log_losses
 
 log = logging.getLogger("launchcast.ledger")
 
-TIERS = ("scheduled", "prospective", "out-of-sample")
-#: A launch matches an announcement whose window opens at most this long after it...
-MATCH_BEFORE = timedelta(days=1)
-#: ... and closed at most this long before it (launches slip; a later one is another launch).
-MATCH_AFTER = timedelta(days=180)
 #: One forecast set's standing forecasts: per model, per (kind, subject), every flight's.
 BySubject = dict[str, dict[tuple[str, str], list[Any]]]
-
-# --- scores -------------------------------------------------------------------------------
-
-
-@dataclass
-class ScoreReport:
-    """What one scoring run did."""
-
-    scored: int = 0
-    rescored: int = 0
-    unscored: int = 0
-    by_tier: dict[str, int] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        if not (self.scored or self.rescored or self.unscored):
-            return "track record: no new launch to score"
-        tiers = ", ".join(f"{n} {tier}" for tier, n in sorted(self.by_tier.items())) or "none"
-        return (
-            f"track record: {self.scored} launch score(s) added ({tiers}), {self.rescored} re-scored "
-            f"after a revised outcome, {self.unscored} launch(es) with no eligible forecast"
-        )
-
-
-@dataclass(frozen=True)
-class ScoredLaunch:
-    launch_tag: str
-    launch_time: datetime
-    vehicle: str
-    state: str
-    success: int
-    tier: str
-    model: str
-    version_id: str
-    probability: float
-    log_loss: float
-    brier: float
-    revision: int
-
-
-@dataclass(frozen=True)
-class Totals:
-    tier: str
-    model: str
-    launches: int
-    log_loss: float
-    brier: float
-    expected_successes: float
-    successes: int
-
-
-@dataclass(frozen=True)
-class CalibrationBin:
-    tier: str
-    model: str
-    low: float
-    high: float
-    launches: int
-    mean_forecast: float
-    observed_rate: float
-
-
-@dataclass
-class TrackRecord:
-    """The scored forecasts (latest revision), totals and calibration per tier and model."""
-
-    launches: list[ScoredLaunch]
-    totals: list[Totals]
-    calibration: list[CalibrationBin]
-    unscored: list[dict[str, Any]]
-    forecast_sets: int
-    #: Set when the database was too slow and this is an earlier answer: when it was read.
-    snapshot_at: datetime | None = None
-
-
-CALIBRATION_EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0)
-
-
-def summarise(rows: list[ScoredLaunch]) -> tuple[list[Totals], list[CalibrationBin]]:
-    """Totals and a calibration table per (tier, model); the two tiers never share a figure."""
-    totals, bins = [], []
-    groups: dict[tuple[str, str], list[ScoredLaunch]] = {}
-    for row in rows:
-        groups.setdefault((row.tier, row.model), []).append(row)
-    for (tier, model), group in sorted(groups.items()):
-        n = len(group)
-        totals.append(
-            Totals(
-                tier,
-                model,
-                n,
-                sum(r.log_loss for r in group) / n,
-                sum(r.brier for r in group) / n,
-                sum(r.probability for r in group),
-                sum(r.success for r in group),
-            )
-        )
-        table = calibration_bins(
-            np.array([r.probability for r in group]),
-            np.array([r.success for r in group]),
-            edges=CALIBRATION_EDGES,
-        )
-        bins += [
-            CalibrationBin(tier, model, b.low, b.high, int(b.count), float(b.forecast), float(b.observed))
-            for b in table.itertuples(index=False)
-        ]
-    return totals, bins
-
 
 # --- the database ---------------------------------------------------------------------------
 
@@ -241,7 +131,7 @@ class Ledger:
             ledger.migrate()
             return ledger
         except (SQLAlchemyError, OSError) as exc:
-            raise LedgerError(f"ledger database {_shown(url)}: {_reason(exc)}") from None
+            raise LedgerError(f"ledger database {shown(url)}: {_reason(exc)}") from None
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration; concurrent starts migrate once.
@@ -533,7 +423,7 @@ class Ledger:
         launches = [
             ScoredLaunch(
                 launch_tag=r["launch_tag"],
-                launch_time=_utc(r["launch_time"]),
+                launch_time=as_utc(r["launch_time"]),
                 vehicle=r["vehicle"],
                 state=r["state"],
                 success=r["success"],
@@ -578,39 +468,6 @@ def _standing_by_subject(connection: Connection, version_id: str) -> BySubject:
     return by_model
 
 
-def at_flight(entries: Sequence[Any], flight: int, previous_failed: bool) -> Any:
-    """Of one subject's standing forecasts, the one for this flight after this outcome.
-
-    Past the last flight forecast, the last one (the model's flight terms are flat by then);
-    a set recorded before flight-by-flight forecasts holds one per subject, used as it was.
-    """
-    legacy = [e for e in entries if e["previous_failed"] is None]
-    if legacy:
-        return legacy[0]
-    same = [e for e in entries if bool(e["previous_failed"]) == previous_failed] or list(entries)
-    reached = [e for e in same if e["flight_number"] <= flight]
-    if reached:
-        return max(reached, key=lambda e: e["flight_number"])
-    return min(same, key=lambda e: e["flight_number"])
-
-
-def match(sets: Iterable[Any], launched: datetime) -> tuple[Any | None, str, str]:
-    """The forecast set a launch is scored against, its tier, or why there is none.
-
-    Only sets whose data end on a date before the launch's are eligible (their fit did
-    not see it).  Of those, the newest recorded before the launch (prospective), else
-    the one with the newest data (out-of-sample).
-    """
-    day = launched.strftime("%Y-%m-%d")
-    eligible = [s for s in sets if s["data_as_of"] < day]
-    if not eligible:
-        return None, "", "no forecast was made from data that ended before this launch"
-    before = [s for s in eligible if _utc(s["made_at"]) < launched]
-    if before:
-        return max(before, key=lambda s: _utc(s["made_at"])), "prospective", ""
-    return max(eligible, key=lambda s: (s["data_as_of"], _utc(s["made_at"]))), "out-of-sample", ""
-
-
 def _count_entries(connection: Connection, version_id: str) -> int:
     query = select(func.count()).select_from(forecasts).where(forecasts.c.version_id == version_id)
     return int(connection.scalar(query) or 0)
@@ -641,29 +498,6 @@ def _claimed(connection: Connection) -> dict[str, str]:
     return {schedule_id: tag for schedule_id, tag in connection.execute(query)}
 
 
-def match_announced(
-    announced: Sequence[Any], row: Any, launched: datetime, claimed: dict[str, str]
-) -> str | None:
-    """The announcement a launch is: of its vehicle (or, for a maiden flight, a new vehicle of its
-    state), its window opened at most ``MATCH_BEFORE`` after the launch and closed at most
-    ``MATCH_AFTER`` before it, forecast before the launch, not claimed by another launch; of
-    several, the one whose window opened nearest the launch."""
-    tag = str(row.launch_tag)
-    candidates = []
-    for a in announced:
-        same = a["vehicle"] == row.vehicle or (
-            a["vehicle"] is None and a["state"] == row.vehicle_state and int(row.vehicle_flight) == 1
-        )
-        if not same or claimed.get(a["schedule_id"], tag) != tag or _utc(a["made_at"]) >= launched:
-            continue
-        if _utc(a["window_start"]) - MATCH_BEFORE <= launched <= _utc(a["window_end"]) + MATCH_AFTER:
-            candidates.append(a)
-    if not candidates:
-        return None
-    best = min(candidates, key=lambda a: abs((launched - _utc(a["window_start"])).total_seconds()))
-    return str(best["schedule_id"])
-
-
 def _score_scheduled(
     connection: Connection,
     row: Any,
@@ -683,8 +517,8 @@ def _score_scheduled(
     claimed[schedule_id] = tag
     newest: dict[str, Any] = {}
     for a in announced:
-        if a["schedule_id"] == schedule_id and _utc(a["made_at"]) < launched:
-            if a["model"] not in newest or _utc(a["made_at"]) > _utc(newest[a["model"]]["made_at"]):
+        if a["schedule_id"] == schedule_id and as_utc(a["made_at"]) < launched:
+            if a["model"] not in newest or as_utc(a["made_at"]) > as_utc(newest[a["model"]]["made_at"]):
                 newest[a["model"]] = a
     for model, a in sorted(newest.items()):
         previous = latest.get((tag, model, "scheduled"))
@@ -741,21 +575,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; every time in the ledger is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _shown(url: str) -> str:
-    """A URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
 
 
 def _reason(exc: BaseException) -> str:

@@ -14,9 +14,10 @@ from datetime import datetime
 from pathlib import Path
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.operations.ledger import Ledger, ScoreReport
+from launchcast.model.operations.ledger import Ledger
 from launchcast.model.operations.registry import Registry
 from launchcast.model.operations.standing import baseline_fits, scheduled_forecasts, standing_forecasts
+from launchcast.model.operations.track_record import ScoreReport
 from launchcast.model.record.history import load_history
 from launchcast.model.record.schedule import read_schedule
 

@@ -16,7 +16,7 @@ from launchcast.model.stats.models import MODEL_NAMES
 from launchcast.service.cli.common import console, settings, user_errors
 
 if TYPE_CHECKING:
-    from launchcast.model.operations.ledger import TrackRecord
+    from launchcast.model.operations.track_record import TrackRecord
 
 
 @user_errors

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from launchcast.model.errors import LaunchcastError
-from launchcast.model.operations.ledger import TrackRecord
+from launchcast.model.operations.track_record import TrackRecord
 from launchcast.model.stats.models import MODEL_NAMES
 from launchcast.service import formats
 from launchcast.service.errors import LedgerUnavailable, documented

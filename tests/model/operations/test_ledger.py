@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from launchcast.model.operations.ledger import Ledger, match
+from launchcast.model.operations.ledger import Ledger
+from launchcast.model.operations.matching import match
 from launchcast.model.operations.refit import RefitPolicy, refit
 from launchcast.model.operations.registry import Registry
 from launchcast.model.operations.upkeep import keep_record
