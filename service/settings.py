@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         description="the address clients reach the service at (behind a proxy, the proxy's), e.g. "
         "https://launchcast.example/; problem types are URIs under it. Default http://HOST:PORT/ — "
         "never the request's Host header, which a client chooses",
-        pattern=r"^https?://[^\s/?#]+/?$",
+        pattern=r"^https?://[^\s?#]+$",
     )
     max_body_bytes: int = Field(16_384, ge=256, description="largest accepted request body")
     max_header_bytes: int = Field(16_384, ge=1024, description="largest request head (line and headers)")
