@@ -181,6 +181,8 @@ class RefitRunner:
                 "LAUNCHCAST_MAX_LOG_LOSS_INCREASE": str(self.settings.max_log_loss_increase),
                 "LAUNCHCAST_TRACK_RECORD": str(self.settings.ledger_url is not None).lower(),
                 **({"LAUNCHCAST_DATABASE_URL": self.settings.ledger_url} if self.settings.ledger_url else {}),
+                # In the environment, not the arguments: a mirror's credentials stay out of `ps`.
+                "LAUNCHCAST_GCAT_URL": self.settings.gcat_url,
             }
             self.process = subprocess.Popen(
                 [
@@ -191,11 +193,7 @@ class RefitRunner:
                     "--model",
                     self.settings.refit_model,
                     *(["--promote", "--seed", str(seed)] if first else []),
-                    *(
-                        ["--update", "--url", self.settings.gcat_url]
-                        if self.settings.refit_update and not first
-                        else []
-                    ),
+                    *(["--update"] if self.settings.refit_update and not first else []),
                 ],
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -118,7 +118,7 @@ def update(
 
     config = settings().update_config(url, accept_large_change)
     where = data_dir(data)
-    console.print(f"update: {config.base_url} → {where}", highlight=False)
+    console.print(f"update: {config.shown_url} → {where}", highlight=False)
     # The command says the outcome itself, once: the update log's line would repeat it.
     quiet = logging.getLogger("launchcast.update")
     level, quiet.level = quiet.level, logging.CRITICAL
