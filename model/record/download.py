@@ -75,6 +75,12 @@ class Answer:
     headers: httpx.Headers
     size: int
 
+    def validator(self, name: str) -> str | None:
+        """A validator to send back next time (``etag``, ``last-modified``): printable and short,
+        else none (a hostile one is not stored)."""
+        value = self.headers.get(name)
+        return value if value and len(value) <= 200 and value.isprintable() else None
+
 
 def shown(url: str) -> str:
     """``url`` fit to show in an answer, a log or a metric: no ``user:password@``, no secret

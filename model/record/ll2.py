@@ -48,6 +48,12 @@ from launchcast.model.record.schedule import (
 )
 from launchcast.model.record.text import TextError, bounded
 
+#: What to check, by the kind of a failed download.
+HINTS = {
+    "rate-limited": " (Launch Library 2's free tier allows 15 requests an hour; a key raises it: "
+    "LAUNCHCAST_SCHEDULE_API_KEY)",
+    "http": " (is LAUNCHCAST_SCHEDULE_URL / --url Launch Library 2's …/launches/upcoming/?)",
+}
 #: The most entries LL2 returns in one page.
 PAGE_SIZE = 100
 
@@ -100,14 +106,7 @@ def update_schedule(data_dir: Path, config: ScheduleConfig, now: datetime) -> Sc
         try:
             answer = download.get(url, config, body, now, headers | (conditional if pages == 0 else {}))
         except DownloadError as exc:
-            hint = (
-                " (Launch Library 2's free tier allows 15 requests an hour; a key raises it: "
-                "LAUNCHCAST_SCHEDULE_API_KEY)"
-                if exc.kind == "rate-limited"
-                else " (is LAUNCHCAST_SCHEDULE_URL / --url Launch Library 2's …/launches/upcoming/?)"
-                if exc.kind == "http"
-                else ""
-            )
+            hint = HINTS.get(exc.kind, "")
             raise ScheduleError(
                 f"{exc}{hint}; the schedule is unchanged", exc.kind, exc.retry_after
             ) from None
@@ -116,8 +115,8 @@ def update_schedule(data_dir: Path, config: ScheduleConfig, now: datetime) -> Sc
             return ScheduleResult("current", "Launch Library 2's list has not changed since the last update")
         if pages == 0:
             validators = {
-                "etag": _header(answer, "etag"),
-                "last_modified": _header(answer, "last-modified"),
+                "etag": answer.validator("etag"),
+                "last_modified": answer.validator("last-modified"),
             }
         page = parse_ll2_page(body.getvalue(), download.shown(url))
         schedule.check_unique([*entries, *page.entries], download.shown(url))
@@ -167,12 +166,6 @@ def update_schedule(data_dir: Path, config: ScheduleConfig, now: datetime) -> Sc
         complete,
         meta,
     )
-
-
-def _header(answer: download.Answer, name: str) -> str | None:
-    """A validator to send back: printable and short, else none (a hostile one is not stored)."""
-    value = answer.headers.get(name)
-    return value if value and len(value) <= 200 and value.isprintable() else None
 
 
 def _page_url(url: str, page_size: int) -> str:

@@ -220,6 +220,10 @@ def _meta(raw: bytes) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _meta_file(meta: dict[str, Any]) -> bytes:
+    return (json.dumps(meta, indent=1) + "\n").encode()
+
+
 def _schedule_from(snapshot: datadir.Snapshot) -> Schedule:
     def raw(name: str) -> bytes:
         return snapshot.read_bytes(name) if snapshot.path(name).exists() else b""
@@ -407,7 +411,7 @@ def take_in(
             changed,
             now,
             source,
-            (json.dumps((meta or {}) | stamps, indent=1) + "\n").encode(),
+            _meta_file((meta or {}) | stamps),
         )
     return ScheduleChange(
         new=new,
@@ -422,7 +426,7 @@ def take_in(
 def record_check(data_dir: Path, meta: dict[str, Any]) -> None:
     """Note a check that found nothing new (LL2 answered 304): the schedule's age restarts."""
     with datadir.writing(Path(data_dir)) as tx:
-        tx.commit({META_FILE: (json.dumps(meta, indent=1) + "\n").encode()}, check=_schedule_from)
+        tx.commit({META_FILE: _meta_file(meta)}, check=_schedule_from)
 
 
 def add(data_dir: Path, entries: list[Announced], now: datetime) -> ScheduleChange:

@@ -49,6 +49,17 @@ TABLES = {
     "orgs": ("tables/orgs.tsv", "#Code"),
 }
 
+#: What to check, by the kind of a failed download; offline, the files can be taken in by hand.
+HINTS = {
+    "http": " (is LAUNCHCAST_GCAT_URL / --url GCAT's tsv/ folder?)",
+    "too-large": " (LAUNCHCAST_GCAT_MAX_BYTES)",
+    "stalled": " (LAUNCHCAST_GCAT_DEADLINE_SECONDS)",
+}
+OFFLINE = (
+    " (offline, GCAT's files can be taken in by hand: 'launchcast data ingest-gcat launch.tsv "
+    "--lv lv.tsv --orgs orgs.tsv')"
+)
+
 #: (table, bytes received, bytes expected or None) — for a progress bar or plain lines.
 ProgressFn = Callable[[str, int, int | None], None]
 
@@ -210,28 +221,11 @@ def _fetch(
                 downloaded,
             )
     except DownloadError as exc:
-        offline = (
-            " (offline, GCAT's files can be taken in by hand: 'launchcast data ingest-gcat launch.tsv "
-            "--lv lv.tsv --orgs orgs.tsv')"
-            if "cannot connect" in str(exc)
-            else " (is LAUNCHCAST_GCAT_URL / --url GCAT's tsv/ folder?)"
-            if exc.kind == "http"
-            else " (LAUNCHCAST_GCAT_MAX_BYTES)"
-            if exc.kind == "too-large"
-            else " (LAUNCHCAST_GCAT_DEADLINE_SECONDS)"
-            if exc.kind == "stalled"
-            else ""
-        )
-        raise UpdateError(f"{exc}{offline}; data/ is unchanged") from None
+        hint = OFFLINE if "cannot connect" in str(exc) else HINTS.get(exc.kind, "")
+        raise UpdateError(f"{exc}{hint}; data/ is unchanged") from None
     if answer.status == 304:
         return _Fetched(304, dest)
-    etag, modified = answer.headers.get("etag"), answer.headers.get("last-modified")
-    return _Fetched(200, dest, _printable(etag), _printable(modified), answer.size)
-
-
-def _printable(value: str | None) -> str | None:
-    """A validator to send back: printable and short, else none."""
-    return value if value and len(value) <= 200 and value.isprintable() else None
+    return _Fetched(200, dest, answer.validator("etag"), answer.validator("last-modified"), answer.size)
 
 
 def _check_table(config: UpdateConfig, table: str, path: Path, previous: str | None) -> str:
